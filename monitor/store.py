@@ -1,0 +1,82 @@
+"""The SQLite store: opening it safely and writing to it without deadlocking readers.
+
+One writer (the daemon or `monitor scan`) and any number of readers (`sqlite-utils`, Datasette,
+`monitor status`) share the file. WAL lets readers go on while the writer writes; a write
+transaction starts with BEGIN IMMEDIATE so that it takes the write lock up front instead of
+upgrading a read lock later, which is what makes two writers deadlock.
+"""
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+import sqlite_utils
+
+from monitor.errors import MonitorError
+from monitor.migrations import migrations
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+class StoreError(MonitorError):
+    """The database cannot be opened or upgraded."""
+
+
+def open_store(path: str | Path, *, migrate: bool = True) -> sqlite_utils.Database:
+    """Open (creating if needed) the database at `path`, with WAL, a busy timeout and foreign keys.
+
+    Pending migrations are applied, so a database made by an older release upgrades in place.
+    """
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: no implicit transactions; we open them ourselves.
+        conn = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000,
+                               check_same_thread=False)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            conn.execute("PRAGMA journal_mode = WAL")
+        # In WAL mode NORMAL is durable against application crashes (kill -9); only a power
+        # loss may drop the last commits, never corrupt the file.
+        conn.execute("PRAGMA synchronous = NORMAL")
+        db = sqlite_utils.Database(conn)
+        if migrate:
+            with write_lock(db):
+                pass  # serialise concurrent first-time creation with a writer
+            migrations.apply(db)
+    except sqlite3.DatabaseError as e:
+        raise StoreError(f"{path}: cannot open database: {e}") from None
+    return db
+
+
+@contextlib.contextmanager
+def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """A write transaction that takes the write lock at BEGIN (nests as a savepoint)."""
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    with write_lock(db):
+        yield db
+
+
+@contextlib.contextmanager
+def write_lock(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
+    else:
+        db.conn.execute("COMMIT")
+
+
+def utcnow() -> str:
+    """The current time as ISO 8601 UTC text, which sorts and facets well in Datasette."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
