@@ -66,3 +66,89 @@ def m001_documents(db: sqlite_utils.Database) -> None:
         """
     )
     db["document_versions"].enable_fts(["title", "text"], create_triggers=True)
+
+
+@migrations()
+def m002_fact_tables(db: sqlite_utils.Database) -> None:
+    """Derived fact tables (history.py): current facts, runs of a value, the change log.
+
+    `value`, `old` and `new` are declared without a type so that SQLite keeps each value as given:
+    numbers stay numbers, dates stay 'YYYY-MM-DD' text, a missing value is NULL.
+    """
+    db.executescript(
+        """
+        CREATE TABLE facts (                 -- what each document says now: one row per distinct value
+            id INTEGER PRIMARY KEY,
+            document_id INTEGER NOT NULL REFERENCES documents(id),
+            version_id INTEGER NOT NULL REFERENCES document_versions(id),  -- where span_* point
+            fact_key TEXT NOT NULL,          -- kind|subject code or name|qualifier
+            kind TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            subject_code TEXT,               -- ISO 3166-1 alpha-2 for countries
+            qualifier TEXT NOT NULL DEFAULT '',
+            value,                           -- number, 'YYYY-MM-DD' text or NULL
+            value_key TEXT NOT NULL,         -- the normalised value that comparisons use
+            unit TEXT,
+            text TEXT NOT NULL,              -- evidence: the words that state it
+            sentence TEXT,
+            span_start INTEGER,              -- offsets into the version's text
+            span_end INTEGER,
+            rule TEXT,
+            details TEXT,                    -- JSON: status, basis, effective, what, ...
+            mentions INTEGER NOT NULL DEFAULT 1,
+            evidence TEXT NOT NULL DEFAULT '[]',  -- JSON: every mention (text, sentence, span, version_id)
+            UNIQUE (document_id, fact_key, value_key)
+        );
+        CREATE INDEX idx_facts_kind_subject ON facts (kind, subject);
+        CREATE INDEX idx_facts_subject_code ON facts (subject_code);
+        CREATE TABLE fact_runs (             -- history: a run of versions that carried the same value
+            id INTEGER PRIMARY KEY,
+            document_id INTEGER NOT NULL REFERENCES documents(id),
+            fact_key TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            subject_code TEXT,
+            qualifier TEXT NOT NULL DEFAULT '',
+            value,
+            value_key TEXT NOT NULL,
+            unit TEXT,
+            first_version_id INTEGER NOT NULL REFERENCES document_versions(id),
+            last_version_id INTEGER NOT NULL REFERENCES document_versions(id),  -- inclusive
+            first_version INTEGER NOT NULL,
+            last_version INTEGER NOT NULL,
+            text TEXT NOT NULL,              -- evidence from the run's first version
+            sentence TEXT,
+            span_start INTEGER,
+            span_end INTEGER,
+            rule TEXT
+        );
+        CREATE INDEX idx_fact_runs_document_key ON fact_runs (document_id, fact_key, value_key);
+        CREATE INDEX idx_fact_runs_kind_subject ON fact_runs (kind, subject);
+        CREATE INDEX idx_fact_runs_subject_code ON fact_runs (subject_code);
+        CREATE TABLE fact_changes (          -- append-only: what changed, seen at which version
+            id INTEGER PRIMARY KEY,
+            document_id INTEGER NOT NULL REFERENCES documents(id),
+            path TEXT NOT NULL,
+            version INTEGER NOT NULL,        -- the document's version number where it was seen
+            version_id INTEGER NOT NULL REFERENCES document_versions(id),
+            kind TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            subject_code TEXT,
+            qualifier TEXT NOT NULL DEFAULT '',
+            change TEXT NOT NULL CHECK (change IN ('added', 'removed', 'changed')),
+            old,
+            new,
+            unit TEXT,
+            old_sentence TEXT,
+            new_sentence TEXT,
+            old_text TEXT,
+            new_text TEXT,
+            detected_at TEXT NOT NULL,
+            cause TEXT NOT NULL DEFAULT 'edit' CHECK (cause IN ('edit', 'rules'))
+        );
+        CREATE INDEX idx_fact_changes_document_version ON fact_changes (document_id, version);
+        CREATE INDEX idx_fact_changes_detected_at ON fact_changes (detected_at);
+        CREATE INDEX idx_fact_changes_kind_subject ON fact_changes (kind, subject);
+        CREATE INDEX idx_fact_changes_subject_code ON fact_changes (subject_code);
+        """
+    )
