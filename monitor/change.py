@@ -1,0 +1,280 @@
+"""Comparing what two versions of one document say: the fact changes between them.
+
+Everything here is pure. Facts are compared as *statements*, not as mentions:
+
+- A fact's identity within a document is its `Fact.key` (kind, canonical subject, qualifier).
+  Deadlines are the exception: a deadline is its date, and "by August 1" and "take effect on
+  August 1" are one deadline, so all of a document's deadlines form one group whose members are
+  dates (the subject says what is due, for people).
+- Each identity holds a *set* of normalised values: saying "25%" twice is one value, and a
+  repeated mention removed is no change. Values that left the set and values that joined it are
+  paired into `changed` by the similarity of their evidence; the rest are `removed`/`added`.
+- Leftovers whose keys do not line up (the extractor read a different qualifier for the same
+  subject) are paired across keys of the same kind and subject.
+- A fact that the new extraction lacks is only removed when its evidence is gone from the new
+  text: `still_stated` carries it over otherwise, so extraction wobble is never reported.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from typing import Any, Iterable, Sequence
+
+from monitor.fact import KINDS, Fact
+
+# A deadline is identified by its date alone (see the module docstring).
+_GROUPED_BY_VALUE = frozenset({"deadline"})
+# Leftovers of two different keys of one subject are paired when their evidence is at least
+# this similar (or when they are the only leftovers of that subject on each side).
+_CROSS_KEY_SIMILARITY = 0.5
+# Evidence shorter than this (in normalised characters) is too generic to prove that a fact is
+# still stated: "25" alone could be anywhere.
+_MIN_EVIDENCE_CHARS = 12
+_CHANGE_RANK = {"changed": 0, "removed": 1, "added": 2}
+_TOKEN = re.compile(r"[0-9a-z]+(?:[.,][0-9]+)*")
+
+
+@dataclass(frozen=True)
+class FactChange:
+    """One fact that was added, removed or changed between two versions of a document."""
+
+    change: str  # "added", "removed" or "changed"
+    kind: str
+    subject: str
+    subject_code: str | None
+    qualifier: str
+    old: Any
+    new: Any
+    unit: str | None
+    old_fact: Fact | None
+    new_fact: Fact | None
+
+    @property
+    def old_sentence(self) -> str | None:
+        return self.old_fact.sentence if self.old_fact else None
+
+    @property
+    def new_sentence(self) -> str | None:
+        return self.new_fact.sentence if self.new_fact else None
+
+    @property
+    def old_text(self) -> str | None:
+        return self.old_fact.text if self.old_fact else None
+
+    @property
+    def new_text(self) -> str | None:
+        return self.new_fact.text if self.new_fact else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "change": self.change, "kind": self.kind, "subject": self.subject,
+            "subject_code": self.subject_code, "qualifier": self.qualifier,
+            "old": self.old, "new": self.new, "unit": self.unit,
+            "old_sentence": self.old_sentence, "new_sentence": self.new_sentence,
+            "old_text": self.old_text, "new_text": self.new_text,
+        }
+
+
+def value_key(fact: Fact) -> str:
+    """The normalised value of a fact, as text: equal for "25%", "25 percent" and 25.0.
+
+    The unit is part of it, so that $5 billion and €5 billion differ.
+    """
+    return json.dumps([normalise_value(fact.value), fact.unit], separators=(",", ":"))
+
+
+def normalise_value(value: Any) -> Any:
+    """Numbers as a canonical decimal string (never compare floats for equality), text trimmed."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, (int, float)):
+        return format(float(value), ".12g")
+    return str(value).strip()
+
+
+def identity(fact: Fact) -> str:
+    """What a fact is *about* within one document; its values are compared per identity."""
+    return fact.kind if fact.kind in _GROUPED_BY_VALUE else fact.key
+
+
+def subject_identity(fact: Fact) -> tuple[str, str]:
+    """Kind and canonical subject: where leftovers of different keys may still be paired."""
+    return fact.kind, fact.subject_code or fact.subject.strip().lower()
+
+
+@dataclass
+class _Statement:
+    """One distinct value of one identity in one version, with every mention of it."""
+
+    identity: str
+    value_key: str
+    mentions: list[Fact]
+
+    @property
+    def fact(self) -> Fact:
+        return self.mentions[0]
+
+
+def statements(facts: Iterable[Fact]) -> dict[tuple[str, str], _Statement]:
+    """Facts deduplicated into statements keyed by (identity, value key), mentions in text order."""
+    out: dict[tuple[str, str], _Statement] = {}
+    for fact in sorted(facts, key=lambda f: (f.start, f.end, f.key)):
+        k = (identity(fact), value_key(fact))
+        if k in out:
+            out[k].mentions.append(fact)
+        else:
+            out[k] = _Statement(k[0], k[1], [fact])
+    return _drop_shadowed_nulls(out)
+
+
+def _drop_shadowed_nulls(found: dict[tuple[str, str], _Statement]) -> dict[tuple[str, str], _Statement]:
+    """A mention without a value ("the tariff on Kazakhstan") adds nothing when the same identity
+    also has a value in this version; keeping it would make its coming and going a change."""
+    valued = {ident for (ident, _), st in found.items() if st.fact.value is not None}
+    return {k: st for k, st in found.items() if st.fact.value is not None or k[0] not in valued}
+
+
+def compare_facts(old: Sequence[Fact], new: Sequence[Fact]) -> list[FactChange]:
+    """The fact changes from one version's facts to the next one's, in a deterministic order."""
+    before, after = statements(old), statements(new)
+    gone = [st for k, st in before.items() if k not in after]
+    came = [st for k, st in after.items() if k not in before]
+    changes: list[FactChange] = []
+
+    by_identity_gone, by_identity_came = _group(gone, lambda st: st.identity), _group(came, lambda st: st.identity)
+    left_gone: list[_Statement] = []
+    left_came: list[_Statement] = []
+    for ident in sorted(set(by_identity_gone) | set(by_identity_came)):
+        pairs, g, c = _pair(by_identity_gone.get(ident, []), by_identity_came.get(ident, []), threshold=None)
+        changes += [_changed(o, n) for o, n in pairs]
+        left_gone += g
+        left_came += c
+
+    # Keys that do not line up one-to-one: the same subject under another qualifier.
+    by_subject_gone = _group(left_gone, lambda st: subject_identity(st.fact))
+    by_subject_came = _group(left_came, lambda st: subject_identity(st.fact))
+    for subj in sorted(set(by_subject_gone) | set(by_subject_came)):
+        g_side, c_side = by_subject_gone.get(subj, []), by_subject_came.get(subj, [])
+        only_one_each = len(g_side) == 1 and len(c_side) == 1
+        pairs, g, c = _pair(g_side, c_side, threshold=None if only_one_each else _CROSS_KEY_SIMILARITY)
+        changes += [_changed(o, n) for o, n in pairs]
+        changes += [_removed(st) for st in g]
+        changes += [_added(st) for st in c]
+    return _merge_repeats(sorted(changes, key=_order))
+
+
+def still_stated(old: Sequence[Fact], new: Sequence[Fact], new_visible_text: str) -> list[Fact]:
+    """Facts of the old version that the new extraction lacks although their evidence is still there.
+
+    A fact is removed only when what stated it is gone from the text. If any mention's sentence
+    still reads the same in the new visible text (whitespace, markup and case aside), the fact is
+    still stated and the extractor merely wobbled: it is carried over, with its old evidence.
+    """
+    after = statements(new)
+    text = _normalised(new_visible_text)
+    kept: list[Fact] = []
+    for k, st in statements(old).items():
+        if k in after:
+            continue
+        if any(_evidence_present(m, text) for m in st.mentions):
+            kept += st.mentions
+    return kept
+
+
+def _evidence_present(fact: Fact, normalised_text: str) -> bool:
+    sentence = _normalised(fact.sentence or fact.text)
+    if len(sentence.strip()) < _MIN_EVIDENCE_CHARS:
+        return False
+    return sentence in normalised_text
+
+
+def _normalised(text: str) -> str:
+    """Lower-case words separated by single spaces, padded so that a search matches whole words."""
+    return " " + " ".join(_TOKEN.findall(text.lower())) + " "
+
+
+def _group(items: Iterable[_Statement], key) -> dict[Any, list[_Statement]]:
+    out: dict[Any, list[_Statement]] = defaultdict(list)
+    for item in items:
+        out[key(item)].append(item)
+    return out
+
+
+def _pair(gone: list[_Statement], came: list[_Statement], threshold: float | None):
+    """Pair statements that left with statements that joined, most similar evidence first.
+
+    With no threshold everything pairs that can (same identity: a value was replaced); with one,
+    only pairs whose evidence is at least that similar. Returns (pairs, unpaired gone, unpaired came).
+    """
+    scored = sorted(
+        ((_similarity(g, c), i, j) for i, g in enumerate(gone) for j, c in enumerate(came)),
+        key=lambda t: (-t[0], abs(_position(gone[t[1]]) - _position(came[t[2]])), t[1], t[2]),
+    )
+    used_g: set[int] = set()
+    used_c: set[int] = set()
+    pairs = []
+    for score, i, j in scored:
+        if i in used_g or j in used_c or (threshold is not None and score < threshold):
+            continue
+        used_g.add(i)
+        used_c.add(j)
+        pairs.append((gone[i], came[j]))
+    return (pairs, [g for i, g in enumerate(gone) if i not in used_g],
+            [c for j, c in enumerate(came) if j not in used_c])
+
+
+def _similarity(a: _Statement, b: _Statement) -> float:
+    """How alike the evidence of two statements reads: the best ratio over their mentions."""
+    best = 0.0
+    for x in a.mentions:
+        for y in b.mentions:
+            matcher = SequenceMatcher(None, x.sentence or x.text, y.sentence or y.text, autojunk=False)
+            if matcher.real_quick_ratio() > best and matcher.quick_ratio() > best:
+                best = max(best, matcher.ratio())
+    return best
+
+
+def _position(st: _Statement) -> int:
+    return st.fact.start
+
+
+def _changed(old: _Statement, new: _Statement) -> FactChange:
+    o, n = old.fact, new.fact
+    return FactChange("changed", n.kind, n.subject, n.subject_code, n.qualifier,
+                      o.value, n.value, n.unit, o, n)
+
+
+def _removed(st: _Statement) -> FactChange:
+    f = st.fact
+    return FactChange("removed", f.kind, f.subject, f.subject_code, f.qualifier,
+                      f.value, None, f.unit, f, None)
+
+
+def _added(st: _Statement) -> FactChange:
+    f = st.fact
+    return FactChange("added", f.kind, f.subject, f.subject_code, f.qualifier,
+                      None, f.value, f.unit, None, f)
+
+
+def _order(c: FactChange) -> tuple:
+    kind_rank = KINDS.index(c.kind) if c.kind in KINDS else len(KINDS)
+    where = (c.new_fact or c.old_fact).start
+    return kind_rank, where, _CHANGE_RANK[c.change], c.subject, c.qualifier
+
+
+def _merge_repeats(changes: list[FactChange]) -> list[FactChange]:
+    """One change per distinct (kind, subject, change, old, new): two keys of one subject that
+    moved the same way (25% → 30% under two qualifiers) are one change to report."""
+    seen: set[tuple] = set()
+    out = []
+    for c in changes:
+        subject = "" if c.kind in _GROUPED_BY_VALUE else (c.subject_code or c.subject.lower())
+        k = (c.kind, subject, c.change, json.dumps(normalise_value(c.old)),
+             json.dumps(normalise_value(c.new)), c.unit)
+        if k not in seen:
+            seen.add(k)
+            out.append(c)
+    return out
