@@ -23,7 +23,9 @@ def m001_documents(db: sqlite_utils.Database) -> None:
             deleted_at TEXT,                 -- set while the file is gone; cleared when it returns
             moved_to TEXT,                   -- path it was renamed to, when the content was identical
             moved_from TEXT,                 -- path it was renamed from
-            current_version INTEGER          -- newest version number
+            current_version INTEGER,         -- newest version number
+            size INTEGER,                    -- the file's size and mtime (ns) when last read or
+            mtime_ns INTEGER                 -- seen unchanged: the rescan's skip test
         );
         CREATE TABLE document_versions (
             id INTEGER PRIMARY KEY,
@@ -61,7 +63,9 @@ def m001_documents(db: sqlite_utils.Database) -> None:
             changed INTEGER NOT NULL DEFAULT 0,
             unchanged INTEGER NOT NULL DEFAULT 0,
             deleted INTEGER NOT NULL DEFAULT 0,
-            errors INTEGER NOT NULL DEFAULT 0
+            moved INTEGER NOT NULL DEFAULT 0,
+            errors INTEGER NOT NULL DEFAULT 0,
+            roots TEXT                       -- the folders scanned, JSON list
         );
         """
     )
@@ -150,5 +154,58 @@ def m002_fact_tables(db: sqlite_utils.Database) -> None:
         CREATE INDEX idx_fact_changes_detected_at ON fact_changes (detected_at);
         CREATE INDEX idx_fact_changes_kind_subject ON fact_changes (kind, subject);
         CREATE INDEX idx_fact_changes_subject_code ON fact_changes (subject_code);
+        """
+    )
+
+
+@migrations()
+def m003_digests(db: sqlite_utils.Database) -> None:
+    """Digests (digest.py, delivery.py): what was told, which changes it covered, and to whom.
+
+    A digest is recorded before anything is sent, with one `deliveries` row per channel; a channel
+    is done when its `delivered_at` is set, so a restart resumes exactly the channels still pending.
+    """
+    db.executescript(
+        """
+        CREATE TABLE digests (
+            id INTEGER PRIMARY KEY,
+            uuid TEXT NOT NULL UNIQUE,       -- Atom entry id and mail Message-ID
+            created_at TEXT NOT NULL,
+            period_start TEXT,               -- end of the previous digest (NULL for the first)
+            period_end TEXT NOT NULL,
+            since TEXT,                      -- set when built with --since
+            title TEXT NOT NULL,
+            change_count INTEGER NOT NULL,
+            data TEXT NOT NULL               -- JSON: the digest as built, rendered again on delivery
+        );
+        CREATE TABLE digest_changes (
+            digest_id INTEGER NOT NULL REFERENCES digests(id),
+            change_id INTEGER NOT NULL REFERENCES fact_changes(id),
+            shown INTEGER NOT NULL DEFAULT 1,  -- 0: covered but left out by the [reports] filters
+            PRIMARY KEY (digest_id, change_id)
+        );
+        CREATE INDEX idx_digest_changes_change_id ON digest_changes (change_id);
+        CREATE TABLE deliveries (
+            id INTEGER PRIMARY KEY,
+            digest_id INTEGER NOT NULL REFERENCES digests(id),
+            channel TEXT NOT NULL,           -- files, mail, command
+            created_at TEXT NOT NULL,
+            claimed_at TEXT,                 -- a sender holds it (expires, so a crash is retried)
+            last_attempt_at TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            delivered_at TEXT,
+            target TEXT,                     -- what it was delivered to: a path, recipients, a command
+            last_error TEXT,
+            UNIQUE (digest_id, channel)
+        );
+        CREATE INDEX idx_deliveries_pending ON deliveries (delivered_at);
+        CREATE TABLE digest_runs (           -- every digest job run, with or without a digest
+            id INTEGER PRIMARY KEY,
+            ran_at TEXT NOT NULL,
+            trigger TEXT NOT NULL,           -- schedule (the daemon) or manual
+            since TEXT,
+            changes INTEGER NOT NULL DEFAULT 0,
+            digest_id INTEGER REFERENCES digests(id)
+        );
         """
     )

@@ -1,0 +1,933 @@
+"""Digests: what changed since the last digest, grouped by entity, ready to render.
+
+Building a digest reads the fact change log (`fact_changes`, cause 'edit' only: a rules upgrade is
+never news), documents that appeared or went away, sources that now disagree, and the health of the
+monitor itself, then records the digest in one write transaction: the `digests` row, the changes it
+covers (`digest_changes`) and one pending `deliveries` row per channel. `delivery.deliver_pending`
+does the sending, so a crash after recording loses nothing and a crash before it records nothing.
+
+The grouping, the differences ("+5 points", "moved 14 days later"), collapsing A→B→C and marking the
+changed words are pure functions over rows, so they are tested without a database.
+"""
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Iterable, Mapping, Sequence
+
+import sqlite_utils
+
+from monitor.config import Config
+from monitor.errors import MonitorError
+from monitor.store import utcnow, write_transaction
+
+# Sections in this order: tariffs first, then deadlines, then the rest.
+KIND_ORDER = ("tariff", "deadline", "money", "percent", "count", "exemption")
+KIND_HEADINGS = {
+    "tariff": "Tariffs",
+    "deadline": "Deadlines",
+    "money": "Amounts",
+    "percent": "Shares and changes",
+    "count": "Counts",
+    "exemption": "Exemptions",
+}
+# A scheduled scan later than this many intervals (plus a minute) counts as missed.
+SCAN_LATE_FACTOR = 2
+# A scheduled digest this late counts as not run on time.
+DIGEST_GRACE = timedelta(hours=1)
+# A scan started this long ago and never finished is reported as stuck or crashed.
+SCAN_STUCK_AFTER = timedelta(hours=1)
+
+
+class DigestError(MonitorError):
+    """A digest cannot be built (for instance the fact tables are missing)."""
+
+
+# --- The data model: what templates receive --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of an evidence sentence; `changed` runs are the words that differ between versions."""
+
+    text: str
+    changed: bool = False
+
+
+@dataclass(frozen=True)
+class Step:
+    """One value in a chain of changes to one fact (A, B, C in A→B→C)."""
+
+    value: Any
+    display: str
+    version: int | None
+    detected_at: str | None
+
+
+@dataclass(frozen=True)
+class TimelinePoint:
+    """A point of a tariff's timeline, in a 0..100 × 0..100 box (y grows downwards, as in SVG)."""
+
+    x: float
+    y: float
+    label: str
+    value: str
+
+
+@dataclass
+class ChangeLine:
+    """One fact of one document, from its value before the digest's period to its value now."""
+
+    kind: str
+    subject: str
+    qualifier: str
+    change: str  # added, removed, changed (net, over the steps)
+    old: Any
+    new: Any
+    unit: str | None
+    old_display: str
+    new_display: str
+    difference: str
+    path: str
+    title: str
+    version: int
+    steps: list[Step]
+    old_sentence: list[Segment]
+    new_sentence: list[Segment]
+    change_ids: list[int]
+    timeline: list[TimelinePoint] = field(default_factory=list)
+
+    @property
+    def headline(self) -> str:
+        return f"{fact_label(self.kind, self.subject)}: {self.old_display} → {self.new_display}"
+
+
+@dataclass
+class EntityGroup:
+    """The changes of one kind about one entity (subject), across documents."""
+
+    kind: str
+    subject: str
+    label: str
+    lines: list[ChangeLine]
+
+
+@dataclass
+class DocumentEvent:
+    path: str
+    title: str
+    event: str  # new or removed
+    at: str
+    version: int | None
+
+
+@dataclass
+class SourceValue:
+    path: str
+    title: str
+    value: Any
+    display: str
+
+
+@dataclass
+class Disagreement:
+    """Documents whose current values of one fact (kind, subject, qualifier) differ."""
+
+    kind: str
+    subject: str
+    qualifier: str
+    label: str
+    sources: list[SourceValue]
+
+
+@dataclass
+class HealthItem:
+    category: str  # error, scan, digest, extraction, delivery
+    message: str
+    at: str | None = None
+    path: str | None = None
+
+
+@dataclass
+class Digest:
+    uuid: str
+    created_at: str
+    period_start: str | None
+    period_end: str
+    groups: list[EntityGroup]
+    new_documents: list[DocumentEvent]
+    removed_documents: list[DocumentEvent]
+    disagreements: list[Disagreement]
+    health: list[HealthItem]
+    # Every change this digest accounts for, including those the filters left out.
+    covered_change_ids: list[int]
+    since: str | None = None
+    id: int | None = None
+
+    @property
+    def lines(self) -> list[ChangeLine]:
+        return [line for group in self.groups for line in group.lines]
+
+    @property
+    def change_count(self) -> int:
+        return len(self.lines)
+
+    @property
+    def has_news(self) -> bool:
+        """Whether there is anything to tell; otherwise only a "nothing changed" notice is due."""
+        return bool(self.groups or self.new_documents or self.removed_documents or self.health)
+
+    @property
+    def title(self) -> str:
+        if not self.has_news:
+            return "Nothing changed"
+        parts = [line.headline for line in self.lines[:2]]
+        more = self.change_count - len(parts)
+        if more > 0:
+            parts.append(f"{more} more")
+        if not parts:
+            counts = []
+            if self.new_documents:
+                counts.append(_plural(len(self.new_documents), "new document"))
+            if self.removed_documents:
+                counts.append(_plural(len(self.removed_documents), "removed document"))
+            if self.health:
+                counts.append(_plural(len(self.health), "health notice"))
+            parts = counts
+        return "; ".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.update(title=self.title, change_count=self.change_count, has_news=self.has_news)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Digest":
+        """Rebuild a recorded digest (the inverse of `to_dict`), to render it again for delivery."""
+        def line(d: Mapping[str, Any]) -> ChangeLine:
+            d = dict(d)
+            d["steps"] = [Step(**s) for s in d["steps"]]
+            d["old_sentence"] = [Segment(**s) for s in d["old_sentence"]]
+            d["new_sentence"] = [Segment(**s) for s in d["new_sentence"]]
+            d["timeline"] = [TimelinePoint(**p) for p in d.get("timeline", [])]
+            return ChangeLine(**d)
+
+        return cls(
+            uuid=data["uuid"],
+            created_at=data["created_at"],
+            period_start=data["period_start"],
+            period_end=data["period_end"],
+            groups=[EntityGroup(kind=g["kind"], subject=g["subject"], label=g["label"],
+                                lines=[line(x) for x in g["lines"]]) for g in data["groups"]],
+            new_documents=[DocumentEvent(**e) for e in data["new_documents"]],
+            removed_documents=[DocumentEvent(**e) for e in data["removed_documents"]],
+            disagreements=[Disagreement(kind=d["kind"], subject=d["subject"], qualifier=d["qualifier"],
+                                        label=d["label"], sources=[SourceValue(**s) for s in d["sources"]])
+                           for d in data["disagreements"]],
+            health=[HealthItem(**h) for h in data["health"]],
+            covered_change_ids=list(data["covered_change_ids"]),
+            since=data.get("since"),
+            id=data.get("id"),
+        )
+
+
+# --- Values and differences (pure) ------------------------------------------------------------
+
+
+def parse_value(value: Any) -> Any:
+    """A stored value as a Python value: numbers stay numbers, a JSON-quoted string is unquoted."""
+    if isinstance(value, (bytes, bytearray)):
+        value = value.decode("utf-8", "replace")
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith('"') and text.endswith('"'):
+            try:
+                return json.loads(text)
+            except ValueError:
+                return value
+        if re.fullmatch(r"-?\d+(\.\d+)?", text):
+            return float(text) if "." in text else int(text)
+    return value
+
+
+def _number(value: Any) -> float | None:
+    value = parse_value(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
+
+
+def _fmt_number(x: float) -> str:
+    """25.0 → '25', 27.5 → '27.5', 1234567 → '1,234,567'."""
+    if x == int(x):
+        return f"{int(x):,}"
+    return f"{x:,.2f}".rstrip("0").rstrip(".")
+
+
+def _fmt_amount(x: float) -> str:
+    """Large amounts the way articles write them: 1.5 billion, 300 million."""
+    for size, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
+        if abs(x) >= size:
+            return f"{_fmt_number(round(x / size, 2))} {word}"
+    return _fmt_number(x)
+
+
+def _parse_date(value: Any) -> tuple[date, bool] | None:
+    """An ISO date, or XXXX-MM-DD (year unknown: returned with False, on a leap year)."""
+    value = parse_value(value)
+    if not isinstance(value, str):
+        return None
+    m = re.fullmatch(r"(\d{4}|XXXX)-(\d{2})-(\d{2})", value.strip())
+    if not m:
+        return None
+    known = m.group(1) != "XXXX"
+    try:
+        # 2000 is a leap year, so 'XXXX-02-29' still parses.
+        return date(int(m.group(1)) if known else 2000, int(m.group(2)), int(m.group(3))), known
+    except ValueError:
+        return None
+
+
+def format_value(kind: str, value: Any, unit: str | None) -> str:
+    """How a value reads in a digest: 25%, August 1, 2025, $1.5 billion, 12."""
+    value = parse_value(value)
+    if value is None:
+        return {"tariff": "no rate stated", "exemption": "exempt"}.get(kind, "no value")
+    if unit == "date" or kind == "deadline":
+        parsed = _parse_date(value)
+        if parsed:
+            d, known = parsed
+            return f"{d:%B} {d.day}, {d.year}" if known else f"{d:%B} {d.day}"
+        return str(value)
+    number = _number(value)
+    if number is None:
+        return str(value)
+    if unit == "percent" or kind in ("tariff", "percent"):
+        return f"{_fmt_number(number)}%"
+    if kind == "money" or (unit and re.fullmatch(r"[A-Z]{3}", unit)):
+        amount = _fmt_amount(number)
+        return f"${amount}" if unit == "USD" else f"{amount} {unit or ''}".strip()
+    return _fmt_number(number)
+
+
+def _plural(n: float, word: str) -> str:
+    return f"{_fmt_number(n)} {word}{'' if n == 1 else 's'}"
+
+
+def difference(kind: str, old: Any, new: Any, unit: str | None) -> str:
+    """The size of a change in words: '+5 points', 'moved 14 days later', '+$500 million (+50%)'."""
+    if parse_value(old) is None and parse_value(new) is None:
+        return ""
+    if parse_value(old) is None:
+        return "now stated" if kind == "tariff" else "new"
+    if parse_value(new) is None:
+        return "rate no longer stated" if kind == "tariff" else "no longer stated"
+    if unit == "date" or kind == "deadline":
+        a, b = _parse_date(old), _parse_date(new)
+        if not a or not b:
+            return ""
+        if a[1] != b[1]:
+            # One side has no year: the day count would be a guess.
+            return "date changed"
+        days = (b[0] - a[0]).days
+        if days == 0:
+            return "same date"
+        return f"moved {_plural(abs(days), 'day')} {'later' if days > 0 else 'earlier'}"
+    x, y = _number(old), _number(new)
+    if x is None or y is None:
+        return ""
+    delta = y - x
+    if delta == 0:
+        return "no net change"
+    sign = "+" if delta > 0 else "-"
+    if unit == "percent" or kind in ("tariff", "percent"):
+        return f"{sign}{_plural(round(abs(delta), 4), 'point')}"
+    if kind == "money":
+        money = format_value(kind, abs(delta), unit)
+        ratio = f" ({sign}{_fmt_number(round(abs(delta) / abs(x) * 100, 1))}%)" if x else ""
+        return f"{sign}{money}{ratio}"
+    return f"{sign}{_fmt_number(abs(delta))}"
+
+
+def rate_change(kind: str, old: Any, new: Any) -> float | None:
+    """Percentage points a tariff moved, for the `min_rate_change` filter (None if not a rate move)."""
+    if kind != "tariff":
+        return None
+    x, y = _number(old), _number(new)
+    return None if x is None or y is None else abs(y - x)
+
+
+def fact_label(kind: str, subject: str) -> str:
+    """'Tariff on Kazakhstan', 'Deadline: trade agreement'."""
+    if kind == "tariff":
+        return f"Tariff on {subject}"
+    noun = {"deadline": "Deadline", "money": "Amount", "percent": "Share", "count": "Count",
+            "exemption": "Exemption"}.get(kind, kind.capitalize())
+    return f"{noun}: {subject}"
+
+
+# --- Marking changed words (pure) -------------------------------------------------------------
+
+_TOKEN = re.compile(r"\s+|[^\s]+")
+
+
+def mark_changes(old: str | None, new: str | None) -> tuple[list[Segment], list[Segment]]:
+    """Split two sentences into runs, marking the words removed from `old` and added in `new`.
+
+    Words are compared whole ("25%" against "30%"), so the marks fall on what a reader would call
+    the changed words; adjacent changed words and the spaces between them form one run.
+    """
+    a = _TOKEN.findall(old or "")
+    b = _TOKEN.findall(new or "")
+    old_runs: list[Segment] = []
+    new_runs: list[Segment] = []
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        changed = op != "equal"
+        _append(old_runs, a[i1:i2], changed)
+        _append(new_runs, b[j1:j2], changed)
+    if old is None:
+        new_runs = [Segment(s.text, False) for s in new_runs]
+    if new is None:
+        old_runs = [Segment(s.text, False) for s in old_runs]
+    return _merge(old_runs), _merge(new_runs)
+
+
+def _append(runs: list[Segment], tokens: Sequence[str], changed: bool) -> None:
+    if not tokens:
+        return
+    text = "".join(tokens)
+    if changed:
+        # Leading and trailing spaces are not "changed words"; keep them outside the mark.
+        lead = text[: len(text) - len(text.lstrip())]
+        trail = text[len(text.rstrip()):] if text.strip() else ""
+        core = text.strip()
+        if lead:
+            runs.append(Segment(lead))
+        if core:
+            runs.append(Segment(core, True))
+        if trail:
+            runs.append(Segment(trail))
+    else:
+        runs.append(Segment(text))
+
+
+def _merge(runs: list[Segment]) -> list[Segment]:
+    """Join neighbouring runs with the same mark, and a lone space between two marked runs."""
+    merged: list[Segment] = []
+    for run in runs:
+        if merged and merged[-1].changed == run.changed:
+            merged[-1] = Segment(merged[-1].text + run.text, run.changed)
+        else:
+            merged.append(run)
+    out: list[Segment] = []
+    i = 0
+    while i < len(merged):
+        run = merged[i]
+        if (out and out[-1].changed and not run.changed and not run.text.strip()
+                and i + 1 < len(merged) and merged[i + 1].changed):
+            out[-1] = Segment(out[-1].text + run.text + merged[i + 1].text, True)
+            i += 2
+            continue
+        out.append(run)
+        i += 1
+    return out
+
+
+# --- Chains, lines and groups (pure) ----------------------------------------------------------
+
+
+def _same(a: Any, b: Any) -> bool:
+    x, y = _number(a), _number(b)
+    if x is not None and y is not None:
+        return abs(x - y) < 1e-9
+    return parse_value(a) == parse_value(b)
+
+
+def fact_identity(row: Mapping[str, Any]) -> tuple[Any, ...]:
+    """What makes a change row about the same fact as another: document, kind, subject, qualifier."""
+    subject = row.get("subject_code") or (row.get("subject") or "").lower()
+    return (row["document_id"], row["kind"], subject, row.get("qualifier") or "")
+
+
+def collapse_chains(rows: Iterable[Mapping[str, Any]]) -> list[list[Mapping[str, Any]]]:
+    """Group change rows into chains: A→B then B→C of one fact is one chain, shown as A→C.
+
+    A row continues a chain when it is about the same fact and starts from the value the chain ended
+    on; anything else (two values of one fact changing side by side) starts a chain of its own.
+    """
+    chains: list[list[Mapping[str, Any]]] = []
+    open_chains: dict[tuple[Any, ...], list[list[Mapping[str, Any]]]] = {}
+    for row in sorted(rows, key=lambda r: r["id"]):
+        candidates = open_chains.setdefault(fact_identity(row), [])
+        for chain in candidates:
+            if _same(chain[-1]["new"], row["old"]):
+                chain.append(row)
+                break
+        else:
+            chain = [row]
+            candidates.append(chain)
+            chains.append(chain)
+    return chains
+
+
+def net_change(chain: Sequence[Mapping[str, Any]]) -> str:
+    first, last = chain[0], chain[-1]
+    if first["change"] == "added" and last["change"] == "removed":
+        return "removed" if len(chain) > 1 else "added"
+    if first["change"] == "added":
+        return "added"
+    if last["change"] == "removed":
+        return "removed"
+    return "changed"
+
+
+def chain_line(chain: Sequence[Mapping[str, Any]], title: str, history: Sequence[Mapping[str, Any]] = ()) -> ChangeLine:
+    """The digest line for one chain: first old → last new, with the steps in between."""
+    first, last = chain[0], chain[-1]
+    kind, unit = last["kind"], last.get("unit") or first.get("unit")
+    steps = [Step(parse_value(first["old"]), format_value(kind, first["old"], unit),
+                  first["version"] - 1 if first["change"] != "added" else None, None)]
+    steps += [Step(parse_value(r["new"]), format_value(kind, r["new"], unit), r["version"], r["detected_at"])
+              for r in chain]
+    change = net_change(chain)
+    old_sentence, new_sentence = mark_changes(
+        first.get("old_sentence") if change != "added" else None,
+        last.get("new_sentence") if change != "removed" else None,
+    )
+    old_display = "—" if change == "added" else steps[0].display
+    new_display = "removed" if change == "removed" else steps[-1].display
+    line = ChangeLine(
+        kind=kind, subject=last["subject"], qualifier=last.get("qualifier") or "", change=change,
+        old=parse_value(first["old"]), new=parse_value(last["new"]), unit=unit,
+        old_display=old_display, new_display=new_display,
+        difference=_line_difference(change, kind, first["old"], last["new"], unit),
+        path=last["path"], title=title, version=last["version"],
+        steps=steps if len(chain) > 1 else [], old_sentence=old_sentence, new_sentence=new_sentence,
+        change_ids=[r["id"] for r in chain],
+    )
+    if kind == "tariff":
+        line.timeline = tariff_timeline(history or chain)
+    return line
+
+
+def _line_difference(change: str, kind: str, old: Any, new: Any, unit: str | None) -> str:
+    if change == "added":
+        return "new"
+    if change == "removed":
+        return "removed"
+    return difference(kind, old, new, unit)
+
+
+def tariff_timeline(history: Sequence[Mapping[str, Any]]) -> list[TimelinePoint]:
+    """Points for an SVG step chart of a tariff over its document's versions (rated values only).
+
+    x is evenly spaced by version so that changes minutes apart stay readable; y spans the rates,
+    higher rates nearer the top.
+    """
+    values: list[tuple[str, float]] = []
+    first = history[0] if history else None
+    if first is not None and first["change"] != "added" and _number(first["old"]) is not None:
+        values.append((f"v{first['version'] - 1}", _number(first["old"])))  # type: ignore[arg-type]
+    for row in history:
+        number = _number(row["new"])
+        if row["change"] != "removed" and number is not None:
+            values.append((f"v{row['version']}", number))
+    if not values:
+        return []
+    low = min(v for _, v in values)
+    high = max(v for _, v in values)
+    # Start the axis at zero for rates so that 25 → 30 looks like the size it is.
+    low = min(low, 0.0)
+    span = (high - low) or 1.0
+    n = len(values)
+    return [
+        TimelinePoint(
+            x=round(5 + (90 * i / (n - 1) if n > 1 else 45), 2),
+            y=round(90 - 80 * (v - low) / span, 2),
+            label=label,
+            value=format_value("tariff", v, "percent"),
+        )
+        for i, (label, v) in enumerate(values)
+    ]
+
+
+def group_lines(lines: Iterable[ChangeLine]) -> list[EntityGroup]:
+    """Group lines by kind and entity: tariffs first, then deadlines, then the rest; A–Z within."""
+    groups: dict[tuple[str, str], EntityGroup] = {}
+    for line in lines:
+        key = (line.kind, line.subject.lower())
+        if key not in groups:
+            groups[key] = EntityGroup(line.kind, line.subject, fact_label(line.kind, line.subject), [])
+        groups[key].lines.append(line)
+    for group in groups.values():
+        group.lines.sort(key=lambda l: (l.path, l.qualifier, l.change_ids[0]))
+    return sorted(groups.values(), key=lambda g: (_kind_rank(g.kind), g.subject.lower()))
+
+
+def _kind_rank(kind: str) -> int:
+    return KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
+
+
+def passes_filters(line: ChangeLine, config: Config) -> bool:
+    """The [reports] filters: watch-listed entities, kinds, and the smallest rate change worth telling."""
+    reports = config.reports
+    if reports.kinds and line.kind not in reports.kinds:
+        return False
+    if reports.entities and not _mentions_entity(line, reports.entities):
+        return False
+    if reports.min_rate_change and line.change == "changed":
+        moved = rate_change(line.kind, line.old, line.new)
+        if moved is not None and moved < reports.min_rate_change:
+            return False
+    return True
+
+
+def _mentions_entity(line: ChangeLine, entities: Sequence[str]) -> bool:
+    """A line is about a watch-listed entity if its subject names it or its evidence does.
+
+    The evidence counts because a deadline's subject is what is due ("trade agreement"), while the
+    country it concerns is named in the sentence.
+    """
+    subject = line.subject.lower()
+    evidence = " ".join(s.text for s in line.old_sentence + line.new_sentence).lower()
+    for entity in entities:
+        e = entity.lower().strip()
+        if not e:
+            continue
+        if e == subject or re.search(rf"\b{re.escape(e)}\b", subject) or re.search(rf"\b{re.escape(e)}\b", evidence):
+            return True
+    return False
+
+
+# --- Reading the store ------------------------------------------------------------------------
+
+
+def _rows(db: sqlite_utils.Database, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[dict[str, Any]]:
+    return list(db.query(sql, params))
+
+
+def _require_tables(db: sqlite_utils.Database) -> None:
+    missing = [t for t in ("fact_changes", "facts", "digests", "digest_changes", "deliveries", "digest_runs")
+               if not db[t].exists()]
+    if missing:
+        raise DigestError(f"the database has no {', '.join(missing)} table; is it from an older release?")
+
+
+def last_digest(db: sqlite_utils.Database) -> dict[str, Any] | None:
+    rows = _rows(db, "select * from digests order by id desc limit 1")
+    return rows[0] if rows else None
+
+
+def pending_changes(db: sqlite_utils.Database, since: str | None) -> list[dict[str, Any]]:
+    """Changes to report: not yet covered by a digest, or (with `since`) detected since that time."""
+    if since is not None:
+        return _rows(db, "select * from fact_changes where cause = 'edit' and detected_at >= ? order by id", [since])
+    return _rows(
+        db,
+        """select * from fact_changes where cause = 'edit'
+           and not exists (select 1 from digest_changes where digest_changes.change_id = fact_changes.id)
+           order by id""",
+    )
+
+
+def _titles(db: sqlite_utils.Database, version_ids: Iterable[int]) -> dict[int, str]:
+    ids = sorted(set(version_ids))
+    if not ids:
+        return {}
+    marks = ",".join("?" * len(ids))
+    return {r["id"]: r["title"] or r["path"]
+            for r in db.query(f"select id, title, path from document_versions where id in ({marks})", ids)}
+
+
+def _fact_history(db: sqlite_utils.Database, chain: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Every edit of this fact in its document up to the chain's end, for the tariff timeline."""
+    last = chain[-1]
+    rows = _rows(
+        db,
+        """select * from fact_changes where document_id = ? and kind = ? and qualifier = ?
+           and (subject_code is ? or lower(subject) = lower(?)) and cause = 'edit' and id <= ? order by id""",
+        [last["document_id"], last["kind"], last.get("qualifier") or "", last.get("subject_code"),
+         last["subject"], last["id"]],
+    )
+    identity = fact_identity(last)
+    rows = [r for r in rows if fact_identity(r) == identity]
+    # Keep only the chain this line belongs to (a fact may carry two values side by side).
+    for c in collapse_chains(rows):
+        if any(r["id"] == last["id"] for r in c):
+            return c
+    return list(chain)
+
+
+def change_lines(db: sqlite_utils.Database, rows: Sequence[Mapping[str, Any]]) -> list[ChangeLine]:
+    titles = _titles(db, (r["version_id"] for r in rows))
+    lines = []
+    for chain in collapse_chains(rows):
+        last = chain[-1]
+        history = _fact_history(db, chain) if last["kind"] == "tariff" else ()
+        lines.append(chain_line(chain, titles.get(last["version_id"], last["path"]), history))
+    return lines
+
+
+def document_events(db: sqlite_utils.Database, start: str | None, end: str) -> tuple[list[DocumentEvent], list[DocumentEvent]]:
+    """Documents first seen, and documents deleted, within the period."""
+    lower = start or ""
+    new = _rows(
+        db,
+        """select d.path, d.first_seen_at as at, v.version, coalesce(v.title, d.path) as title
+           from documents d left join document_versions v on v.document_id = d.id and v.version = 1
+           where d.first_seen_at > ? and d.first_seen_at <= ? order by d.path""",
+        [lower, end],
+    )
+    removed = _rows(
+        db,
+        """select d.path, d.deleted_at as at, d.current_version as version,
+                  coalesce(v.title, d.path) as title
+           from documents d left join document_versions v
+                on v.document_id = d.id and v.version = d.current_version
+           where d.deleted_at is not null and d.deleted_at > ? and d.deleted_at <= ? order by d.path""",
+        [lower, end],
+    )
+    return ([DocumentEvent(r["path"], r["title"], "new", r["at"], r["version"]) for r in new],
+            [DocumentEvent(r["path"], r["title"], "removed", r["at"], r["version"]) for r in removed])
+
+
+def disagreements(db: sqlite_utils.Database, lines: Sequence[ChangeLine]) -> list[Disagreement]:
+    """Facts touched by this digest on which current documents state different values.
+
+    Only facts in the digest are checked: older standing differences between sources are history,
+    not news, and would repeat in every digest.
+    """
+    keys = {(l.kind, l.subject.lower(), l.qualifier) for l in lines}
+    found = []
+    for kind, subject, qualifier in sorted(keys):
+        rows = _rows(
+            db,
+            """select f.value, f.unit, f.subject, f.subject_code, d.path,
+                      coalesce(v.title, d.path) as title
+               from facts f join documents d on d.id = f.document_id
+               left join document_versions v on v.document_id = d.id and v.version = d.current_version
+               where f.kind = ? and f.qualifier = ? and d.deleted_at is null
+                 and (lower(f.subject) = ? or f.subject_code in
+                      (select subject_code from facts where kind = ? and lower(subject) = ? and subject_code is not null))
+                 and f.value is not null
+               order by d.path""",
+            [kind, qualifier, subject, kind, subject],
+        )
+        values = {_value_key(r["value"]) for r in rows}
+        paths = {r["path"] for r in rows}
+        if len(values) > 1 and len(paths) > 1:
+            label = fact_label(kind, rows[0]["subject"]) + (f" ({qualifier})" if qualifier else "")
+            found.append(Disagreement(kind, rows[0]["subject"], qualifier, label, [
+                SourceValue(r["path"], r["title"], parse_value(r["value"]), format_value(kind, r["value"], r["unit"]))
+                for r in rows
+            ]))
+    return found
+
+
+def _value_key(value: Any) -> str:
+    number = _number(value)
+    return f"{number:.6g}" if number is not None else str(parse_value(value))
+
+
+# --- Health ------------------------------------------------------------------------------------
+
+
+def _parse_time(text: str) -> datetime:
+    t = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+
+
+def _iso(t: datetime) -> str:
+    return t.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def health(db: sqlite_utils.Database, config: Config, start: str | None, end: str) -> list[HealthItem]:
+    items = failed_files(db, start, end)
+    items += missed_scans(db, config, start, end)
+    items += missed_digests(db, config, end)
+    items += silent_documents(db, start, end)
+    items += failing_deliveries(db)
+    return items
+
+
+def failed_files(db: sqlite_utils.Database, start: str | None, end: str) -> list[HealthItem]:
+    rows = _rows(db, "select * from errors where occurred_at > ? and occurred_at <= ? order by occurred_at, id",
+                 [start or "", end])
+    return [HealthItem("error", f"{r['path']}: {r['stage']} failed: {r['reason']}", r["occurred_at"], r["path"])
+            for r in rows]
+
+
+def missed_scans(db: sqlite_utils.Database, config: Config, start: str | None, end: str) -> list[HealthItem]:
+    """Gaps in the daemon's periodic scans, and scans that never finished.
+
+    Only gaps that follow a scheduled scan count: someone who runs `monitor scan` by hand has no
+    schedule to miss.
+    """
+    interval = timedelta(minutes=config.schedule.rescan_minutes)
+    late = interval * SCAN_LATE_FACTOR + timedelta(minutes=1)
+    scans = _rows(db, "select * from scans where started_at > ? and started_at <= ? order by started_at",
+                  [start or "", end])
+    items = []
+    end_t = _parse_time(end)
+    for prev, nxt in zip(scans, scans[1:] + [None]):
+        if prev["trigger"] != "schedule":
+            continue
+        began = _parse_time(prev["started_at"])
+        following = _parse_time(nxt["started_at"]) if nxt else end_t
+        if following - began > late:
+            items.append(HealthItem(
+                "scan",
+                f"no scan ran between {_iso(began)} and {_iso(following)} "
+                f"(expected every {_fmt_number(config.schedule.rescan_minutes)} minutes)",
+                prev["started_at"],
+            ))
+    for scan in scans:
+        if scan["finished_at"] is None and end_t - _parse_time(scan["started_at"]) > SCAN_STUCK_AFTER:
+            items.append(HealthItem("scan", f"the {scan['trigger']} scan started at {scan['started_at']} never finished",
+                                    scan["started_at"]))
+    return items
+
+
+def next_digest_due(after: datetime, digest_time: str) -> datetime:
+    """The first local `HH:MM` strictly after `after` (the schedule is in the machine's local time)."""
+    hour, minute = (int(x) for x in digest_time.split(":"))
+    local = after.astimezone()
+    due = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    if due <= local:
+        due = (local + timedelta(days=1)).replace(hour=hour, minute=minute, second=0, microsecond=0)
+    return due
+
+
+def missed_digests(db: sqlite_utils.Database, config: Config, end: str) -> list[HealthItem]:
+    """A scheduled digest run that did not happen within an hour of its time."""
+    rows = _rows(db, "select ran_at from digest_runs where trigger = 'schedule' and ran_at < ? order by ran_at desc limit 1",
+                 [end])
+    if not rows:
+        return []
+    last = _parse_time(rows[0]["ran_at"])
+    due = next_digest_due(last + timedelta(minutes=1), config.schedule.digest_time)
+    if _parse_time(end) > due + DIGEST_GRACE:
+        return [HealthItem("digest", f"the digest due at {_iso(due)} did not run on time "
+                                     f"(previous scheduled digest: {_iso(last)})", _iso(due))]
+    return []
+
+
+def silent_documents(db: sqlite_utils.Database, start: str | None, end: str) -> list[HealthItem]:
+    """Documents changed in the period whose newest version yields no fact although older ones did."""
+    rows = _rows(
+        db,
+        """select d.path, d.current_version, max(r.last_version) as last_with_facts, count(*) as runs
+           from documents d join fact_runs r on r.document_id = d.id
+           join document_versions v on v.document_id = d.id and v.version = d.current_version
+           where d.deleted_at is null and v.observed_at > ? and v.observed_at <= ?
+             and not exists (select 1 from facts f where f.document_id = d.id)
+           group by d.id order by d.path""",
+        [start or "", end],
+    )
+    return [HealthItem("extraction", f"{r['path']}: version {r['current_version']} yields no facts; "
+                                     f"version {r['last_with_facts']} did", None, r["path"])
+            for r in rows if r["last_with_facts"] < r["current_version"]]
+
+
+def failing_deliveries(db: sqlite_utils.Database) -> list[HealthItem]:
+    rows = _rows(db, """select channel, digest_id, attempts, last_error, last_attempt_at from deliveries
+                        where delivered_at is null and last_error is not null order by digest_id, channel""")
+    return [HealthItem("delivery", f"{r['channel']} delivery of digest {r['digest_id']} failed "
+                                   f"{_plural(r['attempts'], 'time')}: {r['last_error']}", r["last_attempt_at"])
+            for r in rows]
+
+
+# --- Building and recording -------------------------------------------------------------------
+
+
+def collect_digest(db: sqlite_utils.Database, config: Config, since: str | None = None,
+                   now: str | None = None) -> Digest:
+    """Everything a digest would say now, without recording anything (a preview)."""
+    _require_tables(db)
+    now = now or utcnow()
+    previous = last_digest(db)
+    start = since if since is not None else (previous["period_end"] if previous else None)
+    rows = pending_changes(db, since)
+    rows = [r for r in rows if r["detected_at"] <= now]
+    lines = change_lines(db, rows)
+    shown = [line for line in lines if passes_filters(line, config)]
+    new_docs, removed_docs = document_events(db, start, now)
+    return Digest(
+        uuid=str(uuid.uuid4()),
+        created_at=now,
+        period_start=start,
+        period_end=now,
+        groups=group_lines(shown),
+        new_documents=new_docs,
+        removed_documents=removed_docs,
+        disagreements=disagreements(db, shown),
+        health=health(db, config, start, now),
+        covered_change_ids=[r["id"] for r in rows],
+        since=since,
+    )
+
+
+def channels(config: Config) -> list[str]:
+    """The delivery channels the config asks for, in the order they run (files first: the command
+    receives a file's path)."""
+    found = ["files"]
+    if config.reports.mail.enabled:
+        found.append("mail")
+    if config.reports.command:
+        found.append("command")
+    return found
+
+
+def build_digest(db: sqlite_utils.Database, config: Config, since: str | None = None, *,
+                 now: str | None = None, trigger: str = "manual") -> Digest | None:
+    """Build and record the next digest, or return None when there is nothing to tell.
+
+    Recording is one write transaction: the digest, the changes it covers, a pending delivery per
+    channel and the run itself. Two concurrent callers cannot both cover the same changes, because
+    the second one collects again after the first commits. `trigger` is 'schedule' when the daemon's
+    digest job calls, which is what the "did not run on time" check watches.
+    """
+    with write_transaction(db):
+        digest = collect_digest(db, config, since=since, now=now)
+        run = {"ran_at": digest.created_at, "trigger": trigger, "since": since, "digest_id": None,
+               "changes": len(digest.covered_change_ids)}
+        if not digest.has_news and not config.reports.notify_unchanged:
+            db["digest_runs"].insert(run)
+            return None
+        digest.id = db["digests"].insert({
+            "uuid": digest.uuid,
+            "created_at": digest.created_at,
+            "period_start": digest.period_start,
+            "period_end": digest.period_end,
+            "since": since,
+            "title": digest.title,
+            "change_count": digest.change_count,
+            "data": "{}",
+        }).last_pk
+        db["digests"].update(digest.id, {"data": json.dumps(digest.to_dict(), ensure_ascii=False)})
+        shown = {i for line in digest.lines for i in line.change_ids}
+        db["digest_changes"].insert_all(
+            ({"digest_id": digest.id, "change_id": i, "shown": int(i in shown)} for i in digest.covered_change_ids),
+            pk=("digest_id", "change_id"),
+        )
+        db["deliveries"].insert_all(
+            {"digest_id": digest.id, "channel": c, "created_at": digest.created_at, "attempts": 0}
+            for c in channels(config)
+        )
+        db["digest_runs"].insert({**run, "digest_id": digest.id})
+    return digest
+
+
+def load_digest(db: sqlite_utils.Database, digest_id: int) -> Digest:
+    """A recorded digest, as it was built."""
+    rows = _rows(db, "select id, data from digests where id = ?", [digest_id])
+    if not rows:
+        raise DigestError(f"no digest with id {digest_id}")
+    digest = Digest.from_dict(json.loads(rows[0]["data"]))
+    digest.id = rows[0]["id"]
+    return digest
