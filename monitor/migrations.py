@@ -209,3 +209,81 @@ def m003_digests(db: sqlite_utils.Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m004_fact_extractions_and_views(db: sqlite_utils.Database) -> None:
+    """Which versions have had facts recorded, and the views over the fact tables."""
+    db.executescript(
+        """
+        CREATE TABLE fact_extractions (      -- one row per version whose facts were recorded
+            version_id INTEGER PRIMARY KEY REFERENCES document_versions(id),
+            document_id INTEGER NOT NULL REFERENCES documents(id),
+            facts INTEGER NOT NULL,          -- facts extracted (mentions)
+            carried INTEGER NOT NULL DEFAULT 0,  -- facts kept because their evidence is still there
+            recorded_at TEXT NOT NULL
+        );
+        CREATE INDEX idx_fact_extractions_document ON fact_extractions (document_id);
+
+        CREATE VIEW fact_current AS
+        SELECT facts.id AS fact_id, documents.path, facts.document_id,
+               documents.current_version AS version, facts.kind, facts.subject, facts.subject_code,
+               facts.qualifier, facts.value, facts.unit, facts.mentions, facts.text, facts.sentence,
+               evidence.version AS evidence_version, evidence.observed_at AS evidence_observed_at
+        FROM facts
+        JOIN documents ON documents.id = facts.document_id
+        JOIN document_versions AS evidence ON evidence.id = facts.version_id;
+
+        CREATE VIEW fact_history AS
+        SELECT fact_runs.id AS run_id, documents.path, fact_runs.document_id, fact_runs.kind,
+               fact_runs.subject, fact_runs.subject_code, fact_runs.qualifier, fact_runs.value,
+               fact_runs.unit, fact_runs.first_version AS from_version,
+               fact_runs.last_version AS to_version, first_v.observed_at AS valid_from,
+               -- when a version without it was first seen (or the file was deleted); NULL while current
+               coalesce((SELECT min(later.observed_at) FROM document_versions AS later
+                         WHERE later.document_id = fact_runs.document_id
+                           AND later.version > fact_runs.last_version),
+                        documents.deleted_at) AS valid_until,
+               EXISTS (SELECT 1 FROM facts
+                       WHERE facts.document_id = fact_runs.document_id
+                         AND facts.fact_key = fact_runs.fact_key
+                         AND facts.value_key = fact_runs.value_key
+                         AND fact_runs.last_version = documents.current_version) AS is_current,
+               fact_runs.text, fact_runs.sentence
+        FROM fact_runs
+        JOIN documents ON documents.id = fact_runs.document_id
+        JOIN document_versions AS first_v ON first_v.id = fact_runs.first_version_id;
+
+        CREATE VIEW fact_changes_detail AS
+        SELECT fact_changes.id AS change_id, fact_changes.detected_at, fact_changes.path,
+               fact_changes.version, document_versions.title, fact_changes.change, fact_changes.kind,
+               fact_changes.subject, fact_changes.subject_code, fact_changes.qualifier,
+               fact_changes.old, fact_changes.new, fact_changes.unit, fact_changes.cause,
+               fact_changes.old_sentence, fact_changes.new_sentence,
+               fact_changes.old_text, fact_changes.new_text,
+               (SELECT max(earlier.observed_at) FROM document_versions AS earlier
+                WHERE earlier.document_id = fact_changes.document_id
+                  AND earlier.version < fact_changes.version) AS previous_observed_at,
+               document_versions.observed_at, fact_changes.document_id, fact_changes.version_id
+        FROM fact_changes
+        JOIN document_versions ON document_versions.id = fact_changes.version_id;
+
+        -- What every source has said about an entity: countries by ISO code, others by name.
+        -- `conflict` marks a current statement that another document currently contradicts
+        -- (same kind, entity and qualifier, another value).
+        CREATE VIEW entity_timeline AS
+        SELECT coalesce(fact_history.subject_code, lower(fact_history.subject)) AS entity,
+               fact_history.*,
+               fact_history.is_current AND EXISTS (
+                   SELECT 1 FROM facts AS other
+                   WHERE other.document_id != fact_history.document_id
+                     AND other.kind = fact_history.kind
+                     AND coalesce(other.subject_code, lower(other.subject))
+                         = coalesce(fact_history.subject_code, lower(fact_history.subject))
+                     AND other.qualifier = fact_history.qualifier
+                     AND other.value IS NOT fact_history.value
+                     AND other.value IS NOT NULL AND fact_history.value IS NOT NULL
+               ) AS conflict
+        FROM fact_history;
+        """
+    )
