@@ -173,6 +173,16 @@ class Digest:
         return [line for group in self.groups for line in group.lines]
 
     @property
+    def sections(self) -> list[tuple[str, str, list[EntityGroup]]]:
+        """(kind, heading, groups) in digest order: tariffs, deadlines, then the rest."""
+        out: list[tuple[str, str, list[EntityGroup]]] = []
+        for group in self.groups:
+            if not out or out[-1][0] != group.kind:
+                out.append((group.kind, KIND_HEADINGS.get(group.kind, group.kind.capitalize()), []))
+            out[-1][2].append(group)
+        return out
+
+    @property
     def change_count(self) -> int:
         return len(self.lines)
 
@@ -362,17 +372,19 @@ def rate_change(kind: str, old: Any, new: Any) -> float | None:
 
 
 def fact_label(kind: str, subject: str) -> str:
-    """'Tariff on Kazakhstan', 'Deadline: trade agreement'."""
+    """'Tariff on Kazakhstan', 'Deadline (trade agreement)'."""
     if kind == "tariff":
         return f"Tariff on {subject}"
     noun = {"deadline": "Deadline", "money": "Amount", "percent": "Share", "count": "Count",
             "exemption": "Exemption"}.get(kind, kind.capitalize())
-    return f"{noun}: {subject}"
+    return f"{noun} ({subject})"
 
 
 # --- Marking changed words (pure) -------------------------------------------------------------
 
-_TOKEN = re.compile(r"\s+|[^\s]+")
+# Words, numbers with their % or currency sign ("25%", "$1.5"), and punctuation on its own, so
+# that "August 1," against "August 15," marks "15" and not the comma.
+_TOKEN = re.compile(r"\s+|[$€£]?\d+(?:[.,]\d+)*%?|\w+(?:['’-]\w+)*|[^\w\s]")
 
 
 def mark_changes(old: str | None, new: str | None) -> tuple[list[Segment], list[Segment]]:
@@ -819,6 +831,23 @@ def missed_digests(db: sqlite_utils.Database, config: Config, end: str) -> list[
 
 def silent_documents(db: sqlite_utils.Database, start: str | None, end: str) -> list[HealthItem]:
     """Documents changed in the period whose newest version yields no fact although older ones did."""
+    if db["fact_extractions"].exists():
+        # The extraction log counts what the extractor itself read, before facts whose evidence is
+        # still in the text are carried over: the sharper signal that extraction broke.
+        rows = _rows(
+            db,
+            """select d.path, d.current_version, max(pv.version) as last_with_facts
+               from documents d
+               join document_versions v on v.document_id = d.id and v.version = d.current_version
+               join fact_extractions e on e.version_id = v.id and e.facts = 0
+               join fact_extractions pe on pe.document_id = d.id and pe.facts > 0
+               join document_versions pv on pv.id = pe.version_id and pv.version < v.version
+               where d.deleted_at is null and v.observed_at > ? and v.observed_at <= ?
+               group by d.id order by d.path""",
+            [start or "", end],
+        )
+        return [HealthItem("extraction", f"{r['path']}: version {r['current_version']} yields no facts; "
+                                         f"version {r['last_with_facts']} did", None, r["path"]) for r in rows]
     rows = _rows(
         db,
         """select d.path, d.current_version, max(r.last_version) as last_with_facts, count(*) as runs
