@@ -195,3 +195,25 @@ def test_list_changes_since(db):
     ingest(db, doc, OBSERVER.format(rate=30, day=1))
     assert len(history.list_changes(db, since="2000-01-01T00:00:00Z")) == 1
     assert history.list_changes(db, since="2999-01-01T00:00:00Z") == []
+
+
+def test_datasette_metadata_names_real_tables_and_its_queries_run(db):
+    import json
+    import pathlib
+    import re
+
+    metadata = json.loads((pathlib.Path(__file__).parent.parent / "metadata.json").read_text())
+    (database,) = metadata["databases"].values()
+    names = set(db.table_names()) | set(db.view_names())
+    assert set(database["tables"]) <= names
+    for table, spec in database["tables"].items():
+        columns = {c.name for c in (db[table].columns if table in db.table_names() else db.view(table).columns)}
+        assert set(spec.get("facets", [])) | set(spec.get("columns", {})) <= columns, table
+    doc, other = add_document(db, "observer.txt"), add_document(db, "other.txt")
+    ingest(db, doc, OBSERVER.format(rate=25, day=1))
+    ingest(db, doc, OBSERVER.format(rate=30, day=1))
+    ingest(db, other, OBSERVER.format(rate=25, day=1))  # disagrees: a conflict
+    values = {"since": "2000-01-01", "entity": "Kazakhstan", "path": "observer.txt", "version": 1}
+    for name, query in database["queries"].items():
+        params = {p: values[p] for p in re.findall(r":(\w+)", query["sql"])}
+        assert list(db.query(query["sql"], params)), name
