@@ -16,6 +16,8 @@ from typing import Any, get_args, get_origin, get_type_hints
 from monitor.errors import ConfigError
 
 DEFAULT_CONFIG_NAME = "config.toml"
+# The commented starter config that `monitor init` writes; the repository's config.toml is a copy.
+STARTER_CONFIG = Path(__file__).with_name("config_template.toml")
 REPORT_FORMATS = ("md", "html", "json", "atom")
 
 
@@ -112,6 +114,11 @@ class Config:
     @property
     def templates_folder(self) -> Path | None:
         return self.resolve(self.reports.templates) if self.reports.templates else None
+
+
+def starter_config() -> str:
+    """The text of a commented config.toml with every key at its default."""
+    return STARTER_CONFIG.read_text(encoding="utf-8")
 
 
 def load_config(path: str | Path | None = None) -> Config:

@@ -1,0 +1,727 @@
+"""Scanning folders into the store: every distinct content of a file becomes exactly one version.
+
+`Scanner.reconcile` walks the watched folders; `Scanner.ingest` handles a few paths the daemon
+saw change. Both end in `_Batch.run`, which
+
+1. skips files whose (size, mtime_ns) equal what the store last saw: no read, no query per file;
+2. reads, decodes, hashes and extracts the rest, in a process pool when there are many;
+3. writes in the main thread, several versions per write transaction, each version with its
+   facts in one savepoint, so a version is never half-written;
+4. records files that are gone as deleted, or as moved when a new file has the same bytes.
+
+The version rules (README, "How versions are counted"):
+
+- a file whose bytes equal its document's latest version adds nothing (its stat is refreshed);
+- different bytes add version N+1;
+- a file that comes back after a deletion is version N+1 of the same document, even with the
+  bytes it had when it left: the deletion removed its facts, and the new version is what brings
+  them back (every state of the file — including "gone" — is followed by a new version);
+- a new path whose bytes equal those of a document that vanished in the same batch is a move:
+  the new document gets version 1 with that content and inherits the facts (`document_moved`);
+  otherwise a rename is a deletion plus a new document.
+
+Document paths are relative to the watched folder, with `/` separators. When several folders are
+scanned together each path starts with its folder's name (`seeds/a.txt`, `news/a.txt`), so two
+files can never collide; two scanned folders with the same name are refused.
+"""
+from __future__ import annotations
+
+import concurrent.futures
+import errno
+import fnmatch
+import json
+import logging
+import multiprocessing
+import os
+import stat
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Sequence
+
+import sqlite_utils
+
+from monitor.config import Config
+from monitor.document import Document, DocumentError, FileVanished, read_document
+from monitor.errors import MonitorError
+from monitor.store import utcnow, write_transaction
+
+log = logging.getLogger(__name__)
+
+# Fewer files than this are read in the calling process: starting a pool costs more than it saves.
+POOL_THRESHOLD = 20
+# Files handed to a worker at once, and how many such chunks may wait in flight per worker
+# (bounds memory when the writer is slower than the readers).
+CHUNK_SIZE = 32
+CHUNKS_IN_FLIGHT_PER_WORKER = 3
+# Versions written per write transaction, and the longest a transaction stays open: readers are
+# never blocked (WAL), but the daemon's latency and a crash's lost work are bounded.
+VERSIONS_PER_TRANSACTION = 200
+TRANSACTION_SECONDS = 0.5
+# A file modified this close to the moment it was read may change again within the filesystem's
+# timestamp granularity without its (size, mtime) changing ("racy git"): its stat is not trusted
+# for the skip, so the next scan reads it again.
+RACY_WINDOW_NS = 1_000_000_000
+
+# Never ingested, whatever the include globs say: editor swap and backup files, downloads in
+# progress, atomic-save temporaries. Hidden files and folders (".*") are left out separately.
+TEMPORARY_PATTERNS = ("*.swp", "*.swo", "*.swx", "*~", "*.part", "*.partial", "*.crdownload",
+                      "*.tmp", "*.temp", "#*#", ".goutputstream-*")
+# The database's own files and the daemon's lock file, as suffixes of the database path.
+STORE_SUFFIXES = ("", "-wal", "-shm", "-journal", ".lock")
+
+ProgressCallback = Callable[[int, int], None]
+
+
+class ScanError(MonitorError):
+    """The folders to scan are unusable (missing, or two with the same name)."""
+
+
+@dataclass
+class ScanSummary:
+    """What one scan or ingest did."""
+
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    moved: int = 0
+    errors: int = 0
+    scan_id: int | None = None
+    version_ids: list[int] = field(default_factory=list)
+
+    def line(self) -> str:
+        """The one-line summary `monitor scan` prints."""
+        return (f"{self.new} new, {self.changed} changed, {self.unchanged} unchanged, "
+                f"{self.deleted} deleted, {self.moved} moved, {self.errors} errors")
+
+    def counts(self) -> dict[str, int]:
+        return {"new": self.new, "changed": self.changed, "unchanged": self.unchanged,
+                "deleted": self.deleted, "moved": self.moved, "errors": self.errors}
+
+
+@dataclass(frozen=True)
+class Root:
+    """A watched folder: its real absolute path and the prefix its document paths carry."""
+
+    path: Path
+    prefix: str = ""
+
+    def document_path(self, relative: str) -> str:
+        return self.prefix + relative
+
+
+def make_roots(folders: Iterable[str | Path]) -> list[Root]:
+    """Roots for the folders to scan; with more than one, paths are prefixed with the folder name."""
+    paths: list[Path] = []
+    for folder in folders:
+        real = Path(os.path.realpath(folder))
+        if not real.is_dir():
+            raise ScanError(f"{folder}: not a folder")
+        if real not in paths:
+            paths.append(real)
+    if len(paths) == 1:
+        return [Root(paths[0])]
+    names = [p.name for p in paths]
+    clash = next((n for n in names if names.count(n) > 1), None)
+    if clash is not None:
+        raise ScanError(f"two watched folders are both named {clash!r}: their document paths would collide")
+    return [Root(p, p.name + "/") for p in paths]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A file found on disk that may need reading."""
+
+    root: Root
+    path: str  # document path
+    file: str  # absolute path to read
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True)
+class Known:
+    """A document as the store knows it: enough to skip, compare and version it."""
+
+    id: int
+    root: str
+    path: str
+    size: int | None
+    mtime_ns: int | None
+    deleted: bool
+    version: int
+    version_id: int | None
+    sha256: str | None
+
+
+@dataclass(frozen=True)
+class Job:
+    """One file for a worker: read it, and extract facts unless its bytes are already known."""
+
+    path: str
+    file: str
+    max_size: int
+    known_sha: str | None  # the latest version's, when the document is present
+    extract: bool
+    # Bytes of documents that vanished in this batch: a file with them is a move, whose facts
+    # come from the old document, so extracting them would be wasted.
+    moved_shas: frozenset[str] = frozenset()
+
+
+@dataclass
+class Prepared:
+    """A worker's result: the document and its facts, or why it could not be read."""
+
+    path: str
+    document: Document | None = None
+    facts: list | None = None
+    error_stage: str = ""
+    error: str = ""
+    read_at_ns: int = 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Worker side (runs in pool processes, or inline for small batches)
+
+_worker_gazetteer: Any = None
+
+
+def _init_worker(entities: Sequence[str], aliases: dict[str, str]) -> None:
+    global _worker_gazetteer
+    _worker_gazetteer = load_gazetteer(entities, aliases)
+
+
+def load_gazetteer(entities: Sequence[str], aliases: dict[str, str]) -> Any:
+    from monitor.extract.gazetteer import Gazetteer
+
+    if not entities and not aliases:
+        return None  # the extractor's default
+    return Gazetteer.load(extra_entities=entities, aliases=aliases)
+
+
+def prepare(job: Job) -> Prepared:
+    """Read, decode and hash one file, and extract its facts when its content is new."""
+    read_at = time.time_ns()
+    try:
+        document = read_document(job.file, max_size=job.max_size)
+    except FileVanished as e:
+        return Prepared(job.path, error_stage="read", error=_reason(e, job.file))
+    except DocumentError as e:
+        return Prepared(job.path, error_stage="read", error=_reason(e, job.file))
+    result = Prepared(job.path, document=document, read_at_ns=read_at)
+    if job.extract and document.sha256 != job.known_sha and document.sha256 not in job.moved_shas:
+        try:
+            result.facts = extract_document(document, _worker_gazetteer)
+        except Exception as e:  # noqa: BLE001 - one bad file must not stop the scan
+            result.error_stage, result.error = "extract", f"extraction failed: {type(e).__name__}: {e}"
+    if document.sha256 == job.known_sha:
+        # The writer only needs the stat; do not ship the text back across processes.
+        result.document = _without_text(document)
+    return result
+
+
+def prepare_chunk(jobs: list[Job]) -> list[Prepared]:
+    return [prepare(job) for job in jobs]
+
+
+def extract_document(document: Document, gazetteer: Any = None) -> list:
+    """The facts of a document (the extractor of `monitor.extract`)."""
+    from monitor.extract import extract_facts
+
+    return extract_facts(document.text, reference_date=document.metadata.reference_date,
+                         fmt=document.format, gazetteer=gazetteer)
+
+
+def _without_text(document: Document) -> Document:
+    from dataclasses import replace
+
+    return replace(document, text="")
+
+
+def _reason(error: Exception, file: str) -> str:
+    # DocumentError messages start with the file; the errors table has its own path column.
+    message = str(error)
+    return message[len(file) + 2:] if message.startswith(file + ": ") else message
+
+
+# ---------------------------------------------------------------------------------------------
+# The scanner
+
+
+class Scanner:
+    """Ingests files into the store; safe to call from one worker thread while others read."""
+
+    def __init__(self, db: sqlite_utils.Database, config: Config, *, extract: bool = True,
+                 workers: int | None = None, progress: ProgressCallback | None = None) -> None:
+        self.db = db
+        self.config = config
+        self.extract = extract
+        self.workers = workers or os.cpu_count() or 1
+        self.progress = progress
+        self._lock = threading.RLock()
+        self._inline_gazetteer: Any = None
+        self._gazetteer_loaded = False
+        self.roots = make_roots(config.watch_paths) if all(p.is_dir() for p in config.watch_paths) else []
+        self._store_files = _store_files(db)
+
+    # -- public API ---------------------------------------------------------------------------
+
+    def reconcile(self, roots: Sequence[str | Path] | None = None, trigger: str = "scan") -> ScanSummary:
+        """Walk the folders (the configured ones by default) and bring the store in line with them."""
+        with self._lock:
+            scan_roots = make_roots(roots) if roots is not None else self._configured_roots()
+            batch = _Batch(self, scan_roots, trigger)
+            for root in scan_roots:
+                batch.candidates.extend(self._walk(root, root.path, batch))
+            # Every document, not only those of these roots: a file is matched to its document
+            # by path even if the folder moved (the project was copied elsewhere).
+            batch.known = self._load_known("1", [])
+            root_paths = {str(r.path) for r in scan_roots}
+            batch.in_scope = lambda known: known.root in root_paths
+            return batch.run()
+
+    def ingest(self, paths: Iterable[str | Path], trigger: str = "event") -> ScanSummary:
+        """Bring the store in line with these paths: a file is read, a folder walked, a missing
+        path (file or folder) recorded as deleted. Paths outside the watched folders are ignored."""
+        with self._lock:
+            roots = self.roots or self._configured_roots()
+            batch = _Batch(self, roots, trigger)
+            scope: set[tuple[str, str]] = set()
+            for raw in paths:
+                found = self._locate(Path(raw), roots)
+                if found is None:
+                    continue
+                root, rel = found
+                file = root.path / rel if rel else root.path
+                scope.add((str(root.path), root.document_path(rel) if rel else root.prefix.rstrip("/")))
+                if self.is_ignored(file):
+                    continue
+                if os.path.isdir(file) and not os.path.islink(file):
+                    batch.candidates.extend(self._walk(root, file, batch))
+                elif os.path.lexists(file):
+                    batch.candidates.extend(self._walk_entry(root, file, batch))
+            if scope:
+                where, params = _prefix_clause(sorted({prefix for _, prefix in scope}))
+                batch.known = self._load_known(where, params)
+                batch.in_scope = lambda known: any(
+                    known.root == root and _under(known.path, prefix) for root, prefix in scope)
+            return batch.run()
+
+    def is_ignored(self, path: str | Path) -> bool:
+        """True for a path that is never ingested: outside the watched folders, hidden, a
+        temporary, the store's own files, a symlink leading out of its folder, or a file that the
+        include/exclude globs leave out. A path that no longer exists is judged by its name."""
+        path = Path(os.path.abspath(path))
+        if str(path) in self._store_files:
+            return True
+        found = self._locate(path, self.roots or self._configured_roots())
+        if found is None:
+            return True
+        root, rel = found
+        if not rel:
+            return False
+        if any(part.startswith(".") for part in rel.split("/")) or _is_temporary(path.name):
+            return True
+        if os.path.islink(path) and not _inside(os.path.realpath(path), root.path):
+            return True
+        if _excluded(rel, self.config.watch.exclude):
+            return True
+        if os.path.isdir(path) or not os.path.lexists(path):
+            return False
+        return not _included(rel, self.config.watch.include)
+
+    # -- walking ------------------------------------------------------------------------------
+
+    def _configured_roots(self) -> list[Root]:
+        try:
+            return make_roots(self.config.watch_paths)
+        except ScanError as e:
+            raise ScanError(f"{self.config.source or 'configuration'}: watch.paths: {e}") from None
+
+    def _walk(self, root: Root, folder: Path, batch: _Batch) -> Iterator[Candidate]:
+        """Files under `folder`, depth first, by os.scandir; symlinked folders are not entered,
+        which is what keeps a symlink loop from hanging the walk."""
+        stack = [str(folder)]
+        while stack:
+            current = stack.pop()
+            try:
+                with os.scandir(current) as entries:
+                    items = list(entries)
+            except FileNotFoundError:
+                continue
+            except OSError as e:
+                batch.error(self._relative(root, current), "walk", f"cannot list folder: {e.strerror or e}")
+                continue
+            for entry in items:
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    rel = self._relative(root, entry.path)
+                    if not _excluded(rel, self.config.watch.exclude):
+                        stack.append(entry.path)
+                    continue
+                yield from self._walk_entry(root, Path(entry.path), batch)
+
+    def _walk_entry(self, root: Root, file: Path, batch: _Batch) -> Iterator[Candidate]:
+        rel = self._relative(root, str(file))
+        name = file.name
+        if (name.startswith(".") or _is_temporary(name) or str(file) in self._store_files
+                or not _included(rel, self.config.watch.include) or _excluded(rel, self.config.watch.exclude)):
+            return
+        path = root.document_path(rel)
+        try:
+            st = os.lstat(file)
+            if stat.S_ISLNK(st.st_mode):
+                target = os.path.realpath(file)
+                if not _inside(target, root.path):
+                    return  # never followed out of the watched folder
+                st = os.stat(file)
+        except FileNotFoundError:
+            return  # gone since it was listed (or a dangling link): nothing to ingest
+        except OSError as e:
+            batch.error(path, "read", "symlink loop" if e.errno == errno.ELOOP else f"cannot stat: {e.strerror or e}")
+            return
+        if stat.S_ISDIR(st.st_mode):
+            return  # a link to a folder inside the tree: its files are ingested under their own paths
+        if not stat.S_ISREG(st.st_mode):
+            batch.error(path, "read", "not a regular file")
+            return
+        yield Candidate(root, path, str(file), st.st_size, st.st_mtime_ns)
+
+    @staticmethod
+    def _relative(root: Root, file: str) -> str:
+        rel = os.path.relpath(file, root.path)
+        return "" if rel == "." else rel.replace(os.sep, "/")
+
+    def _locate(self, path: Path, roots: Sequence[Root]) -> tuple[Root, str] | None:
+        """The root holding `path` and the path relative to it (the parent resolved, not the
+        file itself, so that a symlink is judged as a link)."""
+        path = Path(os.path.abspath(path))
+        parent = Path(os.path.realpath(path.parent))
+        full = parent / path.name if path.name else parent
+        for root in roots:
+            if full == root.path or _inside(str(full), root.path):
+                return root, self._relative(root, str(full))
+        return None
+
+    # -- reading the store --------------------------------------------------------------------
+
+    def _load_known(self, where: str, params: list[Any]) -> dict[str, Known]:
+        """Documents in scope with their latest version's hash: one query for the whole scan."""
+        sql = f"""
+            SELECT d.id, d.root, d.path, d.size, d.mtime_ns, d.deleted_at IS NOT NULL,
+                   COALESCE(d.current_version, 0), v.id, v.sha256
+            FROM documents d
+            LEFT JOIN document_versions v ON v.document_id = d.id AND v.version = d.current_version
+            WHERE {where}
+        """
+        return {row[2]: Known(row[0], row[1], row[2], row[3], row[4], bool(row[5]), row[6], row[7], row[8])
+                for row in self.db.execute(sql, params).fetchall()}
+
+    def gazetteer(self) -> Any:
+        if not self._gazetteer_loaded:
+            self._inline_gazetteer = load_gazetteer(self.config.extract.entities, self.config.extract.aliases)
+            self._gazetteer_loaded = True
+        return self._inline_gazetteer
+
+
+class _Batch:
+    """One scan or ingest: candidates in, versions, deletions, moves and errors out."""
+
+    def __init__(self, scanner: Scanner, roots: Sequence[Root], trigger: str) -> None:
+        self.scanner = scanner
+        self.db = scanner.db
+        self.roots = roots
+        self.trigger = trigger
+        self.candidates: list[Candidate] = []
+        self.known: dict[str, Known] = {}
+        self.in_scope: Callable[[Known], bool] = lambda known: False
+        self.summary = ScanSummary()
+        self.now = utcnow()
+        self._errors: list[tuple[str, str, str]] = []
+
+    def error(self, path: str, stage: str, reason: str) -> None:
+        self._errors.append((path, stage, reason))
+
+    def run(self) -> ScanSummary:
+        started = self.now
+        seen = {c.path for c in self.candidates}
+        unchanged, to_read = self._split()
+        vanished = {k.path: k for k in self.known.values()
+                    if not k.deleted and k.path not in seen and self.in_scope(k)}
+        with write_transaction(self.db):
+            self.summary.scan_id = self.db["scans"].insert({
+                "started_at": started, "trigger": self.trigger,
+                "roots": json.dumps([str(r.path) for r in self.roots])}).last_pk
+            self._touch_unchanged(unchanged)
+        self.summary.unchanged += len(unchanged)
+        moved_shas = frozenset(k.sha256 for k in vanished.values() if k.sha256)
+        writer = _Writer(self, vanished)
+        for prepared in self._prepare_all(to_read, moved_shas):
+            writer.add(prepared)
+        writer.flush()
+        with write_transaction(self.db):
+            for known in vanished.values():
+                writer.delete(known)
+            for path, stage, reason in self._errors:
+                writer.record_error(path, stage, reason)
+            self.db["scans"].update(self.summary.scan_id, {"finished_at": utcnow(), **self.summary.counts()})
+        return self.summary
+
+    def _split(self) -> tuple[list[Known], list[Candidate]]:
+        """Files whose stat equals the store's (skipped unread) and files to read."""
+        unchanged: list[Known] = []
+        to_read: list[Candidate] = []
+        for c in self.candidates:
+            k = self.known.get(c.path)
+            if (k is not None and not k.deleted and k.root == str(c.root.path)
+                    and k.size == c.size and k.mtime_ns == c.mtime_ns):
+                unchanged.append(k)
+            else:
+                to_read.append(c)
+        return unchanged, to_read
+
+    def _touch_unchanged(self, unchanged: list[Known]) -> None:
+        self.db.conn.executemany("UPDATE documents SET last_seen_at = ? WHERE id = ?",
+                                 [(self.now, k.id) for k in unchanged])
+
+    def _prepare_all(self, candidates: list[Candidate], moved_shas: frozenset[str]) -> Iterator[Prepared]:
+        scanner = self.scanner
+        jobs = [Job(c.path, c.file, scanner.config.watch.max_file_size, self._present_sha(c.path),
+                    scanner.extract, moved_shas)
+                for c in candidates]
+        total = len(jobs)
+        done = 0
+        for prepared in self._results(jobs):
+            done += 1
+            if scanner.progress:
+                scanner.progress(done, total)
+            yield prepared
+
+    def _present_sha(self, path: str) -> str | None:
+        """The latest version's hash of a present document (a returning file is read in full)."""
+        known = self.known.get(path)
+        return known.sha256 if known is not None and not known.deleted else None
+
+    def _results(self, jobs: list[Job]) -> Iterator[Prepared]:
+        scanner = self.scanner
+        if len(jobs) < POOL_THRESHOLD or scanner.workers < 2:
+            global _worker_gazetteer
+            if scanner.extract:
+                _worker_gazetteer = scanner.gazetteer()
+            for job in jobs:
+                yield prepare(job)
+            return
+        yield from _pool_results(jobs, scanner)
+
+
+def _pool_results(jobs: list[Job], scanner: Scanner) -> Iterator[Prepared]:
+    """Results in job order from a process pool, with a bounded number of chunks in flight."""
+    chunks = [jobs[i:i + CHUNK_SIZE] for i in range(0, len(jobs), CHUNK_SIZE)]
+    # spawn, not fork: the daemon has threads (watchdog, APScheduler), and forking a threaded
+    # process can copy a lock held by another thread into the child, deadlocking it.
+    context = multiprocessing.get_context("spawn")
+    limit = scanner.workers * CHUNKS_IN_FLIGHT_PER_WORKER
+    config = scanner.config.extract
+    initargs = (list(config.entities), dict(config.aliases)) if scanner.extract else ((), {})
+    with concurrent.futures.ProcessPoolExecutor(max_workers=scanner.workers, mp_context=context,
+                                                initializer=_init_worker if scanner.extract else None,
+                                                initargs=initargs if scanner.extract else ()) as pool:
+        pending: list[concurrent.futures.Future] = []
+        next_chunk = 0
+        while next_chunk < len(chunks) or pending:
+            while next_chunk < len(chunks) and len(pending) < limit:
+                pending.append(pool.submit(prepare_chunk, chunks[next_chunk]))
+                next_chunk += 1
+            yield from pending.pop(0).result()
+
+
+class _Writer:
+    """Writes prepared files: several versions per transaction, each one whole or not at all."""
+
+    def __init__(self, batch: _Batch, vanished: dict[str, Known]) -> None:
+        self.batch = batch
+        self.db = batch.db
+        self.summary = batch.summary
+        self.vanished = vanished
+        self.by_sha: dict[str, list[Known]] = {}
+        for known in vanished.values():
+            if known.sha256:
+                self.by_sha.setdefault(known.sha256, []).append(known)
+        self.pending: list[Prepared] = []
+        self.opened = time.monotonic()
+
+    def add(self, prepared: Prepared) -> None:
+        if not self.pending:
+            self.opened = time.monotonic()
+        self.pending.append(prepared)
+        if len(self.pending) >= VERSIONS_PER_TRANSACTION or time.monotonic() - self.opened > TRANSACTION_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        with write_transaction(self.db):
+            for prepared in self.pending:
+                self._write_one(prepared)
+        self.pending = []
+
+    def _write_one(self, prepared: Prepared) -> None:
+        if prepared.document is None:
+            self.record_error(prepared.path, prepared.error_stage, prepared.error)
+            return
+        try:
+            with self.db.atomic():
+                self._apply(prepared)
+        except Exception as e:  # noqa: BLE001 - a failure in one document rolls back only it
+            log.exception("%s: could not be stored", prepared.path)
+            self.record_error(prepared.path, "store", f"could not be stored: {type(e).__name__}: {e}")
+            return
+        if prepared.error:
+            self.record_error(prepared.path, prepared.error_stage, prepared.error)
+
+    def _apply(self, prepared: Prepared) -> None:
+        doc = prepared.document
+        assert doc is not None
+        known = self.batch.known.get(prepared.path)
+        racy = doc.mtime_ns > prepared.read_at_ns - RACY_WINDOW_NS
+        stat_row = {"size": doc.size, "mtime_ns": None if racy else doc.mtime_ns,
+                    "root": self._root_of(prepared.path), "last_seen_at": self.batch.now}
+        if known is not None and not known.deleted and known.sha256 == doc.sha256:
+            self.db["documents"].update(known.id, stat_row)
+            self.summary.unchanged += 1
+            return
+        if known is not None:
+            self.db["documents"].update(known.id, {**stat_row, "deleted_at": None, "moved_to": None})
+            self._new_version(known.id, known.version + 1, prepared)
+            self.summary.changed += 1
+            return
+        source = self._moved_from(doc.sha256)
+        document_id = self.db["documents"].insert({
+            "path": prepared.path, "first_seen_at": self.batch.now, **stat_row,
+            "moved_from": source.path if source else None}).last_pk
+        if source is not None:
+            self._move(source, document_id, prepared)
+        else:
+            self._new_version(document_id, 1, prepared)
+            self.summary.new += 1
+
+    def _root_of(self, path: str) -> str:
+        for root in self.batch.roots:
+            if path.startswith(root.prefix):
+                return str(root.path)
+        return str(self.batch.roots[0].path)
+
+    def _moved_from(self, sha256: str) -> Known | None:
+        """A document that vanished in this batch with exactly these bytes (the first, if several)."""
+        for known in self.by_sha.get(sha256, ()):
+            if known.path in self.vanished:
+                return known
+        return None
+
+    def _move(self, source: Known, document_id: int, prepared: Prepared) -> None:
+        del self.vanished[source.path]
+        self.db["documents"].update(source.id, {"deleted_at": self.batch.now, "moved_to": prepared.path})
+        self._insert_version(document_id, 1, prepared)
+        _history().document_moved(self.db, source.id, document_id)
+        self.summary.moved += 1
+
+    def _new_version(self, document_id: int, number: int, prepared: Prepared) -> None:
+        version_id = self._insert_version(document_id, number, prepared)
+        if prepared.facts is not None:
+            _history().record_facts(self.db, version_id, prepared.facts)
+
+    def _insert_version(self, document_id: int, number: int, prepared: Prepared) -> int:
+        doc = prepared.document
+        assert doc is not None
+        version_id = self.db["document_versions"].insert({
+            "document_id": document_id, "path": prepared.path, "version": number,
+            "sha256": doc.sha256, "size": doc.size, "mtime": doc.mtime, "observed_at": self.batch.now,
+            "format": doc.format, "encoding": doc.encoding, "decode_errors": int(doc.decode_errors),
+            "title": doc.metadata.title, "date": doc.metadata.date, "source_url": doc.metadata.source_url,
+            "text": doc.text}).last_pk
+        self.db["documents"].update(document_id, {"current_version": number})
+        self.summary.version_ids.append(version_id)
+        return version_id
+
+    def delete(self, known: Known) -> None:
+        """Record that a document's file is gone; its versions and facts' history stay."""
+        self.db["documents"].update(known.id, {"deleted_at": self.batch.now})
+        _history().document_deleted(self.db, known.id)
+        self.summary.deleted += 1
+
+    def record_error(self, path: str, stage: str, reason: str) -> None:
+        """An `errors` row, unless the same error of the same file is already the latest one
+        recorded and the file has not been ingested since (a rescan repeats no errors)."""
+        self.summary.errors += 1
+        log.warning("%s: %s", path, reason)
+        last = self.db.execute(
+            "SELECT stage, reason, occurred_at FROM errors WHERE path = ? ORDER BY id DESC LIMIT 1", [path]
+        ).fetchone()
+        if last and last[0] == stage and last[1] == reason:
+            seen = self.db.execute("SELECT last_seen_at FROM documents WHERE path = ?", [path]).fetchone()
+            if seen is None or seen[0] is None or seen[0] < last[2]:
+                return
+        self.db["errors"].insert({"path": path, "occurred_at": utcnow(), "stage": stage, "reason": reason})
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+
+
+def _history() -> Any:
+    from monitor import history
+
+    return history
+
+
+def _store_files(db: sqlite_utils.Database) -> frozenset[str]:
+    """Absolute paths of the database's files and of the daemon's lock file."""
+    row = db.execute("PRAGMA database_list").fetchone()
+    if not row or not row[2]:
+        return frozenset()
+    base = os.path.abspath(row[2])
+    real = os.path.realpath(row[2])
+    return frozenset(p + suffix for p in (base, real) for suffix in STORE_SUFFIXES)
+
+
+def _is_temporary(name: str) -> bool:
+    # Vim writes a probe file named "4913" (then 5036, ...) to test that it may create files.
+    return name.isdigit() or any(fnmatch.fnmatchcase(name, p) for p in TEMPORARY_PATTERNS)
+
+
+def _matches(rel: str, pattern: str) -> bool:
+    """A glob without a "/" matches the file name at any depth; with one, the relative path."""
+    if "/" in pattern:
+        return fnmatch.fnmatchcase(rel, pattern) or fnmatch.fnmatchcase(rel, pattern.rstrip("/") + "/*")
+    return fnmatch.fnmatchcase(rel.rsplit("/", 1)[-1], pattern)
+
+
+def _included(rel: str, include: Sequence[str]) -> bool:
+    return not include or any(_matches(rel, p) for p in include)
+
+
+def _excluded(rel: str, exclude: Sequence[str]) -> bool:
+    return any(_matches(rel, p) for p in exclude)
+
+
+def _inside(path: str, folder: Path) -> bool:
+    folder_s = str(folder)
+    return path.startswith(folder_s.rstrip(os.sep) + os.sep)
+
+
+def _under(path: str, prefix: str) -> bool:
+    return prefix == "" or path == prefix or path.startswith(prefix + "/")
+
+
+def _prefix_clause(prefixes: list[str]) -> tuple[str, list[Any]]:
+    """SQL for documents at these paths or under them as folders (LIKE-free: exact prefixes)."""
+    if "" in prefixes:
+        return "1", []
+    clauses = " OR ".join("(path = ? OR substr(path, 1, ?) = ?)" for _ in prefixes)
+    params: list[Any] = []
+    for p in prefixes:
+        params += [p, len(p) + 1, p + "/"]
+    return clauses, params
