@@ -106,6 +106,21 @@ def _without_moves(diffs: list[SentenceDiff]) -> list[SentenceDiff]:
     return kept
 
 
+def diff_document(db: sqlite_utils.Database, path: str, from_version: int | None = None,
+                  to_version: int | None = None) -> str:
+    """`monitor diff`: the changed sentences of a stored document between two versions, as text."""
+    old, new = find_versions(db, path, from_version, to_version)
+    header = (f"{new['path']}: version {old['version']} ({old['observed_at']}) -> "
+              f"version {new['version']} ({new['observed_at']})")
+    if old["id"] == new["id"]:
+        return f"{header}\nonly one version stored"
+    changes = diff_texts(old["text"], new["text"], new["format"])
+    if not changes:
+        return f"{header}\nno difference a reader would see (formatting, layout or markup only)"
+    sign = {"changed": "~", "added": "+", "removed": "-"}
+    return "\n".join([header] + [f"{sign[d.change]} {d.marked}" for d in changes])
+
+
 class VersionNotFound(MonitorError):
     """No such document or version in the database."""
 

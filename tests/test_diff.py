@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.diff import VersionNotFound, diff_sentences, diff_texts, find_versions, mark_words
+from monitor.diff import VersionNotFound, diff_document, diff_sentences, diff_texts, find_versions, mark_words
 from monitor.store import open_store, utcnow
 
 SEED = ("Earlier this week, Trump sent tariff letters to nearly 20 countries. The letter threatened "
@@ -53,3 +53,19 @@ def test_find_versions(tmp_path):
         find_versions(db, "a.txt", 1, 9)
     with pytest.raises(VersionNotFound):
         find_versions(db, "missing.txt")
+
+
+def test_diff_document(tmp_path):
+    db = open_store(tmp_path / "m.db")
+    now = utcnow()
+    doc = db["documents"].insert({"path": "seed.md", "root": str(tmp_path), "first_seen_at": now,
+                                  "last_seen_at": now}).last_pk
+    texts = [SEED, SEED.replace("25%", "30%"), SEED.replace("25%", "30%").replace("Copper", "*Copper*")]
+    for n, text in enumerate(texts, 1):
+        db["document_versions"].insert({"document_id": doc, "path": "seed.md", "version": n, "sha256": str(n),
+                                        "size": 1, "mtime": 0, "observed_at": now, "format": "markdown",
+                                        "encoding": "utf-8", "text": text})
+    out = diff_document(db, "seed.md", 1, 2)
+    assert out.splitlines()[0].startswith("seed.md: version 1")
+    assert out.splitlines()[1].startswith("~ The letter") and "[-25%-]{+30%+}" in out
+    assert "no difference a reader would see" in diff_document(db, "seed.md")
