@@ -1,0 +1,98 @@
+"""One document prepared for the rules: visible text, sentences, entity and date mentions."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from bisect import bisect_left
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ..markup import visible_text
+from .dates import DateMention, document_year, find_dates
+from .gazetteer import Entity, Gazetteer, Mention
+from .sentences import Sentence, split_sentences
+
+__all__ = ["Doc", "prepare", "clean_phrase"]
+
+# Same-length character substitutions, so offsets survive: typographic quotes and dashes, NBSP.
+_TRANS = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
+                        "\u2014": "-", "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u2212": "-"})
+_SPACE = re.compile(r"\s+")
+_LEAD = re.compile(r"^(?:the|a|an|its|their|his|her|our|this|these|those|that|certain|some)\s+", re.I)
+
+
+def clean_phrase(text: str) -> str:
+    """A noun phrase for a subject: one line, no leading article, no trailing punctuation."""
+    text = _SPACE.sub(" ", text).strip(" ,;:.()\"'")
+    while True:
+        new = _LEAD.sub("", text)
+        if new == text:
+            return text
+        text = new
+
+
+@dataclass
+class Doc:
+    raw: str
+    text: str  # visible, normalised, same length as raw
+    sentences: list[Sentence]
+    mentions: list[Mention]
+    dates: list[DateMention]
+    reference: dt.date | None
+    year_hint: int | None
+    gazetteer: Gazetteer
+    main_country: Entity | None
+    _starts: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._starts = [m.start for m in self.mentions]
+        self._dstarts = [d.start for d in self.dates]
+
+    def mentions_in(self, start: int, end: int) -> list[Mention]:
+        i = bisect_left(self._starts, start)
+        out = []
+        while i < len(self.mentions) and self.mentions[i].start < end:
+            if self.mentions[i].end <= end:
+                out.append(self.mentions[i])
+            i += 1
+        return out
+
+    def dates_in(self, start: int, end: int) -> list[DateMention]:
+        i = bisect_left(self._dstarts, start)
+        out = []
+        while i < len(self.dates) and self.dates[i].start < end:
+            out.append(self.dates[i])
+            i += 1
+        return out
+
+    def sentence_text(self, s: Sentence) -> str:
+        """The sentence as it reads, from the original file (typography kept), on one line."""
+        return _SPACE.sub(" ", self.raw[s.start:s.end]).strip()
+
+
+def _main_country(mentions: list[Mention]) -> Entity | None:
+    """The country a document is about, when one clearly dominates (for "the country", "it")."""
+    counts = Counter(m.entity for m in mentions if m.entity.kind == "country" and m.entity.code != "US")
+    if not counts:
+        return None
+    ranked = counts.most_common(2)
+    top, n = ranked[0]
+    second = ranked[1][1] if len(ranked) > 1 else 0
+    return top if n >= 2 and n >= 2 * second else None
+
+
+def prepare(raw: str, fmt: str, reference: dt.date | None, gazetteer: Gazetteer) -> Doc:
+    text = visible_text(raw, fmt).translate(_TRANS)
+    sentences = split_sentences(raw, text)
+    mentions = gazetteer.mentions(text)
+    # Drop a product match inside a country/bloc name and vice versa: keep the longest.
+    kept: list[Mention] = []
+    for m in mentions:
+        if kept and m.start < kept[-1].end:
+            if (m.end - m.start) > (kept[-1].end - kept[-1].start):
+                kept[-1] = m
+            continue
+        kept.append(m)
+    dates = find_dates(text)
+    year_hint = document_year(dates) if reference is None else reference.year
+    return Doc(raw, text, sentences, kept, dates, reference, year_hint, gazetteer, _main_country(kept))

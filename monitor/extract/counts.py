@@ -1,0 +1,80 @@
+"""Counts: "over 20 major American corporations", "three U.S. government agencies",
+"19 of the 50 minerals". Identifiers ("Section 232", "Executive Order 14257", "90 FR 15041"),
+years, clock times, list numbering and durations are not counts."""
+from __future__ import annotations
+
+import re
+
+from ..fact import Fact
+from .context import Doc, clean_phrase
+from .gazetteer import lexicon
+from .numbers import NUMBER, SPELLED, parse_any, scale_of, tidy
+
+__all__ = ["count_facts"]
+
+_LEX = lexicon()
+_EXCLUDED = frozenset(_LEX["count_excluded_nouns"]) | frozenset(w.lower() for w in _LEX["tariff_words"])
+_BLOCKERS = frozenset(_LEX["count_prefix_blockers"])
+_QUAL = r"(?:(?P<qual>over|about|around|approximately|nearly|almost|roughly|some|more\s+than|fewer\s+than|less\s+than|at\s+least|up\s+to|an\s+estimated|estimated|only|just|top)\s+)?"
+_COUNT = re.compile(
+    rf"{_QUAL}(?<![\w$.,:/#§(-])(?P<n>{NUMBER}|{SPELLED})(?![\w%:]|\.\d|,\d|\s*(?:%|percent|per\s*cent))"
+    rf"(?:\s+(?P<scale>thousand|million|billion))?"
+    rf"\s+(?P<mods>(?:(?:of\s+the\s+)?[A-Za-z][\w.'’-]*\s+){{0,3}}?)(?P<noun>[a-z][a-z-]*[a-z]s)\b", re.I)
+_OF_THE_THEN = re.compile(
+    rf"\bof\s+the\s+(?P<m>{NUMBER}|{SPELLED})\s+(?P<noun>[a-z][a-z-]*s)\b[^.;]{{0,120}}?,\s*(?P<n>{NUMBER}|{SPELLED})\s+(?:are|were|is|have|had)\b", re.I)
+_WORD_BEFORE = re.compile(r"([\w.§-]+)\s*$")
+
+
+def _blocked(doc: Doc, start: int) -> bool:
+    before = doc.text[max(0, start - 25):start]
+    m = _WORD_BEFORE.search(before)
+    if not m:
+        return False
+    word = m.group(1).lower()
+    if word in _BLOCKERS or word.rstrip(".") in _BLOCKERS:
+        return True
+    return bool(re.search(r"(?:executive\s+order|section|heading|note|title|chapter)\s*$", before, re.I))
+
+
+def count_facts(doc: Doc) -> list[Fact]:
+    facts: list[Fact] = []
+    text = doc.text
+    date_spans = [(d.start, d.end) for d in doc.dates]
+    for s in doc.sentences:
+        for m in _COUNT.finditer(text, s.start, s.end):
+            raw_n = m.group("n")
+            noun = m.group("noun").lower()
+            mods = m.group("mods") or ""
+            if noun in _EXCLUDED or any(w.lower().strip(".") in _EXCLUDED for w in mods.split()[:1]):
+                continue
+            if raw_n.lower() in ("one", "no") or re.search(r"\d", mods):
+                continue
+            value = parse_any(raw_n)
+            if value is None:
+                continue
+            if raw_n[0].isdigit() and "." not in raw_n and 1900 <= value <= 2100 and not m.group("scale"):
+                continue  # a year
+            if any(a <= m.start("n") < b for a, b in date_spans) or _blocked(doc, m.start("n")):
+                continue
+            value = value * scale_of(m.group("scale"))
+            if value != int(value):
+                continue
+            subject = clean_phrase((mods.replace("of the ", "") + noun)).lower()
+            details = {}
+            if m.group("qual"):
+                details["modifier"] = re.sub(r"\s+", " ", m.group("qual").lower())
+            start = m.start("n")
+            facts.append(Fact(kind="count", subject=subject, value=int(value), unit="count",
+                              text=doc.raw[start:m.end()], start=start, end=m.end(),
+                              sentence=doc.sentence_text(s), rule="count.noun", qualifier=subject,
+                              details=details))
+        for m in _OF_THE_THEN.finditer(text, s.start, s.end):
+            value = parse_any(m.group("n"))
+            if value is None:
+                continue
+            noun = m.group("noun").lower()
+            facts.append(Fact(kind="count", subject=noun, value=int(value), unit="count",
+                              text=doc.raw[m.start("n"):m.end("n")], start=m.start("n"), end=m.end("n"),
+                              sentence=doc.sentence_text(s), rule="count.of_the", qualifier=noun + "|part",
+                              details={"of": tidy(parse_any(m.group("m")) or 0)}))
+    return facts

@@ -1,0 +1,97 @@
+"""Calendar dates: absolute ("August 1, 2025", "1 August 2025", "2025-08-01"), year-less
+("Aug. 7", "August 1") and their resolution against the document's date."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from .gazetteer import lexicon
+
+__all__ = ["DateMention", "find_dates", "resolve_year", "iso", "add_days", "document_year"]
+
+_MONTHS: dict[str, int] = lexicon()["months"]
+_MONTH = r"(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")"
+# "August 1, 2025", "Aug. 7", "August 1st", "Sept 30 2025". The year needs a comma or a space
+# and must not be the start of a longer number.
+_MDY = re.compile(
+    rf"\b(?P<month>{_MONTH})\.?\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b(?!:|\.\d|,\d)"
+    rf"(?:,?\s+(?P<year>(?:19|20)\d\d)\b(?![-.,]?\d))?", re.I)
+_DMY = re.compile(rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month>{_MONTH})\.?(?:,?\s+(?P<year>(?:19|20)\d\d)\b)?", re.I)
+_ISO = re.compile(r"(?<![\d.])(?P<year>(?:19|20)\d\d)-(?P<month>[01]\d)-(?P<day>[0-3]\d)(?![\d])")
+
+
+@dataclass(frozen=True)
+class DateMention:
+    start: int
+    end: int
+    year: int | None
+    month: int
+    day: int
+
+
+def _month(word: str) -> int:
+    return _MONTHS[word.lower().rstrip(".")]
+
+
+def _valid(year: int | None, month: int, day: int) -> bool:
+    try:
+        dt.date(year or 2000, month, day)  # 2000 is a leap year: Feb 29 stays possible
+    except ValueError:
+        return False
+    return True
+
+
+def find_dates(text: str) -> list[DateMention]:
+    """Dates with at least a month and a day, left to right, without overlaps."""
+    found: list[DateMention] = []
+    taken: list[tuple[int, int]] = []
+    for rx in (_ISO, _MDY, _DMY):
+        for m in rx.finditer(text):
+            if any(s < m.end() and m.start() < e for s, e in taken):
+                continue
+            month_raw = m.group("month")
+            # "may" is a verb far more often than a month: require a capital.
+            if month_raw.lower() == "may" and not month_raw[0].isupper():
+                continue
+            # Lowercase month abbreviations ("mar", "dec") are usually ordinary words.
+            if month_raw.islower() and len(month_raw) <= 4 and rx is not _ISO:
+                continue
+            month = int(month_raw) if rx is _ISO else _month(month_raw)
+            day = int(m.group("day"))
+            year = int(m.group("year")) if m.group("year") else None
+            if not _valid(year, month, day):
+                continue
+            found.append(DateMention(m.start(), m.end(), year, month, day))
+            taken.append((m.start(), m.end()))
+    found.sort(key=lambda d: d.start)
+    return found
+
+
+def document_year(dates: list[DateMention]) -> int | None:
+    """The year of the text's own full dates when they all agree (then a year-less date is safe)."""
+    years = {d.year for d in dates if d.year}
+    return years.pop() if len(years) == 1 else None
+
+
+def resolve_year(month: int, day: int, reference: dt.date | None, fallback_year: int | None) -> int | None:
+    """Year for a year-less date: the reference date's, moved by one when that is closer
+    (a "January 5" written in late December means next January)."""
+    if reference is not None:
+        best = None
+        for year in (reference.year - 1, reference.year, reference.year + 1):
+            if not _valid(year, month, day):
+                continue
+            gap = abs((dt.date(year, month, day) - reference).days)
+            if best is None or gap < best[0]:
+                best = (gap, year)
+        return best[1] if best and best[0] <= 183 else reference.year
+    return fallback_year
+
+
+def iso(year: int | None, month: int, day: int) -> str:
+    return f"{year:04d}-{month:02d}-{day:02d}" if year else f"XXXX-{month:02d}-{day:02d}"
+
+
+def add_days(year: int, month: int, day: int, days: int) -> str:
+    return (dt.date(year, month, day) + dt.timedelta(days=days)).isoformat()

@@ -1,0 +1,144 @@
+"""Deadlines: dates on which something takes effect, expires or must happen.
+
+A date is a deadline only when a trigger governs it ("effective", "take effect on", "by",
+"until", "on or after", "expires at ... on", "due to expire on", "beginning"). A date that only
+says when something was said or done ("On July 7, Trump announced", "Executive Order 14257 of
+April 2, 2025") is not one. Relative dates ("7 days after the date of this order", "for a period
+of 90 days beginning ... May 14, 2025") are resolved against the document's date or the anchor.
+"""
+from __future__ import annotations
+
+import re
+
+from ..fact import Fact
+from .context import Doc
+from .dates import DateMention, add_days, iso, resolve_year
+from .numbers import NUM_OR_WORD, parse_any
+from .sentences import Sentence
+
+__all__ = ["deadline_facts", "deadline_dates"]
+
+_TIME = r"(?:(?:at\s+)?\d{1,2}:\d\d\s*(?:a\.m\.|p\.m\.|am|pm)?(?:\s+(?:eastern|central|pacific|mountain)\s+(?:daylight|standard)\s+time|\s+(?:EDT|EST|ET|GMT|UTC))?,?\s+)?"
+# Trigger word(s), then optionally a clock time, then optionally "on", right before the date.
+_TRIGGERS = [
+    ("expires", r"(?:expires?|expired|expiring|expiration|due\s+to\s+expire|lapse[sd]?)\s+(?:on\s+)?"),
+    ("effective", r"(?:effective|take[sn]?\s+effect|took\s+effect|taking\s+effect|come\s+into\s+effect|comes\s+into\s+effect|enter(?:s|ed)?\s+into\s+force|in\s+effect\s+since|in\s+effect\s+(?:on|from)|effective\s+(?:on|as\s+of|from)|on\s+or\s+after|starting|beginning|begins|commencing|as\s+of|after|from)\s+(?:on\s+)?"),
+    ("until", r"(?:until|till|through|before|prior\s+to|on\s+or\s+before|ends?\s+on|end\s+of)\s+"),
+    ("by", r"(?:by|no\s+later\s+than|not\s+later\s+than|deadline\s+of|due(?:\s+on)?)\s+"),
+]
+_TRIGGER_RE = re.compile(
+    r"(?:" + "|".join(f"(?P<{name}>{rx})" for name, rx in _TRIGGERS) + r")" + _TIME + r"(?:on\s+)?$", re.I)
+# Things that say what is due, nearest before the trigger wins.
+_WHAT = re.compile(
+    r"\b(suspensions?|suspend\w*|exclusions?|agreements?|deals?|tariffs?|duties|duty|rates?|modifications?|"
+    r"modified|increases?|order|licen[cs]es?|negotiations?|talks|comments?|reports?|rules?|investigations?|"
+    r"measures?|surcharges?|exemptions?|truce|pause)\b", re.I)
+_WHAT_NORMAL = {"suspend": "suspension", "suspending": "suspension", "suspended": "suspension",
+                "deal": "agreement", "duties": "tariff", "duty": "tariff", "rate": "tariff",
+                "modified": "modification", "talks": "negotiation", "truce": "suspension",
+                "pause": "suspension", "surcharge": "tariff", "measure": "tariff", "increase": "tariff"}
+_RELATIVE = re.compile(
+    rf"\b(?:(?P<within>within|no\s+later\s+than|not\s+later\s+than)\s+(?P<n1>{NUM_OR_WORD})\s+(?P<u1>days?|weeks?|months?)"
+    rf"(?:\s+(?:of|after|from)\s+(?:the\s+date\s+of\s+)?(?:this|the)\s+(?:order|proclamation|memorandum|notice))?"
+    rf"|(?P<n2>{NUM_OR_WORD})\s+(?P<u2>days?|weeks?|months?)\s+after\s+the\s+date\s+of\s+(?:this|the)\s+(?:order|proclamation|memorandum|notice))", re.I)
+_PERIOD = re.compile(
+    rf"\bfor\s+(?:a\s+period\s+of\s+|an?\s+(?:initial\s+)?period\s+of\s+)?(?P<n>{NUM_OR_WORD})[\s-]+(?P<u>days?|years?|months?)[,]?\s+(?:beginning|starting|commencing)\s+(?:at\s+|on\s+)?", re.I)
+_UNIT_DAYS = {"day": 1, "week": 7, "month": 30}
+
+
+def _classify(doc: Doc, d: DateMention, floor: int) -> str | None:
+    before = doc.text[max(floor, d.start - 90):d.start]
+    m = _TRIGGER_RE.search(before)
+    if not m:
+        return None
+    # "by deleting “April 9, 2025”" and "after ... announced on" are not triggers.
+    if re.search(r"\b(?:deleting|inserting)\s*\"?\s*$", before, re.I):
+        return None
+    for name, _ in _TRIGGERS:
+        if m.group(name):
+            word = m.group(name).strip().lower()
+            if name == "effective" and word in ("from", "after") and not re.search(r"\b(?:effect|entered|withdrawn)\b", before, re.I):
+                return None
+            if name == "by" and re.search(r"\b(?:signed|announced|issued|published)\s+by\s*$", before, re.I):
+                return None
+            return name
+    return None
+
+
+def _what(doc: Doc, s: Sentence, at: int) -> str:
+    best = None
+    for m in _WHAT.finditer(doc.text, max(s.start, at - 200), at):
+        best = m
+    if best is None:
+        return "effect"
+    word = best.group(1).lower()
+    word = _WHAT_NORMAL.get(word, word)
+    if word.endswith("s") and word not in ("talks",):
+        word = word[:-1]
+    return _WHAT_NORMAL.get(word, word)
+
+
+def _value(doc: Doc, d: DateMention) -> tuple[str, bool]:
+    if d.year:
+        return iso(d.year, d.month, d.day), True
+    year = resolve_year(d.month, d.day, doc.reference, doc.year_hint)
+    return iso(year, d.month, d.day), False
+
+
+def deadline_dates(doc: Doc, s: Sentence) -> list[str]:
+    """ISO values of the deadlines in one sentence (used for a tariff's effective date)."""
+    out = []
+    for d in doc.dates_in(s.start, s.end):
+        if _classify(doc, d, s.start) in ("effective",):
+            out.append(_value(doc, d)[0])
+    return out
+
+
+def deadline_facts(doc: Doc) -> list[Fact]:
+    facts: list[Fact] = []
+    text = doc.text
+    for s in doc.sentences:
+        sentence = None
+        for d in doc.dates_in(s.start, s.end):
+            cls = _classify(doc, d, s.start)
+            if cls is None:
+                continue
+            value, year_written = _value(doc, d)
+            what = _what(doc, s, d.start)
+            sentence = sentence or doc.sentence_text(s)
+            details = {"what": what, "trigger": cls}
+            if not year_written:
+                details["year_in_text"] = False
+            facts.append(Fact(kind="deadline", subject=what, value=value, unit="date",
+                              text=doc.raw[d.start:d.end], start=d.start, end=d.end, sentence=sentence,
+                              rule=f"deadline.{cls}", qualifier=f"{cls}:{what}", details=details))
+            # "for a period of 90 days beginning ... on May 14, 2025": the period's end is due too.
+            pm = None
+            for pm in _PERIOD.finditer(text, max(s.start, d.start - 160), d.start):
+                pass
+            if pm is not None and d.year and not re.search(r"[.;]", text[pm.end():d.start]):
+                n = parse_any(pm.group("n"))
+                unit = pm.group("u").lower().rstrip("s")
+                if n:
+                    if unit == "year":
+                        end_value = f"{d.year + int(n):04d}-{d.month:02d}-{d.day:02d}"
+                    else:
+                        end_value = add_days(d.year, d.month, d.day, int(n) * _UNIT_DAYS[unit])
+                    facts.append(Fact(kind="deadline", subject=what, value=end_value, unit="date",
+                                      text=doc.raw[pm.start():d.end], start=pm.start(), end=d.end,
+                                      sentence=sentence, rule="deadline.period_end",
+                                      qualifier=f"expires:{what}", details={"what": what, "trigger": "period"}))
+        if doc.reference is not None:
+            for m in _RELATIVE.finditer(text, s.start, s.end):
+                n = parse_any(m.group("n1") or m.group("n2"))
+                unit = (m.group("u1") or m.group("u2")).lower().rstrip("s")
+                if not n:
+                    continue
+                r = doc.reference
+                value = add_days(r.year, r.month, r.day, int(n) * _UNIT_DAYS[unit])
+                what = _what(doc, s, m.start()) if _WHAT.search(text, max(s.start, m.start() - 200), m.start()) else "action due"
+                facts.append(Fact(kind="deadline", subject=what, value=value, unit="date",
+                                  text=doc.raw[m.start():m.end()], start=m.start(), end=m.end(),
+                                  sentence=doc.sentence_text(s), rule="deadline.relative",
+                                  qualifier=f"by:{what}", details={"what": what, "relative": True}))
+    return facts

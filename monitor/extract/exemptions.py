@@ -1,0 +1,58 @@
+"""Exemptions: what is kept out of a tariff ("will be exempt from tariffs, such as uranium, iron
+alloys, silver, and oil"; "... and copper scrap are not subject to 232 or reciprocal tariffs")."""
+from __future__ import annotations
+
+import re
+
+from ..fact import Fact
+from .context import Doc, clean_phrase
+
+__all__ = ["exemption_facts"]
+
+_EXEMPT_LIST = re.compile(
+    r"\b(?:exempt(?:ed)?|excluded|exclusions?)\s+from\s+(?:[\w-]+\s+){0,3}?(?:tariffs?|duties|duty)\b[^.;]{0,40}?"
+    r"(?:,\s*)?(?:such\s+as|including|namely|:)\s+(?P<list>[^.;]+)", re.I)
+_NOT_SUBJECT = re.compile(
+    r"(?P<list>[^.;:]{3,200}?)\s+(?:are|is|will|shall|would)\s+(?:not|no\s+longer)\s+(?:be\s+)?subject\s+to\s+(?:[\w-]+\s+){0,4}?(?:tariffs?|duties)", re.I)
+_SPLIT = re.compile(r"\s*(?:,\s*(?:and|or)\s+|,|;|\band\b|\bor\b)\s*")
+_PAREN = re.compile(r"\([^()]*\)")
+
+
+def _items(doc: Doc, start: int, end: int) -> list[tuple[str, int, int]]:
+    segment = doc.text[start:end]
+    # Parenthesised examples ("(such as copper ores, ...)") describe the item before them.
+    masked = _PAREN.sub(lambda m: " " * len(m.group(0)), segment)
+    out = []
+    pos = 0
+    for part in _SPLIT.split(masked):
+        idx = masked.find(part, pos)
+        pos = idx + len(part)
+        name = clean_phrase(part)
+        name = re.sub(r"^(?:\(\d+\)\s*)", "", name)
+        if not name or len(name) > 60 or not re.search(r"[a-z]", name):
+            continue
+        a = start + idx + part.find(name.split()[0]) if name.split() else start + idx
+        out.append((name.lower(), a, a + len(name)))
+    return out
+
+
+def exemption_facts(doc: Doc) -> list[Fact]:
+    facts: list[Fact] = []
+    text = doc.text
+    for s in doc.sentences:
+        spans = []
+        for m in _EXEMPT_LIST.finditer(text, s.start, s.end):
+            spans.append((m.start("list"), m.end("list"), "exemption.listed"))
+        for m in _NOT_SUBJECT.finditer(text, s.start, s.end):
+            a = m.start("list")
+            # Only the noun phrase right before the verb: drop a leading clause.
+            lead = max(text.rfind(",", a, m.end("list")) if False else -1, -1)
+            spans.append((a if lead < 0 else lead + 1, m.end("list"), "exemption.not_subject"))
+        for a, b, rule in spans:
+            for name, start, end in _items(doc, a, b):
+                if not doc.raw[start:end].strip():
+                    continue
+                facts.append(Fact(kind="exemption", subject=name, value=None, unit=None,
+                                  text=doc.raw[start:end], start=start, end=end,
+                                  sentence=doc.sentence_text(s), rule=rule, qualifier=name))
+    return facts

@@ -1,0 +1,160 @@
+"""Canonical subjects: countries (ISO 3166-1 alpha-2), blocs and products, read from data files.
+
+Facts from different documents must line up, so every name, alias or adjective ("Kazakh",
+"PRC", "Chinese") maps to one canonical entity. The lists live in ``monitor/data``; users add
+their own watch list and aliases through ``Gazetteer.load(extra_entities=..., aliases=...)``.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Iterable, Mapping
+
+__all__ = ["Entity", "Mention", "Gazetteer", "lexicon"]
+
+
+@dataclass(frozen=True)
+class Entity:
+    name: str
+    kind: str  # "country", "bloc", "product" or "custom"
+    code: str | None = None
+
+
+@dataclass(frozen=True)
+class Mention:
+    entity: Entity
+    start: int
+    end: int
+    demonym: bool = False
+
+
+def _read(name: str) -> dict:
+    return json.loads(resources.files("monitor.data").joinpath(name).read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=None)
+def lexicon() -> dict:
+    """The word lists in ``monitor/data/lexicon.json`` (loaded once)."""
+    return _read("lexicon.json")
+
+
+def _variants(name: str) -> list[str]:
+    # Typographic apostrophes are what scraped pages use ("People’s Republic of China").
+    out = {name}
+    if "'" in name:
+        out.add(name.replace("'", "\u2019"))
+    return list(out)
+
+
+def _plural(word: str) -> str:
+    if word.endswith(("s", "x", "ch", "sh")):
+        return word + "es"
+    if word.endswith("y") and word[-2:-1] not in "aeiou":
+        return word[:-1] + "ies"
+    return word + "s"
+
+
+class Gazetteer:
+    """Names to canonical entities, with two precompiled matchers (names and products)."""
+
+    def __init__(self, names: Mapping[str, tuple[Entity, bool]], products: Mapping[str, Entity]):
+        self._names = dict(names)  # exact surface -> (entity, is_demonym)
+        self._products = {k.lower(): v for k, v in products.items()}
+        self._by_name = {e.name.lower(): e for e, _ in self._names.values()}
+        self._by_name.update({e.name.lower(): e for e in self._products.values()})
+        # Longest surface first so "People's Republic of China" wins over "China".
+        alts = sorted(self._names, key=len, reverse=True)
+        self._name_re = re.compile(
+            r"(?<![\w.])(?:" + "|".join(re.escape(a) for a in alts) + r")(?![\w-]|\.\w)")
+        palts = sorted(self._products, key=len, reverse=True)
+        self._product_re = re.compile(
+            r"(?<![\w-])(?:" + "|".join(re.escape(a) for a in palts) + r")(?![\w-])", re.I)
+
+    @classmethod
+    def load(cls, extra_entities: Iterable[str] = (), aliases: Mapping[str, str] | None = None) -> "Gazetteer":
+        """The packaged gazetteer, extended by a user's watch list and aliases (config ``[extract]``)."""
+        base = _default_parts()
+        names = dict(base[0])
+        products = dict(base[1])
+        for raw in extra_entities or ():
+            name = str(raw).strip()
+            if name and name not in names and name.lower() not in products:
+                entity = Entity(name, "custom")
+                for v in _variants(name):
+                    names[v] = (entity, False)
+        for alias, canonical in (aliases or {}).items():
+            target = _find(names, products, str(canonical))
+            if target is None:
+                target = Entity(str(canonical), "custom")
+            if target.kind == "product":
+                products[str(alias).lower()] = target
+            else:
+                for v in _variants(str(alias)):
+                    names[v] = (target, False)
+        return cls(names, products)
+
+    def mentions(self, text: str) -> list[Mention]:
+        """Every name and product mention in ``text``, left to right, non-overlapping per matcher."""
+        out = []
+        for m in self._name_re.finditer(text):
+            entity, demonym = self._names[m.group(0)]
+            out.append(Mention(entity, m.start(), m.end(), demonym))
+        for m in self._product_re.finditer(text):
+            out.append(Mention(self._products[m.group(0).lower()], m.start(), m.end()))
+        out.sort(key=lambda x: (x.start, -x.end))
+        return out
+
+    def lookup(self, name: str) -> Entity | None:
+        """The entity a name, alias or adjective stands for, if any."""
+        hit = self._names.get(name)
+        if hit:
+            return hit[0]
+        return self._products.get(name.lower()) or self._by_name.get(name.lower())
+
+
+def _find(names, products, canonical: str) -> Entity | None:
+    if canonical in names:
+        return names[canonical][0]
+    if canonical.lower() in products:
+        return products[canonical.lower()]
+    for entity, _ in names.values():
+        if entity.name.lower() == canonical.lower():
+            return entity
+    return None
+
+
+@lru_cache(maxsize=1)
+def _default_parts() -> tuple[dict, dict]:
+    names: dict[str, tuple[Entity, bool]] = {}
+    for row in _read("countries.json")["countries"]:
+        entity = Entity(row["name"], "country", row["code"])
+        for surface in [row["name"], *row["aliases"]]:
+            for v in _variants(surface):
+                names.setdefault(v, (entity, False))
+        for surface in row["demonyms"]:
+            names.setdefault(surface, (entity, True))
+    for row in _read("blocs.json")["blocs"]:
+        entity = Entity(row["name"], "bloc")
+        for surface in [row["name"], *row["aliases"]]:
+            for v in _variants(surface):
+                names.setdefault(v, (entity, False))
+        for surface in row["demonyms"]:
+            names.setdefault(surface, (entity, True))
+    # "the U.S." is spelled many ways; none of them is a sentence end.
+    products: dict[str, Entity] = {}
+    for row in _read("products.json")["products"]:
+        entity = Entity(row["name"], "product")
+        for surface in [row["name"], *row["aliases"]]:
+            products.setdefault(surface.lower(), entity)
+            if " " not in surface and not surface.endswith("s"):
+                products.setdefault(_plural(surface.lower()), entity)
+    return names, products
+
+
+@lru_cache(maxsize=1)
+def default_gazetteer() -> Gazetteer:
+    """The packaged gazetteer, built once per process."""
+    return Gazetteer.load()

@@ -1,0 +1,56 @@
+"""Numbers as written in trade documents: digits with separators, spelled numbers, scale words."""
+from __future__ import annotations
+
+import re
+
+from .gazetteer import lexicon
+
+__all__ = ["NUMBER", "SPELLED", "parse_number", "parse_spelled", "scale_of", "NUM_OR_WORD"]
+
+_WORDS: dict[str, int] = lexicon()["number_words"]
+_UNITS = [w for w, v in _WORDS.items() if v < 20 and w not in ("no",)]
+_TENS = [w for w, v in _WORDS.items() if 20 <= v < 100]
+
+# 1,234.5 or 1234 or .5; separators only in groups of three so "9903.01.25" never reads as one.
+NUMBER = r"(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
+# "twenty-five", "ninety nine", "fifteen", "zero".
+SPELLED = (r"(?:(?:" + "|".join(_TENS) + r")(?:[- ](?:" + "|".join(w for w in _UNITS if _WORDS[w] < 10 and _WORDS[w] > 0)
+           + r"))?|" + "|".join(sorted(_UNITS, key=len, reverse=True)) + r"|dozen)")
+NUM_OR_WORD = rf"(?:{NUMBER}|{SPELLED})"
+
+
+def parse_number(raw: str) -> float:
+    """``"1,234.5"`` -> 1234.5."""
+    return float(raw.replace(",", ""))
+
+
+def parse_spelled(raw: str) -> int | None:
+    """``"twenty-five"`` -> 25; None when it is not a number word."""
+    total = 0
+    for part in re.split(r"[- ]+", raw.lower()):
+        if part not in _WORDS:
+            return None
+        total += _WORDS[part]
+    return total
+
+
+def parse_any(raw: str) -> float | None:
+    """Digits or words."""
+    raw = raw.strip()
+    if raw and (raw[0].isdigit() or raw[0] == "."):
+        return parse_number(raw)
+    return parse_spelled(raw)
+
+
+def scale_of(word: str | None) -> float:
+    """``"billion"`` -> 1e9; 1 for no scale word."""
+    if not word:
+        return 1.0
+    return float(lexicon()["scales"].get(word.lower().rstrip("."), 1.0))
+
+
+def tidy(value: float) -> int | float:
+    """Whole numbers as int, others rounded to remove float noise."""
+    if abs(value - round(value)) < 1e-9:
+        return int(round(value))
+    return round(value, 6)

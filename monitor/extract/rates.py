@@ -1,0 +1,74 @@
+"""Percentages as written: "25%", "25 percent", "twenty-five per cent", ranges ("10-20%",
+"between 7.5% and 100%"), changes ("from 90 percent to 120 percent"), "up to", "at least"."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .numbers import NUMBER, SPELLED, parse_any, tidy
+
+__all__ = ["Rate", "find_rates"]
+
+_UNIT = r"(?:%|\s*percent(?:age\s+points?)?\b|\s*per\s*cent\b|\s*pct\b)"
+_VAL = rf"(?:{NUMBER}|{SPELLED})"
+_QUAL = r"(?:(?P<qual>up\s+to|at\s+least|at\s+most|more\s+than|less\s+than|over|under|about|around|approximately|nearly|almost|roughly|some|virtually|as\s+much\s+as|as\s+high\s+as)\s+)?"
+# One pass finds every form; the alternatives are tried left to right at each position.
+_RATE = re.compile(
+    rf"(?<![\w.,$])(?:"
+    rf"between\s+(?P<blo>{_VAL})\s*(?P<bu1>{_UNIT})?\s+and\s+(?P<bhi>{_VAL})(?P<bu2>{_UNIT})"
+    rf"|from\s+{_QUAL.replace('qual', 'fq')}(?P<flo>{_VAL})(?P<fu1>{_UNIT})(?:\s+in\s+\d{{4}})?\s+to\s+(?P<fhi>{_VAL})(?P<fu2>{_UNIT})"
+    rf"|(?P<rlo>{NUMBER})\s*(?:%\s*)?(?:-|to)\s*(?P<rhi>{NUMBER})(?P<ru>{_UNIT})"
+    rf"|{_QUAL}(?P<quote>\")?(?P<val>{_VAL})(?P<unit>{_UNIT})"
+    rf")(?![\w])", re.I)
+
+
+@dataclass
+class Rate:
+    start: int
+    end: int
+    value: float
+    low: float | None = None
+    high: float | None = None
+    previous: float | None = None  # "from 90 percent to 120 percent": 90
+    qualifier: str | None = None
+    points: bool = False  # percentage points
+    role: str = "single"  # single, range-low, range-high, previous, new
+    quoted: bool = False
+
+
+def _points(unit: str | None) -> bool:
+    return bool(unit) and "point" in unit.lower()
+
+
+def find_rates(text: str, start: int = 0, end: int | None = None) -> list[Rate]:
+    """Every percentage in ``text[start:end]``; ranges and changes give one Rate per end."""
+    out: list[Rate] = []
+    for m in _RATE.finditer(text, start, len(text) if end is None else end):
+        g = m.groupdict()
+        if g["blo"] is not None or g["flo"] is not None or g["rlo"] is not None:
+            lo_key, hi_key = ("blo", "bhi") if g["blo"] is not None else (("flo", "fhi") if g["flo"] is not None else ("rlo", "rhi"))
+            lo, hi = parse_any(g[lo_key]), parse_any(g[hi_key])
+            if lo is None or hi is None:
+                continue
+            lo_s, lo_e = m.span(lo_key)
+            hi_s, hi_e = m.span(hi_key)
+            unit = g["bu2"] or g["fu2"] or g["ru"]
+            if g["flo"] is not None:
+                out.append(Rate(lo_s, m.end("fu1"), tidy(lo), role="previous", points=_points(unit)))
+                out.append(Rate(hi_s, m.end(), tidy(hi), previous=tidy(lo), role="new", points=_points(unit),
+                                qualifier=None))
+                continue
+            if g["rlo"] is not None and lo >= hi:
+                continue  # "2019-2024%" is no range
+            out.append(Rate(m.start(), m.end(), tidy(lo), low=tidy(lo), high=tidy(hi), role="range-low",
+                            points=_points(unit)))
+            out.append(Rate(m.start(), m.end(), tidy(hi), low=tidy(lo), high=tidy(hi), role="range-high",
+                            points=_points(unit)))
+            continue
+        value = parse_any(g["val"])
+        if value is None:
+            continue
+        qual = re.sub(r"\s+", " ", g["qual"].lower()) if g["qual"] else None
+        out.append(Rate(m.start("val") if not g["quote"] else m.start("quote"), m.end(), tidy(value),
+                        qualifier=qual, points=_points(g["unit"]), quoted=bool(g["quote"])))
+    return out

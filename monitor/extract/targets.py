@@ -1,0 +1,136 @@
+"""Who or what a tariff falls on: noun phrases after "on", before "will be subject to", in
+"For X," topics, and the fall-backs (previous sentence, the document's main country)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .context import Doc, clean_phrase
+from .gazetteer import Entity, Mention
+from .sentences import Sentence
+
+__all__ = ["Target", "targets_in_phrase", "first_subject", "topic_of", "carry_over", "GROUP_HEAD"]
+
+# Phrases that name a group of countries rather than one ("all countries", "trading partners").
+GROUP_HEAD = re.compile(
+    r"^(?!\d)(?:(?:all|any|other|many|most|some|such|those|these|foreign|certain|several|each|every|the)\s+)*"
+    r"(?:[\w-]+\s+){0,2}?(?:countries|country|nations|trading\s+partners|partners|economies|jurisdictions)\b", re.I)
+# Where a noun phrase after "on" stops.
+_NP_STOP = re.compile(
+    r"\s*(?:[,;:.()\[\]]|\s-\s|\b(?:in response|in lieu|to address|to combat|to curb|to protect|to rectify|"
+    r"to remedy|to deal|to ensure|following|because|while|than|if|unless|effective|starting|beginning|"
+    r"for a period|until|as of|as well|under|pursuant|which|who|when|would|will|shall|is|are|was|were|"
+    r"has|have|to be|at|and\s+(?:will|would|is|are)|but)\b)", re.I)
+_PRONOUN_NP = re.compile(r"^(?:its|their|his|her|our|these|those|this|that|such|them|it|the same)\b", re.I)
+# Words before a country that make it a place rather than the target.
+_NOT_TARGET_BEFORE = re.compile(
+    r"(?:\binto|\bto|\bin|\bwith|\bexcept(?:\s+for)?(?:\s+with\s+respect\s+to)?|\bother\s+than|\bexcluding|"
+    r"\bbetween|\bby|\bagainst|\bwithin|\bacross)\s+(?:the\s+)?(?:customs\s+territory\s+of\s+(?:the\s+)?)?$", re.I)
+_PREFIX = re.compile(r"^(?:(?:all\s+)?(?:imports|goods|articles|products|exports|shipments|merchandise)\s+"
+                     r"(?:(?:imported|originating|coming)\s+)?(?:of|from)\s+)", re.I)
+
+
+@dataclass(frozen=True)
+class Target:
+    subject: str
+    code: str | None
+    entity: Entity | None
+    start: int
+    end: int
+
+
+def _target(entity: Entity, start: int, end: int) -> Target:
+    return Target(entity.name, entity.code, entity, start, end)
+
+
+def noun_phrase(doc: Doc, start: int, limit: int) -> tuple[int, int]:
+    """The span of the noun phrase starting at ``start`` (stopping at clause words/punctuation)."""
+    m = _NP_STOP.search(doc.text, start + 1, limit)
+    end = m.start() if m else limit
+    return start, max(start, end)
+
+
+def targets_in_phrase(doc: Doc, start: int, end: int, *, allow_us: bool = True,
+                      allow_phrase: bool = True, groups_only: bool = False) -> list[Target]:
+    """Targets named in a noun phrase: products first (the goods), then countries and blocs
+    (where they come from), else the phrase itself when it names a group of countries."""
+    phrase = doc.text[start:end]
+    if not phrase.strip() or _PRONOUN_NP.match(phrase.strip()):
+        return []
+    stripped = _PREFIX.sub("", phrase.strip())
+    if GROUP_HEAD.match(stripped) and not doc.mentions_in(start, end):
+        return [Target(clean_phrase(phrase).lower(), None, None, start, end)] if allow_phrase else []
+    products: list[Target] = []
+    places: list[Target] = []
+    for m in doc.mentions_in(start, end):
+        if _NOT_TARGET_BEFORE.search(doc.text, max(start, m.start - 40), m.start) and m.start > start:
+            continue
+        if m.entity.code == "US" and not allow_us:
+            continue
+        (products if m.entity.kind == "product" else places).append(_target(m.entity, m.start, m.end))
+    if GROUP_HEAD.match(stripped) and allow_phrase:
+        return [Target(clean_phrase(phrase).lower(), None, None, start, end)]
+    found = products or places
+    if found:
+        seen: dict[str, Target] = {}
+        for t in found:
+            seen.setdefault(t.subject, t)
+        return list(seen.values())
+    if allow_phrase and not groups_only and re.search(r"\b(?:annex|countries|partners|goods|products|imports)\b", phrase, re.I):
+        return [Target(clean_phrase(phrase).lower(), None, None, start, end)]
+    return []
+
+
+def first_subject(doc: Doc, start: int, end: int) -> Target | None:
+    """The first country or bloc in a span that is not the United States and not a mere place."""
+    for m in doc.mentions_in(start, end):
+        if m.entity.kind == "product" or m.entity.code == "US":
+            continue
+        if _NOT_TARGET_BEFORE.search(doc.text, max(start, m.start - 40), m.start) and m.start > start:
+            continue
+        return _target(m.entity, m.start, m.end)
+    return None
+
+
+_FOR_TOPIC = re.compile(r"(?:^|[,;]\s+(?:and\s+)?)[Ff]or\s+(?!example|instance|decades|years|too|the\s+benefit)([^,;]{3,80}),")
+_ON_TOPIC = re.compile(r"\b(?:tariffs?|duty|duties|rates?)\s+on\s+(?!the\s+same)", re.I)
+
+
+def topic_of(doc: Doc, s: Sentence) -> Target | None:
+    """The goods a comparative sentence is about: "For rice in the husk, ...", "... tariff on
+    ethanol ...", or a sentence that opens with a product ("Apples enter ...")."""
+    text = doc.text
+    m = _FOR_TOPIC.search(text, s.start, s.end)
+    if m:
+        found = targets_in_phrase(doc, m.start(1), m.end(1), allow_us=False)
+        prods = [t for t in found if t.entity is None or t.entity.kind == "product"]
+        if prods:
+            return prods[0]
+        if not doc.mentions_in(m.start(1), m.end(1)):
+            return Target(clean_phrase(m.group(1)).lower(), None, None, m.start(1), m.end(1))
+    for m in _ON_TOPIC.finditer(text, s.start, s.end):
+        a, b = noun_phrase(doc, m.end(), s.end)
+        for t in targets_in_phrase(doc, a, b, allow_us=False, allow_phrase=False):
+            if t.entity is not None and t.entity.kind == "product":
+                return t
+    ms = doc.mentions_in(s.start, min(s.end, s.start + 40))
+    if ms and ms[0].entity.kind == "product" and ms[0].start - s.start < 12:
+        return _target(ms[0].entity, ms[0].start, ms[0].end)
+    return None
+
+
+def carry_over(doc: Doc, index: int, back: int = 4) -> Target | None:
+    """A target from the few sentences before: a rate that names no one continues the topic."""
+    for j in range(index - 1, max(-1, index - 1 - back), -1):
+        s = doc.sentences[j]
+        ms = [m for m in doc.mentions_in(s.start, s.end) if m.entity.code != "US"]
+        prods = [m for m in ms if m.entity.kind == "product"]
+        places = [m for m in ms if m.entity.kind != "product"]
+        pick = prods or places
+        if pick:
+            return _target(pick[0].entity, pick[0].start, pick[0].end)
+    return None
+
+
+def mention_entity(m: Mention) -> Target:
+    return _target(m.entity, m.start, m.end)

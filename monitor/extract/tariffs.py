@@ -1,0 +1,346 @@
+"""Tariff facts: a rate (or none) and what it falls on, with basis, status and effective date."""
+from __future__ import annotations
+
+import re
+
+from ..fact import Fact
+from .context import Doc
+from .gazetteer import lexicon
+from .rates import Rate, find_rates
+from .sentences import Sentence
+from .targets import (GROUP_HEAD, Target, carry_over, first_subject, noun_phrase, targets_in_phrase,
+                      topic_of)
+
+__all__ = ["tariff_facts", "is_tariff_rate", "TARIFF_WORD"]
+
+_WORDS = sorted(lexicon()["tariff_words"], key=len, reverse=True)
+TARIFF_WORD = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in _WORDS) + r")\b|duty-free", re.I)
+_BASES = [(re.compile(p, re.I), name) for p, name in lexicon()["bases"]]
+_STATUS = [(re.compile(p, re.I), name) for p, name in lexicon()["status_cues"]]
+
+# "25% tariff", "10% additional tariff", "15% tariff rate", "zero percent reciprocal tariff rate".
+_RATE_THEN_WORD = re.compile(r"\s*(?:\"\s*)?(?:[\w-]+\s+){0,3}?(?:tariffs?|dut(?:y|ies)|levy|levies|surcharges?|rate\s+of\s+duty)\b", re.I)
+# "tariff of 2.7%", "rate of duty of 10 percent", "tariff to 25%", "tariff rates ... at 3.3%".
+_LINK_BEFORE = re.compile(r"\b(?:of|to|at|from|is|was|be|by|reach|reaching|:)\s*\"?\s*$", re.I)
+_SHARE_AFTER = re.compile(r"\s*(?:of|more)\s+(?!duty\b|that\s+rate|the\s+(?:cumulative\s+)?rate|the\s+value)", re.I)
+_CHANGE_BEFORE = re.compile(r"\bby\s+$", re.I)
+_AMEND = re.compile(r"\b(?:deleting|inserting|replacing|striking)\b[^.]{0,12}$", re.I)
+_AMEND_CONTEXT = re.compile(r"\b(?:HTSUS|heading|Harmonized\s+Tariff\s+Schedule|note\s+\d|subdivision)\b", re.I)
+_ON_AFTER = re.compile(r"[^.;%]{0,45}?\bon\s+(?:all\s+)?(?:imports?\s+of\s+|imports?\s+from\s+)?", re.I)
+_SUBJECT_VERB = re.compile(
+    r"\b(?:will|shall|would|to)\s+(?:continue\s+to\s+)?(?:be\s+)?(?:,[^,]{0,40},\s*)?(?:subject\s+to|see|face|receive|pay)\b", re.I)
+_PARENS = re.compile(r"\s*\(\s*$")
+_IMPOSE_ON = re.compile(r"\bimpos\w*\s+on\s+", re.I)
+_TO_RECEIVE = re.compile(r"\b(?:identify|allow\s+for|allow|for)\s+(.{3,160}?)\s+to\s+(?:receive|see|face|pay)\s+[^.;]{0,20}$", re.I)
+_NULL_ON = re.compile(
+    r"\b(?:tariffs?|duties|duty|levies|surcharges?)\s+(?:imposed\s+|to\s+be\s+imposed\s+)?on\s+"
+    r"(?:(?:all\s+)?(?:imports?|goods|articles|products)\s+(?:imported\s+)?(?:of|from)\s+)?", re.I)
+_NULL_NAMED = re.compile(r"\b(\w[\w-]*)\s+(?:section\s+)?(?:232|301|201|122)\s+(?:tariffs?|duties)\b", re.I)
+_IMPOSING_TITLE = re.compile(r"\bImposing\s+(?:\w+\s+){0,2}?(?:Duties|Tariffs)\b([^.;)]{0,120})")
+_INCLUDE_LIST = re.compile(r"\b(?:These|Those|The)\s+(?:goods|products|articles|items)?\s*include:?\s+(.+)$", re.I)
+_NOW_SUBJECT = re.compile(r"\b(?:now|also)\s+subject\s+to\s+[^.]{0,30}\b(?:tariffs?|duties)", re.I)
+_NEGATED = re.compile(r"\b(?:no\s+longer|not|never|exempt)\b[^.]{0,25}$", re.I)
+_WILL_BE_SUBJECT_THE = re.compile(r"^(.{3,120}?)\s+(?:will|shall)\s+be\s+subject\s+to\s+the\s+(?:tariffs?|duties)\b", re.I)
+_LIST_SPLIT = re.compile(r"\s*(?:,|;|\band\b|\bor\b)\s*")
+
+
+def _basis(text: str) -> str | None:
+    for rx, name in _BASES:
+        if rx.search(text):
+            return name
+    return None
+
+
+def _status(text: str) -> str | None:
+    for rx, name in _STATUS:
+        if rx.search(text):
+            return name
+    return None
+
+
+def is_tariff_rate(doc: Doc, s: Sentence, r: Rate) -> bool:
+    """Whether a percentage in this sentence is a duty rate rather than a share or a change."""
+    text = doc.text
+    after = text[r.end:min(s.end, r.end + 60)]
+    before = text[max(s.start, r.start - 200):r.start]
+    if r.role == "previous":
+        # "from 90 percent to 120 percent": judged by the sentence as a whole.
+        before = text[max(s.start, r.start - 200):r.start]
+    if _SHARE_AFTER.match(after) and not re.search(r"\b(?:tariffs?|duty|duties)\s+(?:rate\s+)?(?:of|at)\s*$", before, re.I):
+        return False
+    if _CHANGE_BEFORE.search(before) and not r.points:
+        return False
+    if r.quoted and _AMEND.search(before) and _AMEND_CONTEXT.search(text, s.start, s.end):
+        return True
+    if _RATE_THEN_WORD.match(after):
+        return True
+    # A tariff word earlier in the clause, linked to this rate by "of/to/at/from".
+    m = None
+    for m in TARIFF_WORD.finditer(before):
+        pass
+    if m is not None and _LINK_BEFORE.search(before) and "%" not in before[m.end():] \
+            and "percent" not in before[m.end():].lower() and ";" not in before[m.end():]:
+        return True
+    if r.points and TARIFF_WORD.search(text, s.start, s.end):
+        return True
+    return False
+
+
+def _parens_entity(doc: Doc, s: Sentence, r: Rate) -> Target | None:
+    """``Japan (25%)``: the entity right before the opening bracket."""
+    m = _PARENS.search(doc.text, s.start, r.start)
+    if not m:
+        return None
+    for mention in reversed(doc.mentions_in(s.start, m.start())):
+        if m.start() - mention.end <= 1:
+            return Target(mention.entity.name, mention.entity.code, mention.entity, mention.start, mention.end)
+        break
+    return None
+
+
+def _table_entity(doc: Doc, s: Sentence, r: Rate) -> Target | None:
+    for mention in doc.mentions_in(s.start, r.start):
+        return Target(mention.entity.name, mention.entity.code, mention.entity, mention.start, mention.end)
+    return None
+
+
+def _context_has_tariff(doc: Doc, s: Sentence, index: int) -> bool:
+    if TARIFF_WORD.search(doc.text, s.start, s.end) or re.search(r"\b(?:impos|levie|levy)", doc.text[s.start:s.end]):
+        return True
+    if s.intro is not None and TARIFF_WORD.search(doc.text, s.intro.start, s.intro.end):
+        return True
+    # Table rows: a header or an earlier row of the same table mentions tariffs.
+    for j in range(index - 1, max(-1, index - 30), -1):
+        prev = doc.sentences[j]
+        if not prev.is_table_row and j < index - 1:
+            return bool(TARIFF_WORD.search(doc.text, prev.start, prev.end)) and doc.sentences[j + 1].is_table_row
+        if TARIFF_WORD.search(doc.text, prev.start, prev.end):
+            return True
+    return False
+
+
+def _resolve(doc: Doc, s: Sentence, index: int, r: Rate) -> tuple[list[Target], Target | None]:
+    """Targets for a rate, and the imposer when the text names one that is not the U.S."""
+    text = doc.text
+    # Comparisons: "India (70%)" in a sentence about one product: India imposes, the product is hit.
+    paren = _parens_entity(doc, s, r)
+    if paren is not None and paren.entity is not None and paren.entity.kind != "product":
+        topic = topic_of(doc, s)
+        if topic is not None:
+            return [topic], paren
+        return [paren], None
+    if s.is_table_row:
+        t = _table_entity(doc, s, r)
+        if t:
+            return [t], None
+    # "... 25% tariff on steel", "... 84 percent tariff would be imposed on all goods ... from the United States".
+    m = _ON_AFTER.match(text, r.end, s.end)
+    if m and not re.search(r"\d\s*%|percent", text[r.end:m.end()]):
+        a, b = noun_phrase(doc, m.end(), s.end)
+        found = targets_in_phrase(doc, a, b)
+        if found:
+            imposer = first_subject(doc, s.start, r.start)
+            return found, imposer if imposer and imposer.entity and found[0].entity and imposer.entity.kind != "product" and found[0].entity.code == "US" else None
+    clause_start = max(s.start, text.rfind(";", s.start, r.start) + 1)
+    # "tariffs on steel and aluminum to 50%": targets between the tariff word and the rate.
+    for tm in TARIFF_WORD.finditer(text, clause_start, r.start):
+        on = re.match(r"\s+on\s+", text[tm.end():r.start])
+        if on:
+            a = tm.end() + on.end()
+            found = targets_in_phrase(doc, a, noun_phrase(doc, a, r.start)[1], allow_us=False)
+            if found:
+                return found, None
+    # "impose on articles of all such trading partners an additional ... 10 percent".
+    for im in _IMPOSE_ON.finditer(text, clause_start, r.start):
+        a, b = noun_phrase(doc, im.end(), r.start)
+        found = targets_in_phrase(doc, a, b, allow_us=False)
+        if found:
+            return found, None
+    # "identify products from ... Annex III ... to receive a zero percent ... rate".
+    m = _TO_RECEIVE.search(text[clause_start:r.start])
+    if m:
+        a = clause_start + m.start(1)
+        b = clause_start + m.end(1)
+        cut = text.find("(", a, b)
+        found = targets_in_phrase(doc, a, cut if cut > 0 else b, allow_us=False)
+        if found:
+            return found, None
+    # "Imports from Kazakhstan will be subject to a 25% tariff", "all articles ... from the PRC ... shall be ... subject to".
+    vm = None
+    for vm in _SUBJECT_VERB.finditer(text, clause_start, r.start):
+        pass
+    if vm is not None:
+        head_start = clause_start
+        # Start the subject after a leading "Effective ..., " clause or a comma-led clause.
+        last_comma = text.rfind(", ", clause_start, vm.start())
+        pre = text[head_start:vm.start()]
+        frm = None
+        for frm in re.finditer(r"\bfrom\s+(?:the\s+)?", pre):
+            pass
+        if frm is not None:
+            a = head_start + frm.end()
+            found = targets_in_phrase(doc, a, vm.start(), allow_us=False)
+            if found:
+                return found[:1], None
+        a = last_comma + 2 if last_comma > clause_start else head_start
+        found = targets_in_phrase(doc, a, vm.start(), allow_us=False)
+        if found:
+            return found[:1], None
+    # The sentence's own country ("Japan has agreed ..., all while paying a baseline 15% tariff").
+    t = first_subject(doc, clause_start, r.start) or first_subject(doc, s.start, r.start)
+    if t:
+        return [t], None
+    topic = topic_of(doc, s)
+    if topic is not None:
+        return [topic], None
+    # "The United States has ... MFN tariff rates ... at 3.3%": the U.S. is what the rate is about.
+    ms = doc.mentions_in(s.start, r.start)
+    if ms and ms[0].entity.code == "US" and ms[0].start - s.start < 8:
+        e = ms[0].entity
+        return [Target(e.name, e.code, e, ms[0].start, ms[0].end)], None
+    # "it would face a 25% tariff", "The current 10% reciprocal tariff remains": the topic so far.
+    t = carry_over(doc, index)
+    if t:
+        return [t], None
+    if doc.main_country is not None:
+        e = doc.main_country
+        return [Target(e.name, e.code, e, r.start, r.end)], None
+    return [], None
+
+
+def _fact(doc: Doc, s: Sentence, start: int, end: int, target: Target, value, rule: str,
+          details: dict, qualifier: str) -> Fact:
+    return Fact(kind="tariff", subject=target.subject, value=value, unit="percent",
+                text=doc.raw[start:end], start=start, end=end, sentence=doc.sentence_text(s),
+                rule=rule, qualifier=qualifier, subject_code=target.code, details=details)
+
+
+def _effective(doc: Doc, s: Sentence) -> str | None:
+    from .deadlines import deadline_dates  # local: deadlines imports this module's words
+    found = deadline_dates(doc, s)
+    return found[0] if found else None
+
+
+def tariff_facts(doc: Doc) -> list[Fact]:
+    facts: list[Fact] = []
+    text = doc.text
+    for index, s in enumerate(doc.sentences):
+        rates = find_rates(text, s.start, s.end)
+        sent = text[s.start:s.end]
+        rated_targets: set[str] = set()
+        basis_all = _basis(sent)
+        status = _status(sent)
+        for r in rates:
+            parens = _parens_entity(doc, s, r) is not None
+            if parens or s.is_table_row:
+                ok = _context_has_tariff(doc, s, index) and not _SHARE_AFTER.match(text, r.end)
+            else:
+                ok = is_tariff_rate(doc, s, r)
+                if r.role == "previous":
+                    ok = ok or any(x.role == "new" and x.previous == r.value and is_tariff_rate(doc, s, x) for x in rates)
+                if r.quoted and not ok:
+                    ok = False
+            if not ok:
+                continue
+            targets, imposer = _resolve(doc, s, index, r)
+            if not targets:
+                continue
+            # Amendments: the deleted rate is the previous one, the inserted one is current.
+            role = r.role
+            if r.quoted and re.search(r"\bdeleting\b[^.]{0,12}$", text[max(s.start, r.start - 30):r.start], re.I):
+                role = "previous"
+            basis = _basis(text[max(s.start, r.start - 80):min(s.end, r.end + 60)]) or basis_all
+            details: dict = {"status": "previous" if role == "previous" else status, "basis": basis}
+            if r.low is not None:
+                details.update(low=r.low, high=r.high)
+            if r.previous is not None:
+                details["previous"] = r.previous
+            if r.qualifier:
+                details["modifier"] = r.qualifier
+            if r.points:
+                details["unit_detail"] = "percentage points"
+            if imposer is not None:
+                details["imposer"] = imposer.subject
+            eff = _effective(doc, s)
+            if eff:
+                details["effective"] = eff
+            qual_parts = [basis or ""]
+            if imposer is not None:
+                qual_parts.append("by " + imposer.subject.lower())
+            if role in ("previous", "range-low", "range-high"):
+                qual_parts.append(role)
+            if r.points:
+                qual_parts.append("points")
+            details = {k: v for k, v in details.items() if v is not None}
+            for t in targets:
+                rated_targets.add(t.subject)
+                facts.append(_fact(doc, s, r.start, r.end, t, r.value, "tariff.rate", details,
+                                   "|".join(p for p in qual_parts if p)))
+        facts.extend(_null_tariffs(doc, s, index, rated_targets, basis_all, status))
+    return facts
+
+
+def _null_tariffs(doc: Doc, s: Sentence, index: int, rated: set[str], basis: str | None,
+                  status: str | None) -> list[Fact]:
+    """Tariffs named without a rate: "duties on all goods imported from Kazakhstan",
+    "auto 232 tariffs", "Imposing Duties To Address ... the People's Republic of China"."""
+    text = doc.text
+    out: list[Fact] = []
+    seen = set(rated)
+
+    def add(t: Target, start: int, end: int, rule: str) -> None:
+        if t.subject in seen or t.code == "US":
+            return
+        seen.add(t.subject)
+        details = {k: v for k, v in {"status": status, "basis": basis}.items() if v}
+        out.append(_fact(doc, s, start, end, t, None, rule, details, basis or ""))
+
+    for m in _NULL_ON.finditer(text, s.start, s.end):
+        if _NEGATED.search(text, max(s.start, m.start() - 40), m.start()):
+            continue
+        # A rate right next to the tariff word belongs to the rated rule.
+        if re.search(r"(?:\d\s*%|percent)\s*(?:[\w-]+\s+){0,3}$", text[max(s.start, m.start() - 40):m.start()], re.I):
+            continue
+        a, b = noun_phrase(doc, m.end(), s.end)
+        found = targets_in_phrase(doc, a, b, allow_us=False, groups_only=True)
+        if not found:
+            # "tariffs on imports from 14 countries, including Kazakhstan".
+            inc = re.match(r"\s*,\s*including\s+", text[b:s.end])
+            if inc:
+                c = b + inc.end()
+                found = [t for t in targets_in_phrase(doc, c, noun_phrase(doc, c, s.end)[1], allow_us=False,
+                                                     allow_phrase=False)]
+        for t in found:
+            add(t, m.start(), b, "tariff.named_on")
+    for m in _NULL_NAMED.finditer(text, s.start, s.end):
+        for mention in doc.mentions_in(m.start(1), m.end(1)):
+            e = mention.entity
+            add(Target(e.name, e.code, e, mention.start, mention.end), m.start(), m.end(), "tariff.named_basis")
+    for m in _IMPOSING_TITLE.finditer(text, s.start, s.end):
+        for mention in doc.mentions_in(m.start(1), m.end(1)):
+            e = mention.entity
+            if e.kind != "product":
+                add(Target(e.name, e.code, e, mention.start, mention.end), m.start(), m.end(1), "tariff.named_title")
+                break
+    m = _WILL_BE_SUBJECT_THE.match(text, s.start, s.end)
+    if m and GROUP_HEAD.match(m.group(1)) and not find_rates(text, s.start, s.end):
+        t = Target(m.group(1).strip().lower(), None, None, m.start(1), m.end(1))
+        add(t, m.start(), m.end(), "tariff.subject_to")
+    # "for countries with ... deficits, he announced higher additional tariffs individualized ..."
+    fm = re.search(r"\bfor\s+(countries\s+with[^,]{3,100}),[^.;]{0,60}?\btariffs?\b", text[s.start:s.end])
+    if fm:
+        a = s.start + fm.start(1)
+        add(Target(re.sub(r"\s+", " ", fm.group(1)).lower(), None, None, a, a + len(fm.group(1))), a,
+            s.start + fm.end(), "tariff.for_group")
+    # List under a context sentence: "... now subject to reciprocal tariffs. These goods include A, B and C."
+    lm = _INCLUDE_LIST.search(text, s.start, s.end)
+    if lm and index > 0:
+        prev = doc.sentences[index - 1]
+        if prev.block == s.block and _NOW_SUBJECT.search(text, prev.start, prev.end) \
+                and not _NEGATED.search(text, prev.start, prev.end):
+            for mention in doc.mentions_in(lm.start(1), lm.end(1)):
+                if mention.entity.kind == "product":
+                    e = mention.entity
+                    add(Target(e.name, e.code, e, mention.start, mention.end), mention.start, mention.end,
+                        "tariff.listed")
+    return out

@@ -1,0 +1,115 @@
+"""What a reader sees of a file: markup blanked out, offsets kept.
+
+``visible_text`` returns a string of exactly the same length as its input in which everything a
+reader would not see (front matter, tags, comments, link targets, emphasis markers, bullets...) is
+replaced by spaces. Newlines are kept, so line structure survives, and any offset into the visible
+text is also an offset into the file: facts found in the visible text carry evidence spans that
+index the original file directly.
+"""
+from __future__ import annotations
+
+import html
+import re
+
+__all__ = ["visible_text", "front_matter_span"]
+
+_FRONT_MATTER = re.compile(r"\A(?:\ufeff)?---[ \t]*\r?\n.*?\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
+
+# Elements whose content is never shown.
+_HIDDEN_ELEMENT = re.compile(r"<(script|style|head|template|noscript)\b[^>]*>.*?</\1\s*>", re.S | re.I)
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9:-]*)\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*>")
+_ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+# Tags that separate table cells become a pipe, block tags a line break, so that sentence
+# splitting and table reading see the same structure a browser shows.
+_CELL_TAGS = frozenset({"td", "th"})
+_BLOCK_TAGS = frozenset({
+    "p", "div", "br", "li", "ul", "ol", "tr", "table", "thead", "tbody", "h1", "h2", "h3", "h4",
+    "h5", "h6", "blockquote", "section", "article", "header", "footer", "hr", "dd", "dt", "pre",
+})
+
+# Markdown.
+_MD_IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)")
+_MD_LINK = re.compile(r"(?<!\\)\[([^\]\n]*)\]\([^)\s]*(?:\s+\"[^\"\n]*\")?\)")
+_MD_REF_DEF = re.compile(r"^[ \t]{0,3}\[[^\]\n]+\]:[ \t]+\S+.*$", re.M)
+_MD_BULLET = re.compile(r"^([ \t]*)([-*+]|\d{1,3}[.)])(?=[ \t]+\S)", re.M)
+_MD_HEADING = re.compile(r"^([ \t]{0,3})(#{1,6})(?=[ \t])", re.M)
+_MD_QUOTE = re.compile(r"^([ \t]*)(>+)", re.M)
+_MD_RULE = re.compile(r"^[ \t]*(?:[-*_][ \t]*){3,}$", re.M)
+_MD_EMPHASIS = re.compile(r"\*{1,3}|(?<![A-Za-z0-9])_{1,3}|_{1,3}(?![A-Za-z0-9])|~~|`+")
+_MD_ESCAPE = re.compile(r"\\(?=[\\`*_{}\[\]()#+\-.!|<>\"'$])")
+_MD_TABLE_RULE = re.compile(r"^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$", re.M)
+
+
+def _blank(match: re.Match[str]) -> str:
+    """Spaces for a match, keeping its line breaks."""
+    return re.sub(r"[^\n]", " ", match.group(0))
+
+
+def front_matter_span(text: str) -> tuple[int, int] | None:
+    """Start and end of a YAML front matter block at the top of ``text``, if there is one."""
+    m = _FRONT_MATTER.match(text)
+    return (m.start(), m.end()) if m else None
+
+
+def _tag(match: re.Match[str]) -> str:
+    name = match.group(1).lower()
+    body = match.group(0)
+    filler = _blank(match)
+    if name in _CELL_TAGS and not body.startswith("</"):
+        return "|" + filler[1:]
+    if name in _BLOCK_TAGS:
+        return "\n" + filler[1:] if "\n" not in body else filler
+    return filler
+
+
+def _entity(match: re.Match[str]) -> str:
+    raw = match.group(0)
+    char = html.unescape(raw)
+    if len(char) != 1 or char == raw:
+        return raw
+    if char in "\u00a0\u2002\u2003\u2009\u202f":
+        char = " "
+    return char + " " * (len(raw) - 1)
+
+
+def _html(text: str) -> str:
+    text = _HIDDEN_ELEMENT.sub(_blank, text)
+    text = _COMMENT.sub(_blank, text)
+    text = _TAG.sub(_tag, text)
+    return _ENTITY.sub(_entity, text)
+
+
+def _markdown(text: str) -> str:
+    # Scrapers embed raw HTML in Markdown: read it the way a browser would.
+    text = _html(text)
+    text = _MD_IMAGE.sub(_blank, text)
+    text = _MD_LINK.sub(lambda m: " " + m.group(1) + " " * (len(m.group(0)) - len(m.group(1)) - 1), text)
+    text = _MD_REF_DEF.sub(_blank, text)
+    text = _MD_RULE.sub(_blank, text)
+    text = _MD_TABLE_RULE.sub(_blank, text)
+    text = _MD_BULLET.sub(lambda m: m.group(1) + " " * len(m.group(2)), text)
+    text = _MD_HEADING.sub(lambda m: m.group(1) + " " * len(m.group(2)), text)
+    text = _MD_QUOTE.sub(lambda m: m.group(1) + " " * len(m.group(2)), text)
+    text = _MD_ESCAPE.sub(" ", text)
+    text = _MD_EMPHASIS.sub(lambda m: " " * len(m.group(0)), text)
+    return text
+
+
+def visible_text(text: str, fmt: str) -> str:
+    """``text`` with everything a reader would not see replaced by spaces; same length.
+
+    ``fmt`` is "text", "markdown" or "html". A YAML front matter block at the top is blanked in
+    every format (the scrapers put one on plain text too).
+    """
+    span = front_matter_span(text)
+    if span:
+        text = re.sub(r"[^\n]", " ", text[: span[1]]) + text[span[1]:]
+    if fmt == "html":
+        out = _html(text)
+    elif fmt == "markdown":
+        out = _markdown(text)
+    else:
+        out = text
+    assert len(out) == len(text)
+    return out
