@@ -339,8 +339,13 @@ def history(state: State, db_path: str | None, subject: str, kind: str | None, a
     if not rows:
         click.echo(f"nothing recorded about {subject!r}")
         return
-    keys = [k for k in rows[0] if k not in ("sentence", "evidence", "text")]
-    click.echo(_table([[_clip(r[k], 30) for k in keys] for r in rows], keys))
+    # One line per run of a value in a document; "!" marks a current value another source contradicts.
+    table = [[(r["valid_from"] or "")[:16], r["path"], f"v{r['from_version']}-v{r['to_version']}",
+              r["kind"], _clip(r["subject"], 24), r["qualifier"], _clip(r["value"], 20), r["unit"] or "",
+              "now" if r["is_current"] else (r["valid_until"] or "")[:16], "!" if r["conflict"] else ""]
+             for r in rows]
+    click.echo(_table(table, ["from", "document", "versions", "kind", "subject", "qualifier", "value",
+                              "unit", "until", "conflict"]))
 
 
 @cli.command()
