@@ -19,6 +19,7 @@ hashes (duplicate events make no version), and reconciles catch what the events 
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import signal
 import socket
@@ -51,6 +52,7 @@ from monitor.lock import DaemonLock, lock_path
 from monitor.store import open_store, utcnow, write_transaction
 
 log = logging.getLogger("monitor.daemon")
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 # Exit within 5 s of SIGTERM: stop taking new work at once, give the document in hand this long.
 SHUTDOWN_BUDGET_SECONDS = 4.0
@@ -60,10 +62,11 @@ HEALTH_CHECK_INTERVAL_SECONDS = 1.0
 # A path written without pause for this long is ingested anyway (a log file appended forever);
 # later writes make it pending again.
 MAX_WAIT_SECONDS = 120.0
-# Paths handed to one `Scanner.ingest` call: small enough that a stop request is honoured quickly
-# (we finish the batch in hand), large enough that a burst of a thousand files is not a thousand
-# scan records.
-INGEST_BATCH = 25
+# Paths handed to one `Scanner.ingest` call: under the scanner's POOL_THRESHOLD (20), so a batch
+# is read in the ingest process itself (no pool to spawn per batch) and takes well under a
+# second, which is how a stop request is honoured quickly: we finish the batch in hand. Large
+# enough that a burst of a thousand files is not a thousand scan records.
+INGEST_BATCH = 19
 # A path whose ingest failed is retried after 2, 4, 8 ... seconds, at most an hour, unless the
 # file changes in between.
 BACKOFF_BASE_SECONDS = 2.0
@@ -294,7 +297,149 @@ class OverflowDetector(logging.Handler):
 
 
 # --------------------------------------------------------------------------------------------
-# The ingest worker: the only thread that writes documents
+# The ingest process: the core's Scanner, run where a hung extraction can be killed
+
+
+class IngestTimeout(Exception):
+    """The ingest process made no progress for the stall timeout and was killed."""
+
+
+class IngestFailed(Exception):
+    """The ingest process raised, or died, while handling a request."""
+
+
+def ingest_timeout_seconds() -> float:
+    """How long one document may take to read and extract before it is given up on.
+
+    `MONITOR_INGEST_TIMEOUT` overrides it (tests use a small value; a machine that legitimately
+    needs longer for 20 MB documents can raise it)."""
+    return float(os.environ.get("MONITOR_INGEST_TIMEOUT", "60"))
+
+
+class IngestProcess:
+    """`Scanner.ingest` / `Scanner.reconcile` in a child process, with a stall timeout.
+
+    Extraction is pure Python and regular expressions; a pathological document can make it run
+    for ever inside one C call, which no signal interrupts and no thread can be killed out of.
+    A process can: the child reports progress after each document, and when it has been silent
+    for the timeout the parent kills it (its open transaction rolls back) and starts a new one.
+    """
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._proc: Any = None
+        self._conn: Any = None
+
+    def start(self) -> None:
+        context = multiprocessing.get_context("spawn")  # never fork a process that has threads
+        parent_end, child_end = context.Pipe()
+        proc = context.Process(target=_ingest_child,
+                               args=(child_end, self.config, logging.getLogger().getEffectiveLevel()),
+                               name="monitor-ingest", daemon=True)
+        proc.start()
+        child_end.close()
+        self._proc, self._conn = proc, parent_end
+
+    def set_config(self, config: Config) -> None:
+        """Use `config` from the next request on (the child is restarted with it)."""
+        self.config = config
+        self.stop(timeout=2.0)
+
+    def call(self, request: tuple, timeout: float) -> dict[str, int]:
+        """Send one request and wait for its counts; raise IngestTimeout or IngestFailed."""
+        if self._proc is None or not self._proc.is_alive():
+            self.start()
+        try:
+            self._conn.send(request)
+            last_progress = time.monotonic()
+            while True:
+                if self._conn.poll(0.05):
+                    kind, value = self._conn.recv()
+                    if kind == "progress":
+                        last_progress = time.monotonic()
+                    elif kind == "done":
+                        return value
+                    else:
+                        raise IngestFailed(value)
+                elif not self._proc.is_alive():
+                    raise IngestFailed(f"the ingest process died (exit code {self._proc.exitcode})")
+                elif time.monotonic() - last_progress > timeout:
+                    self.kill()
+                    raise IngestTimeout(f"no progress for {timeout:g} s")
+        except (EOFError, OSError, BrokenPipeError) as e:
+            self.kill()
+            raise IngestFailed(f"the ingest process went away: {e}") from None
+
+    def kill(self) -> None:
+        """Kill the child at once (used on a stall, and at shutdown when the budget runs out)."""
+        proc = self._proc
+        if proc is not None and proc.is_alive():
+            proc.kill()
+            proc.join(2.0)
+
+    def stop(self, timeout: float) -> None:
+        """Ask the child to exit after its current request; kill it if it does not."""
+        proc, conn = self._proc, self._conn
+        self._proc = self._conn = None
+        if proc is None:
+            return
+        try:
+            conn.send(("stop",))
+        except (OSError, BrokenPipeError):
+            pass
+        proc.join(timeout)
+        if proc.is_alive():
+            proc.kill()
+            proc.join(2.0)
+        conn.close()
+
+
+def _ingest_child(conn: Any, config: Config, log_level: int) -> None:
+    """The child's loop: one request at a time on its own connection; exits when the parent does."""
+    _die_with_parent()
+    logging.basicConfig(level=log_level, format=LOG_FORMAT)
+    # Ctrl-C and systemd signal the whole process group: the parent decides when we stop.
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)
+    from monitor.scan import Scanner
+
+    db = open_store(config.database_path)
+    scanner = Scanner(db, config, progress=lambda done, total: conn.send(("progress", done)))
+    while True:
+        try:
+            request = conn.recv()
+        except (EOFError, OSError):
+            return
+        if request[0] == "stop":
+            return
+        try:
+            if request[0] == "ingest":
+                summary = scanner.ingest(request[1], trigger=request[2])
+            else:
+                summary = scanner.reconcile(trigger=request[1])
+            conn.send(("done", summary.counts()))
+        except Exception as e:  # noqa: BLE001 - reported to the parent, which records it
+            logging.getLogger("monitor.daemon").debug("ingest request failed", exc_info=True)
+            conn.send(("error", f"{type(e).__name__}: {e}"))
+
+
+def _die_with_parent() -> None:
+    """Linux: have the kernel kill us if the daemon dies (kill -9 included), so that an orphan
+    never writes beside the next daemon."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        PR_SET_PDEATHSIG = 1
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass  # elsewhere: the pipe's EOF ends us after the request in hand
+    if os.getppid() == 1:
+        os._exit(0)  # the parent died before prctl took effect
+
+
+# --------------------------------------------------------------------------------------------
+# The ingest worker: the thread that hands work to the ingest process
 
 
 class IngestWorker(threading.Thread):
@@ -303,29 +448,38 @@ class IngestWorker(threading.Thread):
     def __init__(self, daemon: Daemon) -> None:
         super().__init__(name="monitor-ingest", daemon=True)
         self.d = daemon
+        self.process = IngestProcess(daemon.config)
         self.backoff = Backoff()
-        self._reconcile_lock = threading.Lock()
+        self._requests_lock = threading.Lock()
         self._reconcile_trigger: str | None = None
-        self.error: BaseException | None = None
+        self._new_config: Config | None = None
 
     def request_reconcile(self, trigger: str) -> None:
         """Ask for a reconcile; several requests before it starts make one."""
-        with self._reconcile_lock:
+        with self._requests_lock:
             if self._reconcile_trigger is None:
                 self._reconcile_trigger = trigger
         self.d.pending.wake()
 
-    def _take_reconcile_request(self) -> str | None:
-        with self._reconcile_lock:
+    def request_config(self, config: Config) -> None:
+        with self._requests_lock:
+            self._new_config = config
+        self.d.pending.wake()
+
+    def _take_requests(self) -> tuple[str | None, Config | None]:
+        with self._requests_lock:
             trigger, self._reconcile_trigger = self._reconcile_trigger, None
-            return trigger
+            config, self._new_config = self._new_config, None
+            return trigger, config
 
     def run(self) -> None:
         try:
             while not self.d.stopping.is_set():
-                trigger = self._take_reconcile_request()
+                trigger, config = self._take_requests()
+                if config is not None:
+                    self.process.set_config(config)
                 if trigger is not None:
-                    self.d.reconcile(trigger)
+                    self.reconcile(trigger)
                     continue
                 paths = [p for p in self.d.pending.take_due() if not self.backoff.should_wait(p)]
                 paths += [p for p in self.backoff.due() if p not in paths and p not in self.d.pending]
@@ -333,15 +487,18 @@ class IngestWorker(threading.Thread):
                     self.ingest(paths)
                     continue
                 self.d.pending.wait(self._idle_timeout())
-        except BaseException as e:  # noqa: BLE001 - reported by the supervisor, which stops
-            self.error = e
+        except Exception:  # noqa: BLE001 - the supervisor sees the thread gone and exits non-zero
             log.exception("the ingest worker failed")
+        finally:
+            self.process.stop(timeout=1.0)
 
     def _idle_timeout(self) -> float:
         deadline = self.d.pending.next_deadline()
         if deadline is None:
             return 1.0
         return min(max(deadline - time.monotonic(), 0.005), 1.0)
+
+    # ---- ingest
 
     def ingest(self, paths: list[str]) -> None:
         """Ingest `paths` in small batches, stopping between batches when asked to."""
@@ -352,25 +509,94 @@ class IngestWorker(threading.Thread):
                 return
             self._ingest_batch(paths[start:start + INGEST_BATCH])
 
-    def _ingest_batch(self, batch: list[str]) -> None:
+    def _ingest_batch(self, batch: list[str], trigger: str = "event") -> None:
+        """Ingest a batch; when it fails or stalls, halve it until the culprit is alone."""
         try:
-            summary = self.d.scanner.ingest(batch, trigger="event")
-        except Exception as e:  # noqa: BLE001 - one bad document must not stop the daemon
+            counts = self.process.call(("ingest", batch, trigger), ingest_timeout_seconds())
+        except (IngestTimeout, IngestFailed) as e:
+            if self.d.stopping.is_set():
+                return  # killed at shutdown, not a fault of these files
             if len(batch) > 1:
-                for path in batch:
-                    self._ingest_batch([path])
-                return
-            self._failed(batch[0], e)
+                middle = len(batch) // 2
+                self._ingest_batch(batch[:middle], trigger)
+                self._ingest_batch(batch[middle:], trigger)
+            else:
+                self._failed(batch[0], e)
             return
         for path in batch:
             self.backoff.succeeded(path)
-        self.d.record_progress("event", summary)
+        self.d.record_progress(trigger, counts)
 
     def _failed(self, path: str, error: Exception) -> None:
         delay = self.backoff.failed(path)
-        log.error("could not ingest %s (%s: %s); retrying in %.0f s", path, type(error).__name__, error, delay)
-        self.d.record_error(path, "ingest", f"{type(error).__name__}: {error}")
+        stage = "timeout" if isinstance(error, IngestTimeout) else "ingest"
+        log.error("%s: %s (%s); the rest goes on, retrying this file in %.0f s", path,
+                  "extraction hung" if stage == "timeout" else "could not be ingested", error, delay)
+        self.d.record_error(path, stage, str(error))
 
+    # ---- reconcile
+
+    def reconcile(self, trigger: str) -> None:
+        """Walk every watched folder and ingest what differs from the database."""
+        started = time.monotonic()
+        log.info("reconciling (%s)", trigger)
+        try:
+            counts = self.process.call(("reconcile", trigger), ingest_timeout_seconds())
+        except IngestTimeout:
+            if not self.d.stopping.is_set():
+                log.error("reconcile (%s) stalled on one document; reconciling folder by folder to "
+                          "isolate it", trigger)
+                self._reconcile_piecewise(trigger)
+        except IngestFailed as e:
+            if not self.d.stopping.is_set():
+                log.error("reconcile (%s) failed: %s", trigger, e)
+                self.d.record_error(", ".join(str(p) for p in self.d.config.watch_paths), "reconcile", str(e))
+        else:
+            log.info("reconciled (%s) in %.2f s: %s", trigger, time.monotonic() - started, _describe(counts))
+            self.d.record_progress(trigger, counts, reconcile=True)
+        finally:
+            if trigger == "start":
+                self.d.ready.set()
+
+    def _reconcile_piecewise(self, trigger: str) -> None:
+        """A reconcile that stalls is redone entry by entry, descending into the folder that
+        stalls, so the hanging file ends up alone, recorded and backed off; the rest is ingested.
+        Documents whose files are gone are then ingested by path, which records their deletion."""
+        for root in self.d.config.watch_paths:
+            self._ingest_tree(root, trigger)
+        gone = [p for p in self._known_files() if not os.path.lexists(p)]
+        for start in range(0, len(gone), INGEST_BATCH):
+            self._ingest_batch(gone[start:start + INGEST_BATCH], trigger)
+
+    def _ingest_tree(self, folder: Path, trigger: str) -> None:
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as e:
+            log.warning("cannot list %s: %s", folder, e)
+            return
+        for entry in entries:
+            if self.d.stopping.is_set() or self.d.is_ignored(entry.path):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                try:
+                    self.process.call(("ingest", [entry.path], trigger), ingest_timeout_seconds())
+                except IngestTimeout:
+                    self._ingest_tree(Path(entry.path), trigger)
+                except IngestFailed as e:
+                    self._failed(entry.path, e)
+            elif not self.backoff.should_wait(entry.path):
+                self._ingest_batch([entry.path], trigger)
+
+    def _known_files(self) -> list[str]:
+        """Absolute paths of the documents the database holds as present."""
+        config = self.d.config
+        roots = config.watch_paths
+        prefixed = len(roots) > 1
+        files = []
+        for root, path in self.d.db.execute("SELECT root, path FROM documents WHERE deleted_at IS NULL").fetchall():
+            rel = path.split("/", 1)[1] if prefixed and "/" in path else path
+            files.append(os.path.join(root, rel))
+        return files
 
 # --------------------------------------------------------------------------------------------
 # The daemon
@@ -486,8 +712,10 @@ class Daemon:
         if self.worker is not None:
             self.worker.join(max(deadline - time.monotonic(), 0.1))
             if self.worker.is_alive():
-                log.warning("the document in hand did not finish in time; its transaction is rolled "
+                log.warning("the work in hand did not finish in time; its open transaction is rolled "
                             "back and the next start ingests it again")
+                self.worker.process.kill()
+                self.worker.join(1.0)
         clean = self.worker is None or not self.worker.is_alive()
         if clean and self.db is not None:
             self.db.conn.close()
@@ -527,9 +755,10 @@ class Daemon:
             log.error("config reload failed, still running on the previous config: %s", e)
             return
         if new.database_path != self.db_path:
-            log.error("config reload: the database path cannot change while running (%s -> %s); "
-                      "still running on the previous config, restart to switch", self.db_path, new.database_path)
-            return
+            # The lock and the open connections belong to this database (it may also come from
+            # `--db`): keep it, and say that switching needs a restart.
+            log.warning("config reload: database.path is only read at start; still using %s", self.db_path)
+            new.database.path = str(self.db_path)
         try:
             scanner = self._make_scanner(new)
         except Exception as e:  # noqa: BLE001 - a config the scanner rejects is just as invalid
@@ -537,6 +766,8 @@ class Daemon:
             return
         old, self.config = self.config, new
         self.scanner = scanner
+        if self.worker is not None:
+            self.worker.request_config(new)
         self.pending.set_quiet(new.watch.debounce_seconds)
         if self.scheduler is not None and old.schedule != new.schedule:
             self._schedule_jobs(replace=True)
@@ -549,7 +780,8 @@ class Daemon:
         self.lock.update(config_reloaded_at=utcnow())
 
     def _make_scanner(self, config: Config) -> Any:
-        from monitor.scan import Scanner  # the core's module; imported here so lock/status stay light
+        """The core's Scanner, used here only for `is_ignored` (ingest runs in IngestProcess)."""
+        from monitor.scan import Scanner  # imported here so that lock/status stay light
 
         return Scanner(self.db, config)
 
@@ -627,31 +859,13 @@ class Daemon:
         if self.worker is not None:
             self.worker.request_reconcile("overflow")
 
-    # ---- work done on the worker thread
+    # ---- what the worker reports
 
-    def reconcile(self, trigger: str) -> None:
-        """Walk every watched folder and ingest what differs from the database."""
-        started = time.monotonic()
-        log.info("reconciling (%s)", trigger)
-        self.lock.update(state="reconciling" if not self.ready.is_set() else "ready")
-        try:
-            summary = self.scanner.reconcile(trigger=trigger)
-        except Exception as e:  # noqa: BLE001 - the next reconcile will try again
-            log.exception("reconcile (%s) failed", trigger)
-            self.record_error(",".join(str(p) for p in self.config.watch_paths), "reconcile",
-                              f"{type(e).__name__}: {e}")
-        else:
-            counts = _summary_counts(summary)
-            self.activity.reconciles += 1
-            log.info("reconciled (%s) in %.2f s: %s", trigger, time.monotonic() - started, _describe(counts))
-            self.record_progress(trigger, summary, reconcile=True)
-        finally:
-            if trigger == "start":
-                self.ready.set()
-
-    def record_progress(self, trigger: str, summary: Any, *, reconcile: bool = False) -> None:
-        counts = _summary_counts(summary)
+    def record_progress(self, trigger: str, counts: dict[str, int], *, reconcile: bool = False) -> None:
+        """Count what an ingest or reconcile did, log it, and show it in the lock file."""
         with self._status_lock:
+            if reconcile:
+                self.activity.reconciles += 1
             self.activity.add(counts)
             if not reconcile:
                 self.activity.ingest_batches += 1
@@ -722,39 +936,57 @@ class Daemon:
             self.worker.request_reconcile("schedule")
 
     def run_digest(self, trigger: str) -> None:
-        """Build a digest of what changed since the last one and deliver pending digests.
+        """Build a digest of what changed since the last one, and deliver every pending digest.
 
-        Runs on a scheduler thread with its own connection: delivery may wait on a mail server,
-        and ingest goes on meanwhile (write transactions take the lock with BEGIN IMMEDIATE).
+        `trigger` is "schedule" (the daily job) or "start". At start a digest is built when there
+        are changes not told yet (the first run on a folder reports its facts as added) or when
+        a scheduled digest was missed while the daemon was down; otherwise `build_digest` finds
+        nothing to tell and records no digest. Runs on a scheduler thread with its own
+        connection: delivery may wait on a mail server while ingest goes on.
         """
         try:
-            from monitor import digest  # the digest engineer's module, imported when first needed
+            from monitor import delivery, digest  # the digest engineer's modules, loaded when needed
         except ImportError as e:
             log.warning("digests are not available: %s", e)
             return
         db = open_store(self.db_path, migrate=False)
         try:
-            built = digest.build_digest(db, self.config)
-            if built is not None:
-                log.info("digest built (%s)", trigger)
-            digest.deliver_pending(db, self.config)
-            self.lock.update(last_digest_at=utcnow(), last_digest_trigger=trigger)
+            if trigger == "start" and _missed_scheduled_digest(db, self.config, digest):
+                trigger = "schedule"  # this is the missed daily digest, late
+                log.info("a scheduled digest was missed while stopped: building it now")
+            # With notify_unchanged a digest is built even with no news: at start only if there is news.
+            quiet_start = (trigger == "start" and self.config.reports.notify_unchanged
+                           and not digest.pending_changes(db, None))
+            if not quiet_start:
+                built = digest.build_digest(db, self.config, trigger=trigger)
+                if built is not None:
+                    log.info("digest %s built (%s): %d change(s)", built.id, trigger, built.change_count)
+            for result in delivery.deliver_pending(db, self.config):
+                if getattr(result, "delivered", False):
+                    log.info("digest %s delivered by %s", result.digest_id, result.channel)
+                else:
+                    log.warning("digest %s not delivered by %s: %s", result.digest_id, result.channel,
+                                getattr(result, "error", "?"))
+            self.lock.update(last_digest_run_at=utcnow())
         except Exception:  # noqa: BLE001 - logged; the next digest time or start tries again
             log.exception("the digest job (%s) failed", trigger)
         finally:
             db.conn.close()
 
 
+def _missed_scheduled_digest(db: Any, config: Config, digest: Any) -> bool:
+    """True when a daily digest time passed since the last scheduled digest run."""
+    from datetime import datetime, timezone
+
+    row = db.execute("SELECT max(ran_at) FROM digest_runs WHERE trigger = 'schedule'").fetchone()
+    if not row or not row[0]:
+        return False  # never ran on schedule: nothing was missed
+    last = datetime.fromisoformat(row[0].replace("Z", "+00:00"))
+    return digest.next_digest_due(last, config.schedule.digest_time) <= datetime.now(timezone.utc)
+
+
 # --------------------------------------------------------------------------------------------
 # Helpers
-
-
-def _summary_counts(summary: Any) -> dict[str, int]:
-    """The integer counters of a `ScanSummary` (new, changed, unchanged, deleted, errors, ...)."""
-    if summary is None:
-        return {}
-    values = summary if isinstance(summary, dict) else vars(summary)
-    return {k: v for k, v in values.items() if isinstance(v, int) and not isinstance(v, bool)}
 
 
 def _describe(counts: dict[str, int]) -> str:
@@ -795,16 +1027,17 @@ def sd_notify(message: str) -> None:
 
 
 def configure_logging(verbosity: int) -> None:
-    """Log to stderr (systemd's journal keeps it): -1 quiet (warnings), 0 info, 1 verbose (debug)."""
-    level = {-1: logging.WARNING, 0: logging.INFO}.get(verbosity, logging.DEBUG)
+    """Log to stderr (systemd's journal keeps it): -1 (--quiet) warnings and errors, 0 info,
+    1 (-v) debug from monitor, 2 (-vv) debug from watchdog and APScheduler too."""
+    level = logging.WARNING if verbosity < 0 else logging.INFO if verbosity == 0 else logging.DEBUG
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # Third-party chatter ("Added job", per-event debug) only when asked for.
+    # Third-party chatter ("Added job", per-event debug lines) only when asked for twice.
     for name in ("apscheduler", "watchdog"):
-        logging.getLogger(name).setLevel(level if verbosity > 0 else max(level, logging.WARNING))
+        logging.getLogger(name).setLevel(logging.DEBUG if verbosity > 1 else max(level, logging.WARNING))
 
 
 def run_daemon(config: Config, verbosity: int = 0) -> int:
