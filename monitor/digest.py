@@ -560,7 +560,8 @@ def tariff_timeline(history: Sequence[Mapping[str, Any]]) -> list[TimelinePoint]
     return [
         TimelinePoint(
             x=round(5 + (90 * i / (n - 1) if n > 1 else 45), 2),
-            y=round(90 - 80 * (v - low) / span, 2),
+            # Rates between y=80 (the axis minimum) and y=20, leaving room for the labels.
+            y=round(80 - 60 * (v - low) / span, 2),
             label=label,
             value=format_value("tariff", v, "percent"),
         )

@@ -78,6 +78,13 @@ def log_change(db: sqlite_utils.Database, document_id: int, version_id: int, kin
     }).last_pk
 
 
+def record_extraction(db: sqlite_utils.Database, version_id: int, facts: int) -> None:
+    """What history.record_facts notes for each version: how many facts the extractor read."""
+    version = db["document_versions"].get(version_id)
+    db["fact_extractions"].insert({"version_id": version_id, "document_id": version["document_id"],
+                                   "facts": facts, "carried": 0, "recorded_at": version["observed_at"]}, replace=True)
+
+
 def seed_scenario(db_path: Path) -> sqlite_utils.Database:
     """Both seed documents at version 1 (T0), then the Observer edit at version 2 (T1)."""
     db = open_store(db_path)
@@ -85,16 +92,19 @@ def seed_scenario(db_path: Path) -> sqlite_utils.Database:
     v1, _ = add_version(db, observer, "…" + OLD_LETTER, T0)
     set_fact(db, observer, v1, "tariff", "Kazakhstan", 25, "percent", OLD_LETTER, subject_code="KZ")
     set_fact(db, observer, v1, "deadline", "trade agreement", "2025-08-01", "date", OLD_LETTER)
+    record_extraction(db, v1, 2)
     other = add_document(db, OTHER, T0)
     o1, _ = add_version(db, other, "Imports from Kazakhstan will be subject to a 25% tariff.", T0,
                         title="US Woos Kazakhstan for Minerals, Slaps on Sweeping Trade Tariffs")
     set_fact(db, other, o1, "tariff", "Kazakhstan", 25, "percent",
              "Imports from Kazakhstan will be subject to a 25% tariff.", subject_code="KZ")
+    record_extraction(db, o1, 1)
     db["scans"].insert({"started_at": T0, "finished_at": T0, "trigger": "scan", "new": 2})
 
     v2, _ = add_version(db, observer, "…" + NEW_LETTER, T1)
     set_fact(db, observer, v2, "tariff", "Kazakhstan", 30, "percent", NEW_LETTER, subject_code="KZ")
     set_fact(db, observer, v2, "deadline", "trade agreement", "2025-08-15", "date", NEW_LETTER)
+    record_extraction(db, v2, 2)
     log_change(db, observer, v2, "tariff", "Kazakhstan", "changed", 25, 30, "percent", OLD_LETTER, NEW_LETTER, T1,
                subject_code="KZ")
     log_change(db, observer, v2, "deadline", "trade agreement", "changed", "2025-08-01", "2025-08-15", "date",
