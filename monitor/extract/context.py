@@ -67,7 +67,7 @@ class Doc:
 
     def sentence_text(self, s: Sentence) -> str:
         """The sentence as it reads, from the original file (typography kept), on one line."""
-        return _SPACE.sub(" ", self.raw[s.start:s.end]).strip()
+        return _SPACE.sub(" ", self.text[s.start:s.end]).strip()
 
 
 def _main_country(mentions: list[Mention]) -> Entity | None:

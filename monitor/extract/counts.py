@@ -21,7 +21,7 @@ _COUNT = re.compile(
     rf"(?:\s+(?P<scale>thousand|million|billion))?"
     rf"\s+(?P<mods>(?:(?:of\s+the\s+)?[A-Za-z][\w.'’-]*\s+){{0,3}}?)(?P<noun>[a-z][a-z-]*[a-z]s)\b", re.I)
 _OF_THE_THEN = re.compile(
-    rf"\bof\s+the\s+(?P<m>{NUMBER}|{SPELLED})\s+(?P<noun>[a-z][a-z-]*s)\b[^.;]{{0,120}}?,\s*(?P<n>{NUMBER}|{SPELLED})\s+(?:are|were|is|have|had)\b", re.I)
+    rf"\bof\s+the\s+(?P<m>{NUMBER}|{SPELLED})\s+(?P<noun>[a-z][a-z-]*s)\b(?:[^.;]|\.(?=\S)|\.(?<=\b[A-Z]\.)\s){{0,120}}?,\s*(?P<n>{NUMBER}|{SPELLED})\s+(?:are|were|is|have|had)\b", re.I)
 _WORD_BEFORE = re.compile(r"([\w.§-]+)\s*$")
 
 

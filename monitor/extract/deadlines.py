@@ -116,7 +116,7 @@ def deadline_facts(doc: Doc) -> list[Fact]:
             pm = None
             for pm in _PERIOD.finditer(text, max(s.start, d.start - 160), d.start):
                 pass
-            if pm is not None and d.year and not re.search(r"[.;]", text[pm.end():d.start]):
+            if pm is not None and d.year and not re.search(r"[.;]", re.sub(r"[ap]\.m\.", "", text[pm.end():d.start])):
                 n = parse_any(pm.group("n"))
                 unit = pm.group("u").lower().rstrip("s")
                 if n:

@@ -49,6 +49,14 @@ def _variants(name: str) -> list[str]:
     return list(out)
 
 
+_WS = re.compile(r"\s+")
+
+
+def _flex(name: str) -> str:
+    """A name as a pattern that allows a line break wherever it has a space (wrapped text)."""
+    return r"\s+".join(re.escape(part) for part in name.split(" "))
+
+
 def _plural(word: str) -> str:
     if word.endswith(("s", "x", "ch", "sh")):
         return word + "es"
@@ -68,10 +76,10 @@ class Gazetteer:
         # Longest surface first so "People's Republic of China" wins over "China".
         alts = sorted(self._names, key=len, reverse=True)
         self._name_re = re.compile(
-            r"(?<![\w.])(?:" + "|".join(re.escape(a) for a in alts) + r")(?![\w-]|\.\w)")
+            r"(?<![\w.])(?:" + "|".join(_flex(a) for a in alts) + r")(?![\w-]|\.\w)")
         palts = sorted(self._products, key=len, reverse=True)
         self._product_re = re.compile(
-            r"(?<![\w-])(?:" + "|".join(re.escape(a) for a in palts) + r")(?![\w-])", re.I)
+            r"(?<![\w-])(?:" + "|".join(_flex(a) for a in palts) + r")(?![\w-])", re.I)
 
     @classmethod
     def load(cls, extra_entities: Iterable[str] = (), aliases: Mapping[str, str] | None = None) -> "Gazetteer":
@@ -100,10 +108,10 @@ class Gazetteer:
         """Every name and product mention in ``text``, left to right, non-overlapping per matcher."""
         out = []
         for m in self._name_re.finditer(text):
-            entity, demonym = self._names[m.group(0)]
+            entity, demonym = self._names[_WS.sub(" ", m.group(0))]
             out.append(Mention(entity, m.start(), m.end(), demonym))
         for m in self._product_re.finditer(text):
-            out.append(Mention(self._products[m.group(0).lower()], m.start(), m.end()))
+            out.append(Mention(self._products[_WS.sub(" ", m.group(0)).lower()], m.start(), m.end()))
         out.sort(key=lambda x: (x.start, -x.end))
         return out
 

@@ -35,6 +35,12 @@ _STOP_WORDS = {"the", "a", "an", "and", "or", "of", "in", "to", "it", "is", "was
 def _subject(doc: Doc, start: int, end: int, s_start: int, s_end: int) -> str:
     text = doc.text
     after = text[end:s_end]
+    before = text[max(s_start, start - 80):start]
+    if _COPULA.search(before):
+        from .shares import sentence_subject  # the sentence's subject is what the amount measures
+        subj = sentence_subject(doc, s_start, start)
+        if subj:
+            return subj[:80]
     noun = _NOUN_AFTER.match(after)
     if noun:
         return clean_phrase(noun.group(1)).lower()
@@ -45,17 +51,12 @@ def _subject(doc: Doc, start: int, end: int, s_start: int, s_end: int) -> str:
         phrase = clean_phrase(text[a:e.start() if e else s_end])
         ms = doc.mentions_in(a, e.start() if e else s_end)
         only_place = ms and len(phrase) <= (ms[0].end - ms[0].start) + 4 and ms[0].entity.kind != "product"
-        if phrase and not only_place and phrase.lower() not in _STOP_WORDS:
+        if phrase and not only_place and phrase.lower() not in _STOP_WORDS and not phrase[0].isdigit():
             return phrase[:80].lower()
         verb = _VERB.search(text, max(s_start, start - 40), start)
         if verb:
             return f"{_VERB_NOUN[verb.group(1).lower()]} in {phrase}".lower()
     before = text[max(s_start, start - 80):start]
-    if _COPULA.search(before):
-        from .shares import sentence_subject  # the sentence's subject is what the amount measures
-        subj = sentence_subject(doc, s_start, start)
-        if subj:
-            return subj[:80]
     b = _BEFORE_OF.search(before)
     if b and b.group(1).split()[-1].lower() not in _STOP_WORDS:
         return clean_phrase(b.group(1)).lower()

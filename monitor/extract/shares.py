@@ -60,8 +60,9 @@ def percent_facts(doc: Doc) -> list[Fact]:
             if _parens_entity(doc, s, r) is not None or s.is_table_row:
                 if _context_has_tariff(doc, s, index):
                     continue
-            elif is_tariff_rate(doc, s, r) or (r.role == "previous" and any(
-                    x.role == "new" and x.previous == r.value and is_tariff_rate(doc, s, x)
+            elif is_tariff_rate(doc, s, r) or (r.role in ("previous", "new") and any(
+                    x.role in ("previous", "new") and x is not r and is_tariff_rate(doc, s, x)
+                    and (x.previous == r.value or r.previous == x.value)
                     for x in find_rates(doc.text, s.start, s.end))):
                 continue
             if r.quoted:

@@ -17,10 +17,10 @@ GROUP_HEAD = re.compile(
     r"(?:[\w-]+\s+){0,2}?(?:countries|country|nations|trading\s+partners|partners|economies|jurisdictions)\b", re.I)
 # Where a noun phrase after "on" stops.
 _NP_STOP = re.compile(
-    r"\s*(?:[,;:.()\[\]]|\s-\s|\b(?:in response|in lieu|to address|to combat|to curb|to protect|to rectify|"
-    r"to remedy|to deal|to ensure|following|because|while|than|if|unless|effective|starting|beginning|"
-    r"for a period|until|as of|as well|under|pursuant|which|who|when|would|will|shall|is|are|was|were|"
-    r"has|have|to be|at|and\s+(?:will|would|is|are)|but)\b)", re.I)
+    r"\s*(?:[,;:.()\[\]]|\s-\s|\b(?:in\s+response|in\s+lieu|to\s+address|to\s+combat|to\s+curb|to\s+protect|to\s+rectify|"
+    r"to\s+remedy|to\s+deal|to\s+ensure|following|because|while|than|if|unless|effective|starting|beginning|"
+    r"for\s+a\s+period|until|as\s+of|as\s+well|under|pursuant|which|who|when|would|will|shall|is|are|was|were|"
+    r"has|have|to\s+be|at|and\s+(?:will|would|is|are)|but)\b)", re.I)
 _PRONOUN_NP = re.compile(r"^(?:its|their|his|her|our|these|those|this|that|such|them|it|the same)\b", re.I)
 # Words before a country that make it a place rather than the target.
 _NOT_TARGET_BEFORE = re.compile(
@@ -43,10 +43,23 @@ def _target(entity: Entity, start: int, end: int) -> Target:
     return Target(entity.name, entity.code, entity, start, end)
 
 
+_LIST_MORE = re.compile(r",\s*(?:and\s+|or\s+)?")
+
+
 def noun_phrase(doc: Doc, start: int, limit: int) -> tuple[int, int]:
-    """The span of the noun phrase starting at ``start`` (stopping at clause words/punctuation)."""
+    """The span of the noun phrase starting at ``start`` (stopping at clause words/punctuation),
+    continued over ", B, and C" while the items are known products or countries."""
     m = _NP_STOP.search(doc.text, start + 1, limit)
     end = m.start() if m else limit
+    while True:
+        more = _LIST_MORE.match(doc.text, end, limit)
+        if not more:
+            break
+        nxt = doc.mentions_in(more.end(), min(limit, more.end() + 60))
+        if not nxt or nxt[0].start != more.end():
+            break
+        m = _NP_STOP.search(doc.text, nxt[0].end, limit)
+        end = m.start() if m else limit
     return start, max(start, end)
 
 

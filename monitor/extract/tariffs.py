@@ -28,7 +28,7 @@ _AMEND = re.compile(r"\b(?:deleting|inserting|replacing|striking)\b[^.]{0,12}$",
 _AMEND_CONTEXT = re.compile(r"\b(?:HTSUS|heading|Harmonized\s+Tariff\s+Schedule|note\s+\d|subdivision)\b", re.I)
 _ON_AFTER = re.compile(r"[^.;%]{0,45}?\bon\s+(?:all\s+)?(?:imports?\s+of\s+|imports?\s+from\s+)?", re.I)
 _SUBJECT_VERB = re.compile(
-    r"\b(?:will|shall|would|to)\s+(?:continue\s+to\s+)?(?:be\s+)?(?:,[^,]{0,40},\s*)?(?:subject\s+to|see|face|receive|pay)\b", re.I)
+    r"\b(?:will|shall|would|to)\s+(?:continue\s+to\s+)?(?:be\s*)?(?:,[^,]{0,40},\s*)?(?:subject\s+to|see|face|receive|pay)\b", re.I)
 _PARENS = re.compile(r"\s*\(\s*$")
 _IMPOSE_ON = re.compile(r"\bimpos\w*\s+on\s+", re.I)
 _TO_RECEIVE = re.compile(r"\b(?:identify|allow\s+for|allow|for)\s+(.{3,160}?)\s+to\s+(?:receive|see|face|pay)\s+[^.;]{0,20}$", re.I)
@@ -36,11 +36,11 @@ _NULL_ON = re.compile(
     r"\b(?:tariffs?|duties|duty|levies|surcharges?)\s+(?:imposed\s+|to\s+be\s+imposed\s+)?on\s+"
     r"(?:(?:all\s+)?(?:imports?|goods|articles|products)\s+(?:imported\s+)?(?:of|from)\s+)?", re.I)
 _NULL_NAMED = re.compile(r"\b(\w[\w-]*)\s+(?:section\s+)?(?:232|301|201|122)\s+(?:tariffs?|duties)\b", re.I)
-_IMPOSING_TITLE = re.compile(r"\bImposing\s+(?:\w+\s+){0,2}?(?:Duties|Tariffs)\b([^.;)]{0,120})")
+_IMPOSING_TITLE = re.compile(r"\bImposing\s+(?:\w+\s+){0,2}?(?:Duties|Tariffs)\b(?!\s+on\b)([^.;)]{0,120})")
 _INCLUDE_LIST = re.compile(r"\b(?:These|Those|The)\s+(?:goods|products|articles|items)?\s*include:?\s+(.+)$", re.I)
 _NOW_SUBJECT = re.compile(r"\b(?:now|also)\s+subject\s+to\s+[^.]{0,30}\b(?:tariffs?|duties)", re.I)
 _NEGATED = re.compile(r"\b(?:no\s+longer|not|never|exempt)\b[^.]{0,25}$", re.I)
-_WILL_BE_SUBJECT_THE = re.compile(r"^(.{3,120}?)\s+(?:will|shall)\s+be\s+subject\s+to\s+the\s+(?:tariffs?|duties)\b", re.I)
+_WILL_BE_SUBJECT_THE = re.compile(r"(.{3,120}?)\s+(?:will|shall)\s+be\s+subject\s+to\s+the\s+(?:tariffs?|duties)\b", re.I)
 _LIST_SPLIT = re.compile(r"\s*(?:,|;|\band\b|\bor\b)\s*")
 
 
@@ -142,6 +142,10 @@ def _resolve(doc: Doc, s: Sentence, index: int, r: Rate) -> tuple[list[Target], 
             imposer = first_subject(doc, s.start, r.start)
             return found, imposer if imposer and imposer.entity and found[0].entity and imposer.entity.kind != "product" and found[0].entity.code == "US" else None
     clause_start = max(s.start, text.rfind(";", s.start, r.start) + 1)
+    # "a global tariff of 10%": every trading partner.
+    g = _GLOBAL.search(text, max(s.start, r.start - 60), r.start)
+    if g:
+        return [Target("global", None, None, g.start(), g.end())], None
     # "tariffs on steel and aluminum to 50%": targets between the tariff word and the rate.
     for tm in TARIFF_WORD.finditer(text, clause_start, r.start):
         on = re.match(r"\s+on\s+", text[tm.end():r.start])
@@ -221,11 +225,25 @@ def _effective(doc: Doc, s: Sentence) -> str | None:
     return found[0] if found else None
 
 
+_ZERO = re.compile(r"\b(?:zero|0)\s+(?=(?:[\w-]+\s+){0,2}?(?:tariffs?|dut(?:y|ies))\b)", re.I)
+_GLOBAL = re.compile(r"\b(?:global|universal|worldwide|across-the-board|blanket)\s+(?:[\w-]+\s+)?(?:tariffs?|dut(?:y|ies))\s*(?:of|at)?\s*$", re.I)
+
+
+def _rates(text: str, start: int, end: int) -> list[Rate]:
+    """Percentages, plus "a zero reciprocal tariff rate" (a rate written without a unit)."""
+    rates = find_rates(text, start, end)
+    for m in _ZERO.finditer(text, start, end):
+        if not any(r.start <= m.start() < r.end for r in rates):
+            rates.append(Rate(m.start(), m.end() - 1, 0))
+    rates.sort(key=lambda r: r.start)
+    return rates
+
+
 def tariff_facts(doc: Doc) -> list[Fact]:
     facts: list[Fact] = []
     text = doc.text
     for index, s in enumerate(doc.sentences):
-        rates = find_rates(text, s.start, s.end)
+        rates = _rates(text, s.start, s.end)
         sent = text[s.start:s.end]
         rated_targets: set[str] = set()
         basis_all = _basis(sent)
@@ -238,6 +256,8 @@ def tariff_facts(doc: Doc) -> list[Fact]:
                 ok = is_tariff_rate(doc, s, r)
                 if r.role == "previous":
                     ok = ok or any(x.role == "new" and x.previous == r.value and is_tariff_rate(doc, s, x) for x in rates)
+                elif r.role == "new":
+                    ok = ok or any(x.role == "previous" and r.previous == x.value and is_tariff_rate(doc, s, x) for x in rates)
                 if r.quoted and not ok:
                     ok = False
             if not ok:
