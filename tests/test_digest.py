@@ -267,3 +267,42 @@ def test_health_a_document_that_stopped_yielding_facts(db, tmp_path):
     digest = collect_digest(db, make_config(tmp_path), now=NOW)
     assert [h.message for h in digest.health if h.category == "extraction"] == [
         f"{OBSERVER}: version 3 yields no facts; version 2 did"]
+
+
+# --- as a user runs it ---------------------------------------------------------------------------
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+def _monitor(*args: str, cwd: Path) -> str:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "monitor", "--config", "config.toml", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_seed_edit_reaches_the_digest_through_the_cli(tmp_path):
+    import re
+    import shutil
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for seed in SEEDS.glob("*.txt"):
+        shutil.copyfile(seed, docs / seed.name)
+    (tmp_path / "config.toml").write_text('[watch]\npaths = ["docs"]\n[reports]\nfolder = "reports"\n')
+    _monitor("scan", cwd=tmp_path)
+    assert "digest 1: 2 new documents" in _monitor("digest", cwd=tmp_path)
+    observer = docs / OBSERVER
+    text = observer.read_text(encoding="utf-8")
+    observer.write_text(re.sub(r"August 1\b", "August 15", text.replace("25%", "30%")), encoding="utf-8")
+    _monitor("scan", cwd=tmp_path)
+    out = _monitor("digest", cwd=tmp_path)
+    assert "digest 2: Tariff on Kazakhstan: 25% → 30%;" in out
+    md = next((tmp_path / "reports").glob("digest-*-2.md")).read_text(encoding="utf-8")
+    assert "- **25% → 30%** (+5 points)" in md
+    assert "- **August 1 → August 15** (moved 14 days later)" in md
+    assert "by August **15**, it would face a **30%** tariff." in md
+    assert "no changes to report" in _monitor("digest", cwd=tmp_path)
