@@ -407,8 +407,11 @@ def digest(state: State, db_path: str | None, since: str | None, formats: tuple[
     Example:
         monitor digest --format md --output reports/
     """
+    from monitor import delivery
     from monitor import digest as digests
 
+    # --format and --output override [reports] for this run: every digest delivered now (this one
+    # and any left pending by an earlier failure) goes there.
     config = state.config
     reports = config.reports
     if formats:
@@ -419,11 +422,18 @@ def digest(state: State, db_path: str | None, since: str | None, formats: tuple[
     db = state.open_db(db_path)
     try:
         built = digests.build_digest(db, config, since=since)
-        if built is None:
-            click.echo("no changes to report")
-        digests.deliver_pending(db, config)
+        click.echo(f"digest {built.id}: {built.title}" if built else "no changes to report")
+        # Asked for by hand: retry failed channels now instead of waiting for their backoff.
+        results = delivery.deliver_pending(db, config, retry_now=True)
     except MonitorError as e:
         raise click.ClickException(str(e)) from None
+    for r in results:
+        if r.delivered:
+            click.echo(f"digest {r.digest_id} {r.channel}: {r.target}")
+        else:
+            click.echo(f"digest {r.digest_id} {r.channel} failed (will be retried): {r.error}", err=True)
+    if any(not r.delivered for r in results):
+        sys.exit(1)
 
 
 # ---------------------------------------------------------------------------------------------
