@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -47,6 +47,7 @@ class Doc:
     def __post_init__(self) -> None:
         self._starts = [m.start for m in self.mentions]
         self._dstarts = [d.start for d in self.dates]
+        self._sstarts = [s.start for s in self.sentences]
 
     def mentions_in(self, start: int, end: int) -> list[Mention]:
         i = bisect_left(self._starts, start)
@@ -64,6 +65,20 @@ class Doc:
             out.append(self.dates[i])
             i += 1
         return out
+
+    def sentence_at(self, pos: int) -> int:
+        """Index of the sentence containing offset ``pos`` (or -1)."""
+        i = bisect_right(self._sstarts, pos) - 1
+        return i if i >= 0 and pos < self.sentences[i].end else -1
+
+    def sentences_matching(self, rx: "re.Pattern[str]") -> list[Sentence]:
+        """Sentences with at least one match of ``rx`` (one pass over the text, not one per sentence)."""
+        seen: dict[int, Sentence] = {}
+        for m in rx.finditer(self.text):
+            i = self.sentence_at(m.start())
+            if i >= 0:
+                seen.setdefault(i, self.sentences[i])
+        return [seen[i] for i in sorted(seen)]
 
     def sentence_text(self, s: Sentence) -> str:
         """The sentence as it reads, from the original file (typography kept), on one line."""

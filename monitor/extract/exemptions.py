@@ -13,7 +13,8 @@ _EXEMPT_LIST = re.compile(
     r"\b(?:exempt(?:ed)?|excluded|exclusions?)\s+from\s+(?:[\w-]+\s+){0,3}?(?:tariffs?|duties|duty)\b[^.;]{0,40}?"
     r"(?:,\s*)?(?:such\s+as|including|namely|:)\s+(?P<list>[^.;]+)", re.I)
 _NOT_SUBJECT = re.compile(
-    r"(?P<list>[^.;:]{3,200}?)\s+(?:are|is|will|shall|would)\s+(?:not|no\s+longer)\s+(?:be\s+)?subject\s+to\s+(?:[\w-]+\s+){0,4}?(?:tariffs?|duties)", re.I)
+    r"\s+(?:are|is|will|shall|would)\s+(?:not|no\s+longer)\s+(?:be\s+)?subject\s+to\s+(?:[\w-]+\s+){0,4}?(?:tariffs?|duties)", re.I)
+_ANCHOR = re.compile(r"exempt|exclu|subject\s+to", re.I)
 _SPLIT = re.compile(r"\s*(?:,\s*(?:and|or)\s+|,|;|\band\b|\bor\b)\s*")
 _PAREN = re.compile(r"\([^()]*\)")
 
@@ -39,15 +40,15 @@ def _items(doc: Doc, start: int, end: int) -> list[tuple[str, int, int]]:
 def exemption_facts(doc: Doc) -> list[Fact]:
     facts: list[Fact] = []
     text = doc.text
-    for s in doc.sentences:
+    for s in doc.sentences_matching(_ANCHOR):
         spans = []
         for m in _EXEMPT_LIST.finditer(text, s.start, s.end):
             spans.append((m.start("list"), m.end("list"), "exemption.listed"))
         for m in _NOT_SUBJECT.finditer(text, s.start, s.end):
-            a = m.start("list")
-            # Only the noun phrase right before the verb: drop a leading clause.
-            lead = max(text.rfind(",", a, m.end("list")) if False else -1, -1)
-            spans.append((a if lead < 0 else lead + 1, m.end("list"), "exemption.not_subject"))
+            # The list is what stands before the verb, back to the clause start.
+            a = max(s.start, text.rfind(";", s.start, m.start()) + 1, text.rfind(":", s.start, m.start()) + 1)
+            if m.start() - a >= 3:
+                spans.append((a, m.start(), "exemption.not_subject"))
         for a, b, rule in spans:
             for name, start, end in _items(doc, a, b):
                 if not doc.raw[start:end].strip():

@@ -76,10 +76,10 @@ class Gazetteer:
         # Longest surface first so "People's Republic of China" wins over "China".
         alts = sorted(self._names, key=len, reverse=True)
         self._name_re = re.compile(
-            r"(?<![\w.])(?:" + "|".join(_flex(a) for a in alts) + r")(?![\w-]|\.\w)")
+            r"(?<![\w.])(?=[A-Z\u00c0-\u024f])(?:" + "|".join(_flex(a) for a in alts) + r")(?![\w-]|\.\w)")
         palts = sorted(self._products, key=len, reverse=True)
         self._product_re = re.compile(
-            r"(?<![\w-])(?:" + "|".join(_flex(a) for a in palts) + r")(?![\w-])", re.I)
+            r"(?<![\w-])(?=[A-Za-z])(?:" + "|".join(_flex(a) for a in palts) + r")(?![\w-])", re.I)
 
     @classmethod
     def load(cls, extra_entities: Iterable[str] = (), aliases: Mapping[str, str] | None = None) -> "Gazetteer":

@@ -22,7 +22,7 @@ _MONEY = re.compile(
     rf"|(?<![\w$.,])(?P<n2>{NUMBER})(?:\s*(?P<s2>{_SCALE}))?\s+(?P<cw2>{_CW})\b)"
     rf"(?:\s+(?:and|to|-)\s+(?:{_SYM})?\s?(?P<hi>{NUMBER})(?:\s*(?P<s3>{_SCALE}))?)?", re.I)
 _IN_OF = re.compile(r"^\s*(?:(?:per|a|each)\s+(?:year|annum|month)\s+|annually\s+|(?:in|over)\s+(?:the\s+)?(?:last|next)\s+\w+\s+\w+\s+)?(?:in|of|for|on)\s+", re.I)
-_NP_END = re.compile(r"\s*(?:[,;:.()\u2014]|\s-\s|\b(?:since|from|to|by|in|over|and\s+(?:make|will|is|are)|while|that|which|with|as|all|per|annually|each|during|between)\b)", re.I)
+_NP_END = re.compile(r"\s*(?:[,;:()\u2014]|(?<!\b[A-Z])\.|\s-\s|\b(?:since|from|to|by|in|over|and\s+(?:make|will|is|are)|while|that|which|with|as|all|per|annually|each|during|between)\b)", re.I)
 _NOUN_AFTER = re.compile(r"^\s+((?:[A-Za-z][\w.'-]*\s+){0,3}?(?:investments?|deficits?|surplus|commitments?|purchases?|deals?|funds?|exports?|imports?|sales|revenues?|contracts?|orders?|projects?|packages?|trade\s+deficit))\b", re.I)
 _BEFORE_OF = re.compile(r"((?:[A-Za-z][\w.'-]*\s+){0,1}[A-Za-z][\w'-]*)\s+(?:of|worth|valued\s+at|totaling|totalling|at|estimated\s+at)\s+(?:[a-z\s]{0,25}?)?$", re.I)
 _COPULA = re.compile(r"\b(?:was|were|is|are|exceeded|reached|totaled|totalled|hit)\s+(?:[a-z\s]{0,25}?)?$", re.I)
@@ -53,6 +53,9 @@ def _subject(doc: Doc, start: int, end: int, s_start: int, s_end: int) -> str:
         only_place = ms and len(phrase) <= (ms[0].end - ms[0].start) + 4 and ms[0].entity.kind != "product"
         if phrase and not only_place and phrase.lower() not in _STOP_WORDS and not phrase[0].isdigit():
             return phrase[:80].lower()
+        b = _BEFORE_OF.search(text[max(s_start, start - 80):start])
+        if b and b.group(1).split()[-1].lower() not in _STOP_WORDS:
+            return clean_phrase(b.group(1)).lower()
         verb = _VERB.search(text, max(s_start, start - 40), start)
         if verb:
             return f"{_VERB_NOUN[verb.group(1).lower()]} in {phrase}".lower()

@@ -12,7 +12,7 @@ from .tariffs import _context_has_tariff, _parens_entity, is_tariff_rate
 __all__ = ["percent_facts", "sentence_subject"]
 
 _OF = re.compile(r"\s*(?:of|more|fewer|less)\s+", re.I)
-_NP_END = re.compile(r"\s*(?:[,;:.()]|\s-\s|\b(?:in|from|to|by|since|compared|than|for|will|would|is|are|was|were|has|have|that|which|produced|while|and\s+\w+ed)\b)", re.I)
+_NP_END = re.compile(r"\s*(?:[,;:()]|(?<!\b[A-Z])\.|\s-\s|\b(?:in|from|to|by|since|compared|than|for|will|would|is|are|was|were|has|have|that|which|produced|while|and\s+\w+ed)\b)", re.I)
 _LEAD_CLAUSE = re.compile(r"^(?:(?:In|On|From|By|Since|According\s+to|During|Between|Over|After|Before|As\s+of)\b[^,]{0,60},\s*)", re.I)
 _VERB = re.compile(r"\s(?:has|have|had|is|are|was|were|will|would|can|could|may|might|shall|should|must|surged|rose|fell|grew|increased|decreased|declined|controls?|accounts?|accounted|reached|dropped|jumped)\b", re.I)
 _BY = re.compile(r"((?:[A-Za-z][\w.'-]*\s+){0,3}[A-Za-z][\w'-]*)\s+(?:by|to)\s+(?:\w+\s+)?$", re.I)

@@ -297,7 +297,9 @@ def tariff_facts(doc: Doc) -> list[Fact]:
                 facts.append(_fact(doc, s, r.start, r.end, t, r.value, "tariff.rate", details,
                                    "|".join(p for p in qual_parts if p)))
         facts.extend(_null_tariffs(doc, s, index, rated_targets, basis_all, status))
-    return facts
+    # A tariff named without a rate adds nothing when the document gives that target a rate.
+    rated = {f.subject for f in facts if f.value is not None}
+    return [f for f in facts if f.value is not None or f.subject not in rated]
 
 
 def _null_tariffs(doc: Doc, s: Sentence, index: int, rated: set[str], basis: str | None,
