@@ -720,7 +720,7 @@ def _prefix_clause(prefixes: list[str]) -> tuple[str, list[Any]]:
     """SQL for documents at these paths or under them as folders (LIKE-free: exact prefixes)."""
     if "" in prefixes:
         return "1", []
-    clauses = " OR ".join("(path = ? OR substr(path, 1, ?) = ?)" for _ in prefixes)
+    clauses = " OR ".join("(d.path = ? OR substr(d.path, 1, ?) = ?)" for _ in prefixes)
     params: list[Any] = []
     for p in prefixes:
         params += [p, len(p) + 1, p + "/"]
