@@ -48,6 +48,8 @@ class Doc:
         self._starts = [m.start for m in self.mentions]
         self._dstarts = [d.start for d in self.dates]
         self._sstarts = [s.start for s in self.sentences]
+        # "Japan (25%)" in a list reads as a rate only in a document about tariffs.
+        self.about_tariffs = bool(re.search(r"\b(?:tariffs?|duties)\b", self.text, re.I))
 
     def mentions_in(self, start: int, end: int) -> list[Mention]:
         i = bisect_left(self._starts, start)

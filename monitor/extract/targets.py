@@ -17,7 +17,7 @@ GROUP_HEAD = re.compile(
     r"(?:[\w-]+\s+){0,2}?(?:countries|country|nations|trading\s+partners|partners|economies|jurisdictions)\b", re.I)
 # Where a noun phrase after "on" stops.
 _NP_STOP = re.compile(
-    r"\s*(?:[,;:.()\[\]]|\s-\s|\b(?:in\s+response|in\s+lieu|to\s+address|to\s+combat|to\s+curb|to\s+protect|to\s+rectify|"
+    r"\s*(?:[,;:.()\[\]]|\s-\s|\d+(?:\.\d+)?\s*(?:%|percent)|\b(?:in\s+response|in\s+lieu|to\s+address|to\s+combat|to\s+curb|to\s+protect|to\s+rectify|"
     r"to\s+remedy|to\s+deal|to\s+ensure|following|because|while|than|if|unless|effective|starting|beginning|"
     r"for\s+a\s+period|until|as\s+of|as\s+well|under|pursuant|which|who|when|would|will|shall|is|are|was|were|"
     r"has|have|to\s+be|at|and\s+(?:will|would|is|are)|but)\b)", re.I)

@@ -107,7 +107,8 @@ def _table_entity(doc: Doc, s: Sentence, r: Rate) -> Target | None:
 def _context_has_tariff(doc: Doc, s: Sentence, index: int) -> bool:
     if TARIFF_WORD.search(doc.text, s.start, s.end) or re.search(r"\b(?:impos|levie|levy)", doc.text[s.start:s.end]):
         return True
-    if s.intro is not None and TARIFF_WORD.search(doc.text, s.intro.start, s.intro.end):
+    if s.intro is not None and (TARIFF_WORD.search(doc.text, s.intro.start, s.intro.end)
+                                or (s.is_item and doc.about_tariffs)):
         return True
     # Table rows: a header or an earlier row of the same table mentions tariffs.
     for j in range(index - 1, max(-1, index - 30), -1):
@@ -197,6 +198,12 @@ def _resolve(doc: Doc, s: Sentence, index: int, r: Rate) -> tuple[list[Target], 
     topic = topic_of(doc, s)
     if topic is not None:
         return [topic], None
+    # Goods named between the duty and its rate ("rate of duty ... (... as Applied to Low-Value
+    # Imports), from 90 percent to 120 percent").
+    prods = [m for m in doc.mentions_in(clause_start, r.start) if m.entity.kind == "product"]
+    if prods:
+        e = prods[-1].entity
+        return [Target(e.name, e.code, e, prods[-1].start, prods[-1].end)], None
     # "The United States has ... MFN tariff rates ... at 3.3%": the U.S. is what the rate is about.
     ms = doc.mentions_in(s.start, r.start)
     if ms and ms[0].entity.code == "US" and ms[0].start - s.start < 8:

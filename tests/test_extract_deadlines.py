@@ -1,0 +1,53 @@
+"""Deadline rules: which dates are deadlines and how year-less and relative dates resolve."""
+import datetime as dt
+
+from monitor.extract import extract_facts
+
+
+def deadlines(text, **kw):
+    return [f.value for f in extract_facts(text, **kw) if f.kind == "deadline"]
+
+
+def test_year_less_without_reference_stays_unknown():
+    text = ("The letter threatened that if the country did not reach a trade agreement by August 1, it "
+            "would face a 25% tariff.")
+    assert deadlines(text) == ["XXXX-08-01"]
+
+
+def test_year_less_with_reference_date():
+    text = "The Proclamation imposes universal 50% tariffs on copper, effective August 1."
+    assert deadlines(text, reference_date=dt.date(2025, 7, 30)) == ["2025-08-01"]
+    # A January date written in late December is next year's.
+    assert deadlines("It takes effect on January 5.", reference_date=dt.date(2025, 12, 20)) == ["2026-01-05"]
+
+
+def test_times_between_trigger_and_date():
+    text = ("This 90-day suspension expires at 12:01 a.m. eastern daylight time on July 9, 2025. "
+            "This will take effect April 5, 2025 at 12:01 a.m. EDT.")
+    assert deadlines(text) == ["2025-07-09", "2025-04-05"]
+
+
+def test_dates_that_only_say_when_are_not_deadlines():
+    text = ("On July 7, U.S. President Trump announced that he would impose tariffs. In Executive Order "
+            "14257 of April 2, 2025, I declared a national emergency. China will suspend all of the "
+            "retaliatory tariffs that it has announced since March 4, 2025.")
+    assert deadlines(text, reference_date=dt.date(2025, 7, 10)) == []
+
+
+def test_amendment_quotes_are_not_deadlines():
+    text = 'by deleting "April 9, 2025," and by inserting "April 10, 2025" in lieu thereof;'
+    assert deadlines(text) == []
+
+
+def test_period_end_and_relative_dates():
+    text = ("(d) heading 9903.01.63 is hereby suspended for a period of 90 days beginning at 12:01 a.m. "
+            "eastern daylight time on May 14, 2025.")
+    assert sorted(deadlines(text)) == ["2025-05-14", "2025-08-12"]
+    text = "The Secretary shall submit a report within 90 days of the date of this order."
+    assert deadlines(text, reference_date=dt.date(2025, 2, 25)) == ["2025-05-26"]
+
+
+def test_qualifier_is_stable_when_the_date_changes():
+    a = extract_facts("extend the suspension until 12:01 a.m. eastern daylight time on August 1, 2025.")
+    b = extract_facts("extend the suspension until 12:01 a.m. eastern daylight\ntime on August 12, 2025.")
+    assert [f.key for f in a] == [f.key for f in b] and a[0].value != b[0].value

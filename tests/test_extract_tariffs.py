@@ -1,0 +1,102 @@
+"""Tariff rules, on real sentences from the shared corpus and seeds."""
+import datetime as dt
+
+from monitor.extract import extract_facts
+
+
+def tariffs(text, **kw):
+    return [(f.subject, f.value) for f in extract_facts(text, **kw) if f.kind == "tariff"]
+
+
+def test_subject_to_rate_with_country_before():
+    assert ("Kazakhstan", 25) in tariffs("Imports from Kazakhstan will be subject to a 25% tariff.")
+
+
+def test_rate_then_on_product_and_on_group():
+    text = "Trump also stated that the U.S. will impose a 50% tariff on copper imports."
+    assert tariffs(text) == [("copper", 50)]
+    text = ("Trump accused BRICS of promoting policies and threatened to impose an additional 10% tariff "
+            "on any country that allied with the group.")
+    assert tariffs(text) == [("any country that allied with the group", 10)]
+
+
+def test_tariff_word_before_rate_and_list_of_products():
+    text = ("President Trump signed proclamations to close existing loopholes and exemptions to restore a "
+            "true 25% tariff on steel and elevate the tariff to 25% on aluminum.")
+    assert tariffs(text) == [("steel", 25), ("aluminum", 25)]
+    text = "President Trump signed Proclamations to elevate tariffs on steel and aluminum to 50%."
+    assert sorted(tariffs(text)) == [("aluminum", 50), ("steel", 50)]
+
+
+def test_spelled_and_per_cent_forms():
+    assert tariffs("Canada will face a twenty-five per cent tariff on steel.") == [("steel", 25)]
+
+
+def test_shares_and_changes_are_not_tariffs():
+    text = ("Trump's tariffs will affect products worth less than $100 million from Kazakhstan, accounting "
+            "for about 5% of its exports.")
+    assert tariffs(text) == []
+
+
+def test_range_gives_both_ends_and_imposer_comparison():
+    text = ("For networking switches and routers, the United States imposes a 0% tariff, but India "
+            "(10-20%) levies higher rates.")
+    facts = [f for f in extract_facts(text) if f.kind == "tariff"]
+    assert [(f.subject, f.value) for f in facts] == [
+        ("networking switches and routers", 0), ("networking switches and routers", 10),
+        ("networking switches and routers", 20)]
+    assert facts[1].details["imposer"] == "India" and facts[1].details["high"] == 20
+
+
+def test_from_to_gives_previous_and_new():
+    text = ("(a) increase the ad valorem rate of duty set forth in section 2(c)(i) of Executive Order "
+            "14256 (Further Amendment to Duties Addressing the Synthetic Opioid Supply Chain in the "
+            "People's Republic of China as Applied to Low-Value Imports), from 90 percent to 120 percent;")
+    facts = [f for f in extract_facts(text) if f.kind == "tariff"]
+    assert [(f.subject, f.value) for f in facts] == [("low-value imports", 90), ("low-value imports", 120)]
+    assert facts[1].details["previous"] == 90 and facts[0].details["status"] == "previous"
+    assert facts[0].key != facts[1].key
+
+
+def test_the_country_resolves_to_main_country():
+    text = ("Earlier this week, Trump sent tariff letters to nearly 20 countries, with Kazakhstan being "
+            "the only Central Asian country on the list. The letter threatened that if the country did "
+            "not reach a trade agreement by August 1, it would face a 25% tariff.")
+    assert ("Kazakhstan", 25) in tariffs(text)
+
+
+def test_demonym_and_wrapped_name():
+    text = ("The United States will lower the tariffs on Chinese imports.\n(The current 10% reciprocal "
+            "tariff will remain in effect.) Brazil (18%) and Indonesia (30%) impose a higher tariff on "
+            "ethanol than does the United\n    States (2.5%).")
+    got = tariffs(text)
+    assert ("China", 10) in got
+    assert ("ethanol", 18) in got and ("ethanol", 2.5) in got
+
+
+def test_list_under_context_sentence_and_table():
+    md = ("The countries he sent letters to today include:\n\n-   Japan (25%)\n-   Kazakhstan (25%)\n\n"
+          "| Country | Tariff |\n|---|---|\n| Laos | 40% |\n")
+    assert sorted(tariffs(md, fmt="markdown")) == [("Japan", 25), ("Kazakhstan", 25), ("Laos", 40)]
+
+
+def test_named_without_rate():
+    text = ("U.S. President Donald Trump has reportedly imposed sweeping customs duties on all goods "
+            "imported from Kazakhstan.")
+    assert tariffs(text) == [("Kazakhstan", None)]
+    text = ("Imposing Section 232 tariffs on imports of automobiles and auto parts, copper, steel, and "
+            "aluminum to protect and strengthen America's industries.")
+    assert [s for s, _ in tariffs(text)] == ["autos", "copper", "steel", "aluminum"]
+
+
+def test_non_facts_stay_out():
+    text = ("(b) heading 9903.01.63 of the HTSUS shall be amended pursuant to Executive Order 14257, "
+            "90 FR 15041 and 50 U.S.C. 1701 under Section 232 in 2025.")
+    assert extract_facts(text) == []
+
+
+def test_offsets_index_the_file():
+    raw = "---\ndate: '2025-07-31'\n---\n**Japan** has agreed to pay a baseline [15% tariff rate](http://x).\n"
+    facts = extract_facts(raw, fmt="markdown", reference_date=dt.date(2025, 7, 31))
+    assert [(f.subject, f.value) for f in facts if f.kind == "tariff"] == [("Japan", 15)]
+    assert all(raw[f.start:f.end] == f.text for f in facts)
