@@ -16,8 +16,9 @@ _LEX = lexicon()
 _EXCLUDED = frozenset(_LEX["count_excluded_nouns"]) | frozenset(w.lower() for w in _LEX["tariff_words"])
 _BLOCKERS = frozenset(_LEX["count_prefix_blockers"])
 _QUAL = r"(?:(?P<qual>over|about|around|approximately|nearly|almost|roughly|some|more\s+than|fewer\s+than|less\s+than|at\s+least|up\s+to|an\s+estimated|estimated|only|just|top)\s+)?"
+_QUAL_BEFORE = re.compile(_QUAL.replace("(?:(?P<qual>", "(?:\\b(?P<qual>", 1)[:-1] + "$", re.I)
 _COUNT = re.compile(
-    rf"{_QUAL}(?<![\w$.,:/#§(-])(?P<n>{NUMBER}|{SPELLED})(?![\w%:]|\.\d|,\d|\s*(?:%|percent|per\s*cent))"
+    rf"(?<![\w$.,:/#§(-])(?=[\dA-Za-z])(?P<n>{NUMBER}|{SPELLED})(?![\w%:]|\.\d|,\d|\s*(?:%|percent|per\s*cent))"
     rf"(?:\s+(?P<scale>thousand|million|billion))?"
     rf"\s+(?P<mods>(?:(?:of\s+the\s+)?[A-Za-z][\w.'’-]*\s+){{0,3}}?)(?P<noun>[a-z][a-z-]*[a-z]s)\b", re.I)
 _OF_THE_THEN = re.compile(
@@ -61,8 +62,9 @@ def count_facts(doc: Doc) -> list[Fact]:
                 continue
             subject = clean_phrase((mods.replace("of the ", "") + noun)).lower()
             details = {}
-            if m.group("qual"):
-                details["modifier"] = re.sub(r"\s+", " ", m.group("qual").lower())
+            q = _QUAL_BEFORE.search(text, max(s.start, m.start() - 25), m.start())
+            if q and q.group("qual"):
+                details["modifier"] = re.sub(r"\s+", " ", q.group("qual").lower())
             start = m.start("n")
             facts.append(Fact(kind="count", subject=subject, value=int(value), unit="count",
                               text=doc.raw[start:m.end()], start=start, end=m.end(),
