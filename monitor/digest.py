@@ -39,6 +39,8 @@ KIND_HEADINGS = {
 SCAN_LATE_FACTOR = 2
 # A scheduled digest this late counts as not run on time.
 DIGEST_GRACE = timedelta(hours=1)
+# Failed files listed one by one in a digest; the rest are counted.
+MAX_ERRORS_LISTED = 20
 # A scan started this long ago and never finished is reported as stuck or crashed.
 SCAN_STUCK_AFTER = timedelta(hours=1)
 
@@ -189,7 +191,10 @@ class Digest:
     @property
     def has_news(self) -> bool:
         """Whether there is anything to tell; otherwise only a "nothing changed" notice is due."""
-        return bool(self.groups or self.new_documents or self.removed_documents or self.health)
+        # A failing delivery alone is not news: it would make a new digest at every run while the
+        # mail server is down. It is told alongside anything else.
+        told = [h for h in self.health if h.category != "delivery"]
+        return bool(self.groups or self.new_documents or self.removed_documents or told)
 
     @property
     def title(self) -> str:
@@ -771,8 +776,13 @@ def health(db: sqlite_utils.Database, config: Config, start: str | None, end: st
 def failed_files(db: sqlite_utils.Database, start: str | None, end: str) -> list[HealthItem]:
     rows = _rows(db, "select * from errors where occurred_at > ? and occurred_at <= ? order by occurred_at, id",
                  [start or "", end])
-    return [HealthItem("error", f"{r['path']}: {r['stage']} failed: {r['reason']}", r["occurred_at"], r["path"])
-            for r in rows]
+    items = [HealthItem("error", f"{r['path']}: {r['stage']} failed: {r['reason']}", r["occurred_at"], r["path"])
+             for r in rows[:MAX_ERRORS_LISTED]]
+    if len(rows) > MAX_ERRORS_LISTED:
+        # A folder of 5,000 unreadable files should not bury the changes: the table has them all.
+        items.append(HealthItem("error", f"and {len(rows) - MAX_ERRORS_LISTED} more failed files "
+                                         f"(see the errors table)", rows[-1]["occurred_at"]))
+    return items
 
 
 def missed_scans(db: sqlite_utils.Database, config: Config, start: str | None, end: str) -> list[HealthItem]:

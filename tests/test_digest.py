@@ -306,3 +306,24 @@ def test_seed_edit_reaches_the_digest_through_the_cli(tmp_path):
     assert "- **August 1 → August 15** (moved 14 days later)" in md
     assert "by August **15**, it would face a **30%** tariff." in md
     assert "no changes to report" in _monitor("digest", cwd=tmp_path)
+
+
+def test_many_failed_files_are_counted_not_listed(db, tmp_path):
+    db["errors"].insert_all({"path": f"bad{i}.bin", "occurred_at": f"2025-07-12T10:{i:02d}:00.000Z", "stage": "read",
+                             "reason": "binary file"} for i in range(25))
+    health = collect_digest(db, make_config(tmp_path), now=NOW).health
+    assert len(health) == 21 and health[-1].message == "and 5 more failed files (see the errors table)"
+
+
+def test_a_failing_delivery_alone_makes_no_new_digest(db, tmp_path):
+    config = make_config(tmp_path)
+    build_digest(db, config, now=NOW)
+    db.execute("update deliveries set attempts = 1, last_error = 'SMTP down', last_attempt_at = ?", [NOW])
+    assert build_digest(db, config, now="2025-07-14T08:00:00.000Z") is None
+
+
+def test_a_deadline_is_kept_when_its_evidence_names_a_watched_entity(db, tmp_path):
+    db.execute("update fact_changes set new_sentence = 'Kazakhstan must sign a trade agreement by August 15.' "
+               "where kind = 'deadline'")
+    digest = collect_digest(db, make_config(tmp_path, entities=["Kazakhstan"]), now=NOW)
+    assert [l.kind for l in digest.lines] == ["tariff", "deadline"]
