@@ -18,12 +18,14 @@ __all__ = ["Doc", "prepare", "clean_phrase"]
 _TRANS = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
                         "\u2014": "-", "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u2212": "-"})
 _SPACE = re.compile(r"\s+")
+_TRAIL = re.compile(r"(?:\s+(?:and|or|but|of|in|to|the|a|an))+$", re.I)
 _LEAD = re.compile(r"^(?:the|a|an|its|their|his|her|our|this|these|those|that|certain|some)\s+", re.I)
 
 
 def clean_phrase(text: str) -> str:
     """A noun phrase for a subject: one line, no leading article, no trailing punctuation."""
     text = _SPACE.sub(" ", text).strip(" ,;:.()\"'")
+    text = _TRAIL.sub("", text)
     while True:
         new = _LEAD.sub("", text)
         if new == text:

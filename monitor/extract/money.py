@@ -19,7 +19,7 @@ _SCALE = r"(?:thousand|million|billion|trillion|bn|mn|mln|tn|[kmb](?![\w]))"
 _QUAL = r"(?:(?P<qual>over|about|around|approximately|nearly|almost|roughly|some|more\s+than|less\s+than|at\s+least|up\s+to|at\s+most|under|an\s+estimated|estimated|exceeded|exceeding)\s+)?"
 _QUAL_BEFORE = re.compile(_QUAL.replace("(?:(?P<qual>", "(?:\\b(?P<qual>", 1)[:-1] + "$", re.I)
 _MONEY = re.compile(
-    rf"(?=[^\s\w]|\d|[A-Z][A-Z.]{0,3}\$)(?:(?P<sym>{_SYM})\s?(?P<n1>{NUMBER})(?:\s*(?P<s1>{_SCALE}))?(?:\s+(?P<cw1>{_CW})\b)?"
+    rf"(?=[^\s\w]|\d|[A-Z][A-Z.]{{0,3}}\$)(?:(?P<sym>{_SYM})\s?(?P<n1>{NUMBER})(?:\s*(?P<s1>{_SCALE}))?(?:\s+(?P<cw1>{_CW})\b)?"
     rf"|(?<![\w$.,])(?P<n2>{NUMBER})(?:\s*(?P<s2>{_SCALE}))?\s+(?P<cw2>{_CW})\b)"
     rf"(?:\s+(?:and|to|-)\s+(?:{_SYM})?\s?(?P<hi>{NUMBER})(?:\s*(?P<s3>{_SCALE}))?)?", re.I)
 _IN_OF = re.compile(r"^\s*(?:(?:per|a|each)\s+(?:year|annum|month)\s+|annually\s+|(?:in|over)\s+(?:the\s+)?(?:last|next)\s+\w+\s+\w+\s+)?(?:in|of|for|on)\s+", re.I)
