@@ -23,7 +23,7 @@ _MONEY = re.compile(
     rf"|(?<![\w$.,])(?P<n2>{NUMBER})(?:\s*(?P<s2>{_SCALE}))?\s+(?P<cw2>{_CW})\b)"
     rf"(?:\s+(?:and|to|-)\s+(?:{_SYM})?\s?(?P<hi>{NUMBER})(?:\s*(?P<s3>{_SCALE}))?)?", re.I)
 _IN_OF = re.compile(r"^\s*(?:(?:per|a|each)\s+(?:year|annum|month)\s+|annually\s+|(?:in|over)\s+(?:the\s+)?(?:last|next)\s+\w+\s+\w+\s+)?(?:in|of|for|on)\s+", re.I)
-_NP_END = re.compile(r"\s*(?:[,;:()\u2014]|(?<!\b[A-Z])\.|\s-\s|\b(?:since|from|to|by|in|over|and\s+(?:make|will|is|are)|while|that|which|with|as|all|per|annually|each|during|between)\b)", re.I)
+_NP_END = re.compile(r"\s*(?:[,;:()\u2014$€£¥]|\b[A-Z]{1,3}\$|(?<!\b[A-Z])\.|\s-\s|\b(?:since|from|to|by|in|over|and\s+(?:make|will|is|are)|while|that|which|with|as|all|per|annually|each|during|between)\b)", re.I)
 _NOUN_AFTER = re.compile(r"^\s+(?!(?:in|of|for|on|to|by)\s)((?:[A-Za-z][\w.'-]*\s+){0,3}?(?:investments?|deficits?|surplus|commitments?|purchases?|deals?|funds?|exports?|imports?|sales|revenues?|contracts?|orders?|projects?|packages?|trade\s+deficit))\b", re.I)
 _BEFORE_OF = re.compile(r"((?:[A-Za-z][\w.'-]*\s+){0,1}[A-Za-z][\w'-]*)\s+(?:of|worth|valued\s+at|totaling|totalling|at|estimated\s+at)\s+(?:[a-z\s]{0,25}?)?$", re.I)
 _COPULA = re.compile(r"\b(?:was|were|is|are|exceeded|reached|totaled|totalled|hit)\s+(?:[a-z\s]{0,25}?)?$", re.I)
