@@ -335,7 +335,9 @@ class IngestProcess:
         parent_end, child_end = context.Pipe()
         proc = context.Process(target=_ingest_child,
                                args=(child_end, self.config, logging.getLogger().getEffectiveLevel()),
-                               name="monitor-ingest", daemon=True)
+                               # Not a daemonic process: those may not start the scanner's pool.
+                               # Its end is ours to manage: stop(), kill(), and PDEATHSIG.
+                               name="monitor-ingest", daemon=False)
         proc.start()
         child_end.close()
         self._proc, self._conn = proc, parent_end

@@ -110,7 +110,8 @@ def wait_for(condition: Callable[[], object], deadline: float = DEADLINE,
         if condition():
             return
         time.sleep(0.05)
-    raise AssertionError(message())
+    text = message()
+    raise AssertionError(text if len(text) < 4000 else text[:1500] + "\n...\n" + text[-2500:])
 
 
 def query(db: Path, sql: str, params: tuple = ()) -> list[tuple]:

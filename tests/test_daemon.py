@@ -226,3 +226,268 @@ def test_sd_notify_sends_to_the_notify_socket(tmp_path: Path, monkeypatch) -> No
     monkeypatch.delenv("NOTIFY_SOCKET")
     sd_notify("READY=1")  # outside systemd: nothing happens
     assert os.path.exists(address)
+
+
+# ---- the daemon as a real subprocess
+
+import shutil  # noqa: E402
+import signal  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+
+import pytest  # noqa: E402
+
+from daemon_helpers import (  # noqa: E402
+    Daemon,
+    converged,
+    db_current,
+    document_text,
+    folder_truth,
+    query,
+    versions_per_path,
+    wait_for,
+    write_config,
+)
+
+
+@pytest.fixture
+def daemon(tmp_path: Path):
+    """A ready daemon on an empty watched folder (debounce 0.2 s); stopped after the test."""
+    running = Daemon(write_config(tmp_path))
+    running.wait_ready()
+    yield running
+    running.kill()
+
+
+def watched(d: Daemon) -> Path:
+    return d.base / "watched"
+
+
+def assert_converges(d: Daemon) -> None:
+    def difference() -> str:
+        db, folder = db_current(d.db_path), folder_truth(watched(d))
+        wrong = sorted(p for p in set(db) | set(folder) if db.get(p) != folder.get(p))
+        return f"{len(wrong)} paths differ, e.g. {wrong[:5]}\n{d.log}"
+
+    wait_for(converged(d.db_path, watched(d)), message=difference)
+
+
+def test_burst_of_1000_files_each_ingested_once(daemon: Daemon) -> None:
+    root = watched(daemon)
+    for i in range(1000):
+        (root / f"n{i:04d}.txt").write_text(document_text(i))
+    assert_converges(daemon)
+    versions = versions_per_path(daemon.db_path)
+    assert len(versions) == 1000 and all(len(v) == 1 for v in versions.values())
+
+
+def test_editor_save_patterns_end_in_the_right_versions(daemon: Daemon) -> None:
+    root = watched(daemon)
+    doc = root / "doc.txt"
+    doc.write_text(document_text(1, rate=10))
+    assert_converges(daemon)
+
+    # atomic save: write a temp file, rename it over the document
+    tmp = root / "doc.txt.tmp"
+    tmp.write_text(document_text(1, rate=11))
+    os.replace(tmp, doc)
+    assert_converges(daemon)
+
+    # Vim: rename the document to a backup, write a new file, delete the backup
+    os.rename(doc, root / "doc.txt~")
+    doc.write_text(document_text(1, rate=12))
+    os.unlink(root / "doc.txt~")
+    assert_converges(daemon)
+
+    # a download: written as .part, renamed when complete
+    part = root / "download.txt.part"
+    with open(part, "w") as f:
+        for _ in range(5):
+            f.write(document_text(2))
+            f.flush()
+            time.sleep(0.05)
+    os.rename(part, root / "download.txt")
+    assert_converges(daemon)
+
+    versions = versions_per_path(daemon.db_path)
+    assert len(versions["doc.txt"]) == 3  # rates 10, 11, 12: one version per save
+    assert len(versions["download.txt"]) == 1
+    names = {p for (p,) in query(daemon.db_path, "SELECT path FROM documents")}
+    assert not any(n.endswith(("~", ".tmp", ".part")) for n in names), names
+
+
+def test_moves_in_out_within_and_directory_rename_and_delete(daemon: Daemon, tmp_path: Path) -> None:
+    root = watched(daemon)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (root / "sub").mkdir()
+    for i in range(5):
+        (root / "sub" / f"f{i}.txt").write_text(document_text(100 + i))
+    (outside / "in.txt").write_text(document_text(200))
+    (root / "out.txt").write_text(document_text(201))
+    (root / "a.txt").write_text(document_text(202))
+    assert_converges(daemon)
+
+    shutil.move(outside / "in.txt", root / "in.txt")          # move in
+    shutil.move(root / "out.txt", outside / "out.txt")        # move out
+    os.rename(root / "a.txt", root / "sub" / "b.txt")         # move within
+    assert_converges(daemon)
+
+    os.rename(root / "sub", root / "renamed")                 # directory rename
+    assert_converges(daemon)
+    shutil.rmtree(root / "renamed")                           # directory delete
+    assert_converges(daemon)
+    deleted = {p for (p,) in query(daemon.db_path, "SELECT path FROM documents WHERE deleted_at IS NOT NULL")}
+    assert {"out.txt", "a.txt", "sub/f0.txt", "renamed/f0.txt", "renamed/b.txt"} <= deleted
+
+
+def test_file_appended_in_short_pauses_is_ingested_once_complete(tmp_path: Path) -> None:
+    d = Daemon(write_config(tmp_path, debounce=0.5))
+    try:
+        d.wait_ready()
+        path = watched(d) / "growing.txt"
+        with open(path, "w") as f:
+            for i in range(12):  # pauses of 0.15 s, shorter than the 0.5 s debounce
+                f.write(document_text(i))
+                f.flush()
+                time.sleep(0.15)
+        assert_converges(d)
+        time.sleep(1.0)  # anything still queued would show up now
+        assert versions_per_path(d.db_path)["growing.txt"] == [folder_truth(watched(d))["growing.txt"]]
+    finally:
+        d.kill()
+
+
+def test_duplicate_events_and_rewrites_with_the_same_bytes_make_one_version(daemon: Daemon) -> None:
+    path = watched(daemon) / "same.txt"
+    for _ in range(5):
+        path.write_text(document_text(7))
+        os.utime(path)
+        time.sleep(0.05)
+    assert_converges(daemon)
+    for _ in range(3):
+        path.write_text(document_text(7))  # same bytes again, later
+        time.sleep(0.4)
+    time.sleep(0.6)
+    assert len(versions_per_path(daemon.db_path)["same.txt"]) == 1
+
+
+def test_readers_never_see_database_is_locked_during_heavy_ingest(daemon: Daemon) -> None:
+    root = watched(daemon)
+    failures: list[str] = []
+    runs = 0
+    done = threading.Event()
+
+    def read_in_a_loop() -> None:
+        nonlocal runs
+        while not done.is_set():
+            result = subprocess.run(
+                [sys.executable, "-m", "sqlite_utils", "query", str(daemon.db_path),
+                 "select count(*) as n from document_versions"],
+                capture_output=True, text=True)
+            runs += 1
+            if result.returncode != 0 or "locked" in result.stderr:
+                failures.append(result.stderr)
+
+    reader = threading.Thread(target=read_in_a_loop)
+    reader.start()
+    try:
+        for i in range(300):
+            (root / f"h{i:04d}.txt").write_text(document_text(i) * 5)
+        assert_converges(daemon)
+    finally:
+        done.set()
+        reader.join()
+    assert runs > 3
+    assert failures == []
+
+
+def test_second_daemon_refuses_naming_the_running_pid(daemon: Daemon) -> None:
+    second = subprocess.run([sys.executable, "-m", "monitor", "--config", str(daemon.config), "run"],
+                            cwd=daemon.base, capture_output=True, text=True, timeout=60)
+    assert second.returncode != 0
+    assert f"pid {daemon.proc.pid}" in second.stderr
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_stop_signal_exits_0_in_time_during_ingest(tmp_path: Path, sig: int) -> None:
+    d = Daemon(write_config(tmp_path))
+    d.wait_ready()
+    for i in range(300):
+        (watched(d) / f"s{i:04d}.txt").write_text(document_text(i))
+    wait_for(lambda: query(d.db_path, "SELECT count(*) FROM document_versions")[0][0] > 0)
+    start = time.monotonic()
+    code = d.stop(sig)
+    elapsed = time.monotonic() - start
+    assert code == 0, d.log
+    assert elapsed < 5.5, f"took {elapsed:.1f} s\n{d.log}"
+    assert query(d.db_path, "PRAGMA integrity_check") == [("ok",)]
+    # What was not ingested before the stop is caught up at the next start.
+    again = Daemon(d.config)
+    try:
+        again.wait_ready()
+        assert_converges(again)
+    finally:
+        again.kill()
+
+
+def test_sighup_with_a_broken_config_keeps_running_on_the_old_one(daemon: Daemon) -> None:
+    good = daemon.config.read_text()
+    daemon.config.write_text(good + "\n[watch]\nnonsense = 1\n")
+    daemon.proc.send_signal(signal.SIGHUP)
+    wait_for(lambda: "config reload failed" in daemon.log, message=lambda: daemon.log)
+    assert daemon.proc.poll() is None
+    (watched(daemon) / "after.txt").write_text(document_text(3))
+    assert_converges(daemon)  # still watching and ingesting, on the old config
+
+    daemon.config.write_text(good.replace("debounce_seconds = 0.2", "debounce_seconds = 0.3"))
+    daemon.proc.send_signal(signal.SIGHUP)
+    wait_for(lambda: "config reloaded" in daemon.log, message=lambda: daemon.log)
+    (watched(daemon) / "after2.txt").write_text(document_text(4))
+    assert_converges(daemon)
+
+
+def test_change_made_while_stopped_is_caught_up_at_start(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    root = tmp_path / "watched"
+    (root / "kept.txt").write_text(document_text(1, rate=5))
+    (root / "removed.txt").write_text(document_text(2))
+    d = Daemon(config)
+    d.wait_ready()
+    assert_converges(d)
+    assert d.stop() == 0
+    (root / "kept.txt").write_text(document_text(1, rate=6))
+    (root / "removed.txt").unlink()
+    (root / "added.txt").write_text(document_text(3))
+    again = Daemon(config)
+    try:
+        again.wait_ready()
+        # Caught up before it says ready: no waiting needed.
+        assert db_current(again.db_path) == folder_truth(root)
+        assert len(versions_per_path(again.db_path)["kept.txt"]) == 2
+    finally:
+        again.kill()
+
+
+def test_database_inside_the_watched_folder_is_never_ingested(tmp_path: Path) -> None:
+    config = write_config(tmp_path, db="watched/monitor.db")
+    d = Daemon(config)
+    try:
+        wait_for(lambda: d.proc.poll() is not None or (tmp_path / "watched" / "monitor.db.lock").exists())
+        from monitor.lock import read_lock
+
+        wait_for(lambda: (info := read_lock(tmp_path / "watched" / "monitor.db")) is not None and info.state == "ready",
+                 message=lambda: d.log)
+        db = tmp_path / "watched" / "monitor.db"
+        for i in range(20):
+            (tmp_path / "watched" / f"d{i}.txt").write_text(document_text(i))
+        wait_for(lambda: len(query(db, "SELECT * FROM documents")) == 20, message=lambda: d.log)
+        scans_before = query(db, "SELECT count(*) FROM scans")[0][0]
+        time.sleep(1.5)  # committing writes the db and its WAL: that must not feed back as events
+        assert query(db, "SELECT count(*) FROM scans")[0][0] == scans_before
+        paths = {p for (p,) in query(db, "SELECT path FROM documents")}
+        assert not any("monitor.db" in p for p in paths)
+    finally:
+        d.kill()
