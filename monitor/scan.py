@@ -507,7 +507,8 @@ class _Batch:
 
     def _results(self, jobs: list[Job]) -> Iterator[Prepared]:
         scanner = self.scanner
-        if len(jobs) < POOL_THRESHOLD or scanner.workers < 2:
+        # A daemonic process (the daemon may run ingests in one) may not start a pool of its own.
+        if len(jobs) < POOL_THRESHOLD or scanner.workers < 2 or multiprocessing.current_process().daemon:
             global _worker_gazetteer
             if scanner.extract:
                 _worker_gazetteer = scanner.gazetteer()
