@@ -26,7 +26,7 @@ import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -69,17 +69,22 @@ class Ingest:
         self.folder = folder
         self.database = work / "monitor.db"
         self.phases: list[Phase] = []
+        # Per history phase and edit kind: files edited, and how many got a fact change reported.
+        self.outcomes: dict[str, dict[str, dict[str, int]]] = {}
 
-    def scan(self, name: str, edits: int = 0) -> Phase:
+    def scan(self, name: str, edits: Sequence[corpus.Edit] = ()) -> Phase:
         before = version_totals(self.database)
+        last_version_id = max_version_id(self.database)
         with open(self.work / f"scan-{name}.log", "w") as log:
             run = run_measured(monitor_command("scan", "--db", self.database, self.folder), cwd=self.work,
                                env=monitor_env(), stdout=log, stderr=subprocess.STDOUT)
         if run.returncode != 0:
             sys.exit(f"monitor scan failed ({run.returncode}); see {self.work / f'scan-{name}.log'}")
         after = version_totals(self.database)
-        phase = Phase(name, edits, run, after[0] - before[0], after[1] - before[1], after[0])
+        phase = Phase(name, len(edits), run, after[0] - before[0], after[1] - before[1], after[0])
         self.phases.append(phase)
+        if edits:
+            self.outcomes[name] = edit_outcomes(self.database, self.folder, edits, last_version_id)
         row = phase.row()
         print(f"  {name}: {row['versions_added']:,} versions in {row['seconds']:.2f} s "
               f"({row['versions_per_s'] or 0:,.0f}/s), peak {row['tree_pss_mb']:.0f} MB", flush=True)
@@ -95,13 +100,47 @@ def version_totals(database: Path) -> tuple[int, int]:
     return count, size
 
 
-def database_size(database: Path) -> dict[str, Any]:
-    """The database's bytes against the raw text it holds, and which tables and indexes take them."""
-    files = sum(p.stat().st_size for p in database.parent.glob(database.name + "*")
-                if p.name in {database.name, database.name + "-wal"})
-    _, raw = version_totals(database)
+def max_version_id(database: Path) -> int:
+    if not database.exists():
+        return 0
     with sqlite3.connect(database) as conn:
+        return conn.execute("SELECT coalesce(max(id), 0) FROM document_versions").fetchone()[0]
+
+
+def edit_outcomes(database: Path, folder: Path, edits: Sequence[corpus.Edit], after_version_id: int
+                  ) -> dict[str, dict[str, int]]:
+    """Per edit kind, the files edited and those the scan reported fact changes for.
+
+    Rate, date and amount edits should all be reported; re-wraps and link changes never (a report
+    there is a false alarm). Deleted and new files report no fact change by design.
+    """
+    with sqlite3.connect(database) as conn:
+        changed = {path for (path,) in conn.execute(
+            "SELECT DISTINCT path FROM fact_changes WHERE version_id > ?", [after_version_id])}
+    kinds = {e.path.relative_to(folder).as_posix(): e.kind for e in edits}  # the last edit of a file wins
+    outcomes: dict[str, dict[str, int]] = {}
+    for path, kind in kinds.items():
+        counts = outcomes.setdefault(kind, {"files": 0, "with_fact_changes": 0})
+        counts["files"] += 1
+        counts["with_fact_changes"] += path in changed
+    return outcomes
+
+
+def database_size(database: Path) -> dict[str, Any]:
+    """The database's bytes against the raw text it holds, and which tables and indexes take them.
+
+    The WAL is checkpointed into the main file first, so the figure is the data's size, not how
+    far the last writer got with its checkpoints.
+    """
+    _, raw = version_totals(database)
+    conn = sqlite3.connect(database)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         objects = conn.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC").fetchall()
+    finally:
+        conn.close()
+    files = sum(database.with_name(database.name + suffix).stat().st_size
+                for suffix in ("", "-wal") if database.with_name(database.name + suffix).exists())
     return {
         "db_mb": round(files / 1e6, 1), "raw_text_mb": round(raw / 1e6, 1),
         "db_to_raw": round(files / raw, 2) if raw else None,
@@ -109,10 +148,9 @@ def database_size(database: Path) -> dict[str, Any]:
     }
 
 
-def edit_round(folder: Path, seed: int, fraction: float, content_only: bool) -> int:
-    edits = corpus.apply_history(folder, rounds=1, fraction=fraction, seed=seed,
-                                 weights=corpus.CONTENT_EDITS if content_only else None)
-    return len(edits)
+def edit_round(folder: Path, seed: int, fraction: float, content_only: bool) -> list[corpus.Edit]:
+    return corpus.apply_history(folder, rounds=1, fraction=fraction, seed=seed,
+                                weights=corpus.CONTENT_EDITS if content_only else None)
 
 
 def profile_cold(folder: Path, work: Path) -> dict[str, Any] | None:
@@ -221,10 +259,22 @@ def summarise(ingest: Ingest, args: argparse.Namespace, host: dict[str, Any]) ->
         "peak_max_rss_mb": max(r["max_rss_mb"] for r in rows),
         "versions_total": rows[-1]["versions_total"],
         "size": database_size(ingest.database),
+        "edit_outcomes": total_outcomes(ingest.outcomes),
         "targets": TARGETS,
         "quick": args.quick,
         "machine": host,
     }
+
+
+def total_outcomes(outcomes: dict[str, dict[str, dict[str, int]]]) -> dict[str, dict[str, int]]:
+    """Edit outcomes summed over every phase that edited files."""
+    total: dict[str, dict[str, int]] = {}
+    for per_kind in outcomes.values():
+        for kind, counts in per_kind.items():
+            into = total.setdefault(kind, {"files": 0, "with_fact_changes": 0})
+            for key, n in counts.items():
+                into[key] += n
+    return dict(sorted(total.items()))
 
 
 def print_report(result: dict[str, Any]) -> None:
@@ -236,6 +286,9 @@ def print_report(result: dict[str, Any]) -> None:
     print(f"\ndatabase {size['db_mb']} MB for {size['raw_text_mb']} MB of raw text: {size['db_to_raw']}x "
           f"(target <= {TARGETS['db_to_raw']}x)")
     print(table(list(size["largest_objects_mb"].items()), ["table or index", "MB"]))
+    print("\nfact changes reported per edit (rate, date, amount: should be all; rewrap, link: none):")
+    print(table([[kind, c["files"], c["with_fact_changes"]] for kind, c in result["edit_outcomes"].items()],
+                ["edit", "files", "with fact changes"]))
     profile = result.get("profile_cold")
     if profile:
         print(f"\ncold ingest profile ({profile['samples']:,} samples, all processes), inclusive %:")
