@@ -112,7 +112,7 @@ def render_feed(digests: list[Digest], config: Config, env: jinja2.Environment |
     return _render(env, FEED_NAME, {"entries": entries, "feed_id": f"urn:uuid:{feed_id}", "updated": updated})
 
 
-def render_index(digests: list[Digest], config: Config, env: jinja2.Environment | None = None) -> str:
+def render_index(digests: list[DigestEntry], config: Config, env: jinja2.Environment | None = None) -> str:
     env = env or template_environment(config)
     rows = [{"digest": d, "files": digest_files(d, config)} for d in digests]
     return _render(env, INDEX_NAME, {"rows": rows, "feed": FEED_NAME if "atom" in config.reports.formats else None})
@@ -127,14 +127,14 @@ def _render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
         raise DeliveryError(f"template {where}{f':{lineno}' if lineno else ''}: {e}") from e
 
 
-def digest_basename(digest: Digest) -> str:
+def digest_basename(digest: Digest | DigestEntry) -> str:
     """'digest-20250802T080000Z-7': by time, so a folder listing is chronological; the id keeps two
     digests built within one second apart."""
     t = datetime.fromisoformat(digest.created_at.replace("Z", "+00:00")).astimezone(timezone.utc)
     return f"digest-{t:%Y%m%dT%H%M%SZ}-{digest.id if digest.id is not None else 'preview'}"
 
 
-def digest_files(digest: Digest, config: Config) -> dict[str, str]:
+def digest_files(digest: Digest | DigestEntry, config: Config) -> dict[str, str]:
     """Format → file name of the digest in the reports folder, for the formats configured."""
     return {fmt: f"{digest_basename(digest)}.{ext}" for fmt, ext in EXTENSIONS.items()
             if fmt in config.reports.formats}
@@ -181,7 +181,8 @@ def deliver_files(db: sqlite_utils.Database, digest: Digest, config: Config) -> 
         written.append(folder / name)
     listed = delivered_digests(db, include=digest.id)
     if "atom" in config.reports.formats:
-        write_atomically(folder / FEED_NAME, render_feed(listed[:FEED_ENTRIES], config, env))
+        feed = [load_digest(db, entry.id) for entry in listed[:FEED_ENTRIES]]
+        write_atomically(folder / FEED_NAME, render_feed(feed, config, env))
     write_atomically(folder / INDEX_NAME, render_index(listed, config, env))
     main = primary_file(digest, config)
     return str(main if main else folder / INDEX_NAME)
@@ -196,13 +197,24 @@ def primary_file(digest: Digest, config: Config) -> Path | None:
     return None
 
 
-def delivered_digests(db: sqlite_utils.Database, include: int | None = None) -> list[Digest]:
+@dataclass(frozen=True)
+class DigestEntry:
+    """A digest as the index lists it: read from its row, without loading the whole digest."""
+
+    id: int
+    uuid: str
+    created_at: str
+    title: str
+    change_count: int
+
+
+def delivered_digests(db: sqlite_utils.Database, include: int | None = None) -> list[DigestEntry]:
     """Digests whose files are written (and `include`), newest first."""
-    ids = [r["id"] for r in db.query(
-        """select g.id from digests g where g.id = ? or exists (select 1 from deliveries d
+    return [DigestEntry(**r) for r in db.query(
+        """select g.id, g.uuid, g.created_at, g.title, g.change_count from digests g
+           where g.id = ? or exists (select 1 from deliveries d
            where d.digest_id = g.id and d.channel = 'files' and d.delivered_at is not null)
            order by g.id desc""", [include])]
-    return [load_digest(db, i) for i in ids]
 
 
 # --- Mail and command --------------------------------------------------------------------------
