@@ -16,6 +16,7 @@ Everything here is pure. Facts are compared as *statements*, not as mentions:
 """
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections import defaultdict
@@ -24,6 +25,7 @@ from difflib import SequenceMatcher
 from typing import Any, Iterable, Sequence
 
 from monitor.fact import KINDS, Fact
+from monitor.markup import front_matter_span
 
 # A deadline is identified by its date alone (see the module docstring).
 _GROUPED_BY_VALUE = frozenset({"deadline"})
@@ -34,6 +36,8 @@ _CROSS_KEY_SIMILARITY = 0.5
 # still stated: "25" alone could be anywhere.
 _MIN_EVIDENCE_CHARS = 12
 _CHANGE_RANK = {"changed": 0, "removed": 1, "added": 2}
+# Link targets ("](url)"), bare URLs and tags: not words a reader reads.
+_MARKUP = re.compile(r"\]\([^)\s]*(?:\s+\"[^\"]*\")?\)|https?://\S+|<[^>\n]*>")
 _TOKEN = re.compile(r"[0-9a-z]+(?:[.,][0-9]+)*")
 
 
@@ -166,22 +170,46 @@ def compare_facts(old: Sequence[Fact], new: Sequence[Fact]) -> list[FactChange]:
     return _merge_repeats(sorted(changes, key=_order))
 
 
-def still_stated(old: Sequence[Fact], new: Sequence[Fact], new_visible_text: str) -> list[Fact]:
-    """Facts of the old version that the new extraction lacks although their evidence is still there.
+@dataclass(frozen=True)
+class Comparison:
+    """What changed between two versions, and the facts the new version states."""
 
-    A fact is removed only when what stated it is gone from the text. If any mention's sentence
-    still reads the same in the new visible text (whitespace, markup and case aside), the fact is
-    still stated and the extractor merely wobbled: it is carried over, with its old evidence.
+    changes: list[FactChange]
+    # The new extraction plus the old facts it missed although their evidence is still there.
+    current: list[Fact]
+    carried: list[Fact]
+
+
+def compare_versions(old: Sequence[Fact], new: Sequence[Fact], old_text: str, new_text: str) -> Comparison:
+    """Compare two versions of a document, where a fact changes only if the text stating it did.
+
+    A fact the new extraction lacks while its evidence still reads the same in the new text is
+    carried over, not removed; a fact the old extraction lacked while its evidence already read
+    the same in the old text was stated before, and is not added. Either is the extractor reading
+    the same words differently (its context moved: a re-wrap, a list re-nested), not an edit.
     """
-    after = statements(new)
-    text = _normalised(new_visible_text)
-    kept: list[Fact] = []
-    for k, st in statements(old).items():
-        if k in after:
-            continue
-        if any(_evidence_present(m, text) for m in st.mentions):
-            kept += st.mentions
-    return kept
+    carried = stated_elsewhere(old, new, new_text)
+    missed_before = stated_elsewhere(new, old, old_text)
+    current = list(new) + carried
+    return Comparison(compare_facts(list(old) + missed_before, current), current, carried)
+
+
+def stated_elsewhere(facts: Sequence[Fact], other: Sequence[Fact], other_text: str) -> list[Fact]:
+    """The facts that `other` (another version's extraction) lacks although one of their mentions'
+    sentences reads the same in `other_text` (case, whitespace, markup and link targets aside)."""
+    theirs = statements(other)
+    text = _normalised(other_text, is_file=True)
+    found: list[Fact] = []
+    for k, st in statements(facts).items():
+        if k not in theirs and any(_evidence_present(m, text) for m in st.mentions):
+            found += st.mentions
+    return found
+
+
+def still_stated(old: Sequence[Fact], new: Sequence[Fact], new_text: str) -> list[Fact]:
+    """Facts of the old version that the new extraction lacks although their evidence is still
+    in `new_text`: the fact is still stated and is carried over, with its old evidence."""
+    return stated_elsewhere(old, new, new_text)
 
 
 def _evidence_present(fact: Fact, normalised_text: str) -> bool:
@@ -191,8 +219,16 @@ def _evidence_present(fact: Fact, normalised_text: str) -> bool:
     return sentence in normalised_text
 
 
-def _normalised(text: str) -> str:
-    """Lower-case words separated by single spaces, padded so that a search matches whole words."""
+def _normalised(text: str, *, is_file: bool = False) -> str:
+    """Lower-case words separated by single spaces, padded so that a search matches whole words.
+
+    Link targets, tags and entities are dropped, so that a sentence taken from the file with its
+    markup reads the same as the same sentence with other links or formatting.
+    """
+    if is_file:
+        span = front_matter_span(text)
+        text = text[span[1]:] if span else text
+    text = html.unescape(_MARKUP.sub(" ", text))
     return " " + " ".join(_TOKEN.findall(text.lower())) + " "
 
 

@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import sqlite_utils
 
-from monitor.change import FactChange, compare_facts, still_stated, value_key
+from monitor.change import FactChange, compare_facts, compare_versions, still_stated, value_key
 from monitor.fact import Fact
 from monitor.store import utcnow, write_transaction
 
@@ -37,10 +37,10 @@ def record_facts(db: sqlite_utils.Database, version_id: int, facts: Sequence[Fac
     version = _version(db, version_id)
     previous = _previous_extraction(db, version)
     before = _facts_at(db, version["document_id"], previous) if previous else _Evidence()
-    current = list(facts)
+    current, changes = list(facts), []
     if previous:
-        current += still_stated(before.facts, current, _visible(version))
-    changes = compare_facts(before.facts, current) if previous else []
+        comparison = compare_versions(before.facts, facts, previous["text"], version["text"])
+        current, changes = comparison.current, comparison.changes
     _extend_runs(db, version, previous, current)
     _replace_current(db, version, current, before)
     _log_changes(db, version, changes, EDIT)
@@ -132,7 +132,7 @@ def _reextract_document(db: sqlite_utils.Database, document_id: int,
     evidence = _Evidence()
     for row in rows:
         facts = extract(row)
-        carried = still_stated(current, facts, _visible(row)) if previous else []
+        carried = still_stated(current, facts, row["text"]) if previous else []
         evidence = _Evidence(carried, {id(f): evidence.version_of(f, previous) for f in carried})
         current = list(facts) + carried
         _extend_runs(db, row, previous, current)
@@ -263,12 +263,6 @@ def _run_to_fact(row: dict[str, Any]) -> Fact:
                 text=row["text"], start=row["span_start"] or 0, end=row["span_end"] or 0,
                 sentence=row["sentence"] or "", rule=row["rule"] or "", qualifier=row["qualifier"],
                 subject_code=row["subject_code"])
-
-
-def _visible(version: dict[str, Any]) -> str:
-    from monitor.markup import visible_text
-
-    return visible_text(version["text"], version["format"])
 
 
 # --- writing -------------------------------------------------------------------------------------

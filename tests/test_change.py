@@ -131,3 +131,26 @@ def test_evidence_gone_is_a_removal():
 def test_short_evidence_never_proves_presence():
     old = [fact(start=0, sentence="25%", text="25%")]
     assert still_stated(old, [], "Rates: 25% for all.") == []
+
+
+def test_compare_versions_ignores_wobble_both_ways():
+    from monitor.change import compare_versions
+
+    text = "Intro.\n\nImports from Kazakhstan will be subject to a 25% tariff.\n"
+    reflowed = "Intro.\n\nImports from [Kazakhstan](https://example.org/kz) will be\nsubject to a 25% tariff.\n"
+    # The old extraction missed the fact, the new one finds it: the words did not change.
+    assert compare_versions([], [fact()], text, reflowed).changes == []
+    # And the other way round: carried over, still current.
+    result = compare_versions([fact()], [], reflowed, text)
+    assert result.changes == [] and result.current == [fact()] and result.carried == [fact()]
+
+
+def test_compare_versions_reports_real_edits():
+    from monitor.change import compare_versions
+
+    old_text = "Imports from Kazakhstan will be subject to a 25% tariff."
+    new_text = old_text.replace("25%", "30%") + " Japan pays 15%."
+    new = [fact(value=30, sentence=new_text.split(" Japan")[0]),
+           fact(subject="Japan", code="JP", value=15, sentence="Japan pays 15%.", start=60)]
+    assert summary(compare_versions([fact()], new, old_text, new_text).changes) == [
+        ("changed", "tariff", "Kazakhstan", 25, 30), ("added", "tariff", "Japan", None, 15)]
