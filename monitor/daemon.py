@@ -406,7 +406,11 @@ def _ingest_child(conn: Any, config: Config, log_level: int) -> None:
     from monitor.scan import Scanner
 
     db = open_store(config.database_path)
-    scanner = Scanner(db, config, progress=lambda done, total: conn.send(("progress", done)))
+    # workers=1: no process pool below this process. Pool workers would outlive a kill of this
+    # process (they hold their own queue's pipe, so they never see EOF) and keep writing nothing
+    # but memory; one killable process is what makes the stall timeout and kill -9 clean.
+    # `monitor scan` still uses every core for a big first import.
+    scanner = Scanner(db, config, workers=1, progress=lambda done, total: conn.send(("progress", done)))
     while True:
         try:
             request = conn.recv()
