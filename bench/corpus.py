@@ -165,10 +165,10 @@ def generate_document(sources: list[Source], index: int, *, seed: int = 0, size_
     redraw = _Redraw(rng, published.year)
     target = int(size_kb * 1024 * rng.uniform(0.85, 1.15))
     body = "\n\n".join(_fill(primary, sources, redraw, rng, target))
-    slug = _slug(redraw(primary.title))
+    title = redraw(primary.title)
+    slug = _slug(title)
     stem = f"{primary.section}/{index:06d}-{slug}"
     url = f"https://www.whitehouse.gov/{primary.section}/{published:%Y/%m}/{slug}/"
-    title = redraw(primary.title)
     if rng.random() < MARKDOWN_SHARE:
         return Document(f"{stem}.md", _markdown(title, primary.section, published, url, body, rng))
     return Document(f"{stem}.txt", _plain_text(title, published, url, body))
