@@ -122,8 +122,10 @@ class _Statement:
         return self.mentions[0]
 
 
-def statements(facts: Iterable[Fact]) -> dict[tuple[str, str], _Statement]:
-    """Facts deduplicated into statements keyed by (identity, value key), mentions in text order."""
+def statements(facts: Iterable[Fact], *, drop_shadowed: bool = True) -> dict[tuple[str, str], _Statement]:
+    """Facts deduplicated into statements keyed by (identity, value key), mentions in text order.
+
+    With `drop_shadowed`, value-less mentions of an identity that also has a value are left out."""
     out: dict[tuple[str, str], _Statement] = {}
     for fact in sorted(facts, key=lambda f: (f.start, f.end, f.key)):
         k = (identity(fact), value_key(fact))
@@ -131,7 +133,7 @@ def statements(facts: Iterable[Fact]) -> dict[tuple[str, str], _Statement]:
             out[k].mentions.append(fact)
         else:
             out[k] = _Statement(k[0], k[1], [fact])
-    return _drop_shadowed_nulls(out)
+    return _drop_shadowed_nulls(out) if drop_shadowed else out
 
 
 def _drop_shadowed_nulls(found: dict[tuple[str, str], _Statement]) -> dict[tuple[str, str], _Statement]:
@@ -197,10 +199,10 @@ def compare_versions(old: Sequence[Fact], new: Sequence[Fact], old_text: str, ne
 def stated_elsewhere(facts: Sequence[Fact], other: Sequence[Fact], other_text: str) -> list[Fact]:
     """The facts that `other` (another version's extraction) lacks although one of their mentions'
     sentences reads the same in `other_text` (case, whitespace, markup and link targets aside)."""
-    theirs = statements(other)
+    theirs = statements(other, drop_shadowed=False)
     text = _normalised(other_text, is_file=True)
     found: list[Fact] = []
-    for k, st in statements(facts).items():
+    for k, st in statements(facts, drop_shadowed=False).items():
         if k not in theirs and any(_evidence_present(m, text) for m in st.mentions):
             found += st.mentions
     return found

@@ -165,7 +165,24 @@ def timeline(db: sqlite_utils.Database, subject: str, kind: str | None = None) -
         params["kind"] = kind
     sql = (f"SELECT * FROM entity_timeline WHERE {' AND '.join(where)} "
            "ORDER BY valid_from, path, from_version, kind, qualifier, run_id")
-    return [dict(r) for r in db.query(sql, params)]
+    return _without_shadowed_nulls([dict(r) for r in db.query(sql, params)])
+
+
+def _without_shadowed_nulls(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Leave out a value-less mention ("tariffs on Kazakhstan") for versions in which the same
+    document gives that fact a value: it says nothing the valued row does not."""
+    def same_fact(a: dict[str, Any], b: dict[str, Any]) -> bool:
+        return (a["document_id"], a["kind"], a["entity"], a["qualifier"]) == \
+            (b["document_id"], b["kind"], b["entity"], b["qualifier"])
+
+    def covered(row: dict[str, Any]) -> bool:
+        versions = set(range(row["from_version"], row["to_version"] + 1))
+        for other in rows:
+            if other["value"] is not None and same_fact(row, other):
+                versions -= set(range(other["from_version"], other["to_version"] + 1))
+        return not versions
+
+    return [r for r in rows if r["value"] is not None or not covered(r)]
 
 
 def list_changes(db: sqlite_utils.Database, since: str | None = None, *,

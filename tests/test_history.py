@@ -217,3 +217,15 @@ def test_datasette_metadata_names_real_tables_and_its_queries_run(db):
     for name, query in database["queries"].items():
         params = {p: values[p] for p in re.findall(r":(\w+)", query["sql"])}
         assert list(db.query(query["sql"], params)), name
+
+
+def test_timeline_leaves_out_value_less_mentions_covered_by_a_value(db):
+    doc = add_document(db, "observer.txt")
+    text = OBSERVER.format(rate=25, day=1) + " Tariffs on Kazakhstan were announced."
+    bare = Fact("tariff", "Kazakhstan", None, "percent", "Tariffs", len(text) - 36, len(text) - 29,
+                "Tariffs on Kazakhstan were announced.", "test", subject_code="KZ")
+    ingest(db, doc, text, facts=facts_of(text) + [bare])
+    assert [r["value"] for r in history.timeline(db, "Kazakhstan")] == [25]
+    # Once the rate is gone the bare mention is what the document says.
+    ingest(db, doc, text[text.index(".") + 2:], facts=[])
+    assert [(r["value"], r["is_current"]) for r in history.timeline(db, "Kazakhstan")] == [(25, 0), (None, 1)]
