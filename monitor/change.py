@@ -35,6 +35,9 @@ _CROSS_KEY_SIMILARITY = 0.5
 # Evidence shorter than this (in normalised characters) is too generic to prove that a fact is
 # still stated: "25" alone could be anywhere.
 _MIN_EVIDENCE_CHARS = 12
+# Kinds whose subject is a phrase read from the sentence rather than a named entity.
+_PHRASE_SUBJECTS = frozenset({"money", "percent", "count"})
+_REDESCRIBED_SIMILARITY = 0.6
 _CHANGE_RANK = {"changed": 0, "removed": 1, "added": 2}
 # Link targets ("](url)"), bare URLs and tags: not words a reader reads.
 _MARKUP = re.compile(r"\]\([^)\s]*(?:\s+\"[^\"]*\")?\)|https?://\S+|<[^>\n]*>")
@@ -159,17 +162,42 @@ def compare_facts(old: Sequence[Fact], new: Sequence[Fact]) -> list[FactChange]:
         left_gone += g
         left_came += c
 
-    # Keys that do not line up one-to-one: the same subject under another qualifier.
+    # Keys that do not line up one-to-one: the same subject under another qualifier. The same
+    # value under another qualifier is the fact re-described, not changed.
+    left_gone, left_came = _redescribed(left_gone, left_came, lambda st: (subject_identity(st.fact), st.value_key))
     by_subject_gone = _group(left_gone, lambda st: subject_identity(st.fact))
     by_subject_came = _group(left_came, lambda st: subject_identity(st.fact))
+    left_gone, left_came = [], []
     for subj in sorted(set(by_subject_gone) | set(by_subject_came)):
         g_side, c_side = by_subject_gone.get(subj, []), by_subject_came.get(subj, [])
         only_one_each = len(g_side) == 1 and len(c_side) == 1
         pairs, g, c = _pair(g_side, c_side, threshold=None if only_one_each else _CROSS_KEY_SIMILARITY)
         changes += [_changed(o, n) for o, n in pairs]
-        changes += [_removed(st) for st in g]
-        changes += [_added(st) for st in c]
+        left_gone += g
+        left_came += c
+    # An amount, share or count whose subject is a phrase: the same value in a sentence that reads
+    # almost the same is the phrase re-read ("and theft" / "as well as theft"), not a new fact.
+    left_gone, left_came = _redescribed(
+        left_gone, left_came, lambda st: (st.fact.kind, st.value_key) if st.fact.kind in _PHRASE_SUBJECTS else None,
+        threshold=_REDESCRIBED_SIMILARITY)
+    changes += [_removed(st) for st in left_gone]
+    changes += [_added(st) for st in left_came]
     return _merge_repeats(sorted(changes, key=_order))
+
+
+def _redescribed(gone: list[_Statement], came: list[_Statement], key, threshold: float | None = None):
+    """Drop pairs of a statement that left and one that joined with the same `key` (None: never
+    paired) and, given a threshold, evidence at least that similar. Returns what is left."""
+    by_gone, by_came = _group(gone, key), _group(came, key)
+    left_gone = [st for st in gone if key(st) is None or key(st) not in by_came]
+    left_came = [st for st in came if key(st) is None or key(st) not in by_gone]
+    for k in sorted(set(by_gone) & set(by_came), key=repr):
+        if k is None:
+            continue
+        _, g, c = _pair(by_gone[k], by_came[k], threshold=threshold)
+        left_gone += g
+        left_came += c
+    return left_gone, left_came
 
 
 @dataclass(frozen=True)

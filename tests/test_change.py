@@ -154,3 +154,21 @@ def test_compare_versions_reports_real_edits():
            fact(subject="Japan", code="JP", value=15, sentence="Japan pays 15%.", start=60)]
     assert summary(compare_versions([fact()], new, old_text, new_text).changes) == [
         ("changed", "tariff", "Kazakhstan", 25, 30), ("added", "tariff", "Japan", None, 15)]
+
+
+def test_same_value_under_another_qualifier_is_no_change():
+    old = [fact(value=84, qualifier="by china")]
+    new = [fact(value=84, qualifier="", sentence=KZ_2 + " ")]
+    assert compare_facts(old, new) == []
+
+
+def test_amount_with_a_reread_subject_phrase_is_no_change():
+    s = "The annual cost of counterfeit goods and theft of trade secrets is $600 billion."
+    old = [fact("money", "and theft", 600e9, sentence=s, code=None)]
+    new = [fact("money", "as theft", 600e9, sentence=s.replace(" and ", " as well as "), code=None)]
+    assert compare_facts(old, new) == []
+    # ...but a country's tariff moved to another country is a change, however alike the sentences.
+    jp = [fact(subject="Japan", code="JP", value=25, sentence="A 25% tariff on Japan.")]
+    kr = [fact(subject="Korea", code="KR", value=25, sentence="A 25% tariff on Korea.")]
+    assert summary(compare_facts(jp, kr)) == [("removed", "tariff", "Japan", 25, None),
+                                              ("added", "tariff", "Korea", None, 25)]
