@@ -27,18 +27,20 @@ files can never collide; two scanned folders with the same name are refused.
 from __future__ import annotations
 
 import concurrent.futures
+import datetime as dt
 import errno
 import fnmatch
 import json
 import logging
 import multiprocessing
 import os
+import re
 import stat
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, NamedTuple, Sequence
 
 import sqlite_utils
 
@@ -63,6 +65,8 @@ TRANSACTION_SECONDS = 0.5
 # timestamp granularity without its (size, mtime) changing ("racy git"): its stat is not trusted
 # for the skip, so the next scan reads it again.
 RACY_WINDOW_NS = 1_000_000_000
+# How stale `documents.last_seen_at` of an unchanged file may get before a scan refreshes it.
+LAST_SEEN_RESOLUTION = dt.timedelta(hours=1)
 
 # Never ingested, whatever the include globs say: editor swap and backup files, downloads in
 # progress, atomic-save temporaries. Hidden files and folders (".*") are left out separately.
@@ -130,9 +134,8 @@ def make_roots(folders: Iterable[str | Path]) -> list[Root]:
     return [Root(p, p.name + "/") for p in paths]
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """A file found on disk that may need reading."""
+class Candidate(NamedTuple):
+    """A file found on disk that may need reading (a tuple: a rescan makes one per file)."""
 
     root: Root
     path: str  # document path
@@ -141,8 +144,7 @@ class Candidate:
     mtime_ns: int
 
 
-@dataclass(frozen=True)
-class Known:
+class Known(NamedTuple):
     """A document as the store knows it: enough to skip, compare and version it."""
 
     id: int
@@ -154,6 +156,7 @@ class Known:
     version: int
     version_id: int | None
     sha256: str | None
+    last_seen_at: str
 
 
 @dataclass(frozen=True)
@@ -265,6 +268,7 @@ class Scanner:
         self._gazetteer_loaded = False
         self.roots = make_roots(config.watch_paths) if all(p.is_dir() for p in config.watch_paths) else []
         self._store_files = _store_files(db)
+        self.filters = Filters(config.watch.include, config.watch.exclude)
 
     # -- public API ---------------------------------------------------------------------------
 
@@ -326,11 +330,11 @@ class Scanner:
             return True
         if os.path.islink(path) and not _inside(os.path.realpath(path), root.path):
             return True
-        if _excluded(rel, self.config.watch.exclude):
+        if self.filters.excluded(rel, path.name):
             return True
         if os.path.isdir(path) or not os.path.lexists(path):
             return False
-        return not _included(rel, self.config.watch.include)
+        return not self.filters.wanted(rel, path.name)
 
     # -- walking ------------------------------------------------------------------------------
 
@@ -342,53 +346,65 @@ class Scanner:
 
     def _walk(self, root: Root, folder: Path, batch: _Batch) -> Iterator[Candidate]:
         """Files under `folder`, depth first, by os.scandir; symlinked folders are not entered,
-        which is what keeps a symlink loop from hanging the walk."""
-        stack = [str(folder)]
+        which is what keeps a symlink loop from hanging the walk. Relative paths are built by
+        joining names, not by os.path calls: a rescan of thousands of files is mostly this loop."""
+        top = self._relative(root, str(folder))
+        stack = [(str(folder), top + "/" if top else "")]
+        filters = self.filters
         while stack:
-            current = stack.pop()
+            current, rel_dir = stack.pop()
             try:
                 with os.scandir(current) as entries:
                     items = list(entries)
             except FileNotFoundError:
                 continue
             except OSError as e:
-                batch.error(self._relative(root, current), "walk", f"cannot list folder: {e.strerror or e}")
+                batch.error(root.document_path(rel_dir.rstrip("/")), "walk",
+                            f"cannot list folder: {e.strerror or e}")
                 continue
             for entry in items:
-                if entry.name.startswith("."):
+                name = entry.name
+                if name[0] == ".":
                     continue
+                rel = rel_dir + name
                 if entry.is_dir(follow_symlinks=False):
-                    rel = self._relative(root, entry.path)
-                    if not _excluded(rel, self.config.watch.exclude):
-                        stack.append(entry.path)
+                    if not filters.excluded(rel, name):
+                        stack.append((entry.path, rel + "/"))
                     continue
-                yield from self._walk_entry(root, Path(entry.path), batch)
+                if filters.wanted(rel, name) and entry.path not in self._store_files:
+                    candidate = self._candidate(root, entry.path, rel, batch, entry)
+                    if candidate is not None:
+                        yield candidate
 
     def _walk_entry(self, root: Root, file: Path, batch: _Batch) -> Iterator[Candidate]:
         rel = self._relative(root, str(file))
-        name = file.name
-        if (name.startswith(".") or _is_temporary(name) or str(file) in self._store_files
-                or not _included(rel, self.config.watch.include) or _excluded(rel, self.config.watch.exclude)):
-            return
+        if self.filters.wanted(rel, file.name) and str(file) not in self._store_files:
+            candidate = self._candidate(root, str(file), rel, batch, None)
+            if candidate is not None:
+                yield candidate
+
+    def _candidate(self, root: Root, file: str, rel: str, batch: _Batch,
+                   entry: os.DirEntry[str] | None) -> Candidate | None:
+        """The file with its stat, or None (with an error recorded when that is news): links
+        are followed only within the watched folder, and only regular files are read."""
         path = root.document_path(rel)
         try:
-            st = os.lstat(file)
+            st = entry.stat(follow_symlinks=False) if entry is not None else os.lstat(file)
             if stat.S_ISLNK(st.st_mode):
-                target = os.path.realpath(file)
-                if not _inside(target, root.path):
-                    return  # never followed out of the watched folder
+                if not _inside(os.path.realpath(file), root.path):
+                    return None  # never followed out of the watched folder
                 st = os.stat(file)
         except FileNotFoundError:
-            return  # gone since it was listed (or a dangling link): nothing to ingest
+            return None  # gone since it was listed (or a dangling link): nothing to ingest
         except OSError as e:
             batch.error(path, "read", "symlink loop" if e.errno == errno.ELOOP else f"cannot stat: {e.strerror or e}")
-            return
+            return None
         if stat.S_ISDIR(st.st_mode):
-            return  # a link to a folder inside the tree: its files are ingested under their own paths
+            return None  # a link to a folder inside the tree: its files are ingested under their own paths
         if not stat.S_ISREG(st.st_mode):
             batch.error(path, "read", "not a regular file")
-            return
-        yield Candidate(root, path, str(file), st.st_size, st.st_mtime_ns)
+            return None
+        return Candidate(root, path, file, st.st_size, st.st_mtime_ns)
 
     @staticmethod
     def _relative(root: Root, file: str) -> str:
@@ -412,13 +428,12 @@ class Scanner:
         """Documents in scope with their latest version's hash: one query for the whole scan."""
         sql = f"""
             SELECT d.id, d.root, d.path, d.size, d.mtime_ns, d.deleted_at IS NOT NULL,
-                   COALESCE(d.current_version, 0), v.id, v.sha256
+                   COALESCE(d.current_version, 0), v.id, v.sha256, d.last_seen_at
             FROM documents d
             LEFT JOIN document_versions v ON v.document_id = d.id AND v.version = d.current_version
             WHERE {where}
         """
-        return {row[2]: Known(row[0], row[1], row[2], row[3], row[4], bool(row[5]), row[6], row[7], row[8])
-                for row in self.db.execute(sql, params).fetchall()}
+        return {row[2]: Known._make(row) for row in self.db.execute(sql, params).fetchall()}
 
     def gazetteer(self) -> Any:
         if not self._gazetteer_loaded:
@@ -484,8 +499,12 @@ class _Batch:
         return unchanged, to_read
 
     def _touch_unchanged(self, unchanged: list[Known]) -> None:
-        self.db.conn.executemany("UPDATE documents SET last_seen_at = ? WHERE id = ?",
-                                 [(self.now, k.id) for k in unchanged])
+        """Refresh `last_seen_at` of unchanged files, to within LAST_SEEN_RESOLUTION: rewriting
+        every row at every periodic rescan would rewrite the whole table into the WAL for nothing."""
+        cutoff = (dt.datetime.now(dt.timezone.utc) - LAST_SEEN_RESOLUTION).isoformat(timespec="milliseconds")
+        cutoff = cutoff.replace("+00:00", "Z")
+        stale = [(self.now, k.id) for k in unchanged if k.last_seen_at < cutoff]
+        self.db.conn.executemany("UPDATE documents SET last_seen_at = ? WHERE id = ?", stale)
 
     def _prepare_all(self, candidates: list[Candidate], moved_shas: frozenset[str]) -> Iterator[Prepared]:
         scanner = self.scanner
@@ -688,24 +707,46 @@ def _store_files(db: sqlite_utils.Database) -> frozenset[str]:
     return frozenset(p + suffix for p in (base, real) for suffix in STORE_SUFFIXES)
 
 
+_TEMPORARY = re.compile("|".join(fnmatch.translate(p) for p in TEMPORARY_PATTERNS))
+
+
 def _is_temporary(name: str) -> bool:
     # Vim writes a probe file named "4913" (then 5036, ...) to test that it may create files.
-    return name.isdigit() or any(fnmatch.fnmatchcase(name, p) for p in TEMPORARY_PATTERNS)
+    return name.isdigit() or _TEMPORARY.match(name) is not None
 
 
-def _matches(rel: str, pattern: str) -> bool:
-    """A glob without a "/" matches the file name at any depth; with one, the relative path."""
-    if "/" in pattern:
-        return fnmatch.fnmatchcase(rel, pattern) or fnmatch.fnmatchcase(rel, pattern.rstrip("/") + "/*")
-    return fnmatch.fnmatchcase(rel.rsplit("/", 1)[-1], pattern)
+class Filters:
+    """The include/exclude globs, compiled once. A glob without "/" matches the file name at any
+    depth; with one, the path relative to the watched folder (and everything under it)."""
+
+    def __init__(self, include: Sequence[str], exclude: Sequence[str]) -> None:
+        self._include = _compile(include) if include else None
+        self._exclude = _compile(exclude)
+
+    def wanted(self, rel: str, name: str) -> bool:
+        """A file to ingest: not hidden, not a temporary, included and not excluded."""
+        if name[0] == "." or _is_temporary(name):
+            return False
+        if self._include is not None and not _matches(self._include, rel, name):
+            return False
+        return not _matches(self._exclude, rel, name)
+
+    def excluded(self, rel: str, name: str) -> bool:
+        return _matches(self._exclude, rel, name)
 
 
-def _included(rel: str, include: Sequence[str]) -> bool:
-    return not include or any(_matches(rel, p) for p in include)
+_NEVER = re.compile(r"(?!)")
 
 
-def _excluded(rel: str, exclude: Sequence[str]) -> bool:
-    return any(_matches(rel, p) for p in exclude)
+def _compile(patterns: Sequence[str]) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(regex for file names, regex for relative paths)."""
+    names = [fnmatch.translate(p) for p in patterns if "/" not in p]
+    paths = [fnmatch.translate(q) for p in patterns if "/" in p for q in (p, p.rstrip("/") + "/*")]
+    return (re.compile("|".join(names)) if names else _NEVER, re.compile("|".join(paths)) if paths else _NEVER)
+
+
+def _matches(compiled: tuple[re.Pattern[str], re.Pattern[str]], rel: str, name: str) -> bool:
+    return compiled[0].match(name) is not None or compiled[1].match(rel) is not None
 
 
 def _inside(path: str, folder: Path) -> bool:
