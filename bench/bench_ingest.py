@@ -31,7 +31,8 @@ from typing import Any, Sequence
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import corpus  # noqa: E402  (bench/ is a folder of scripts)
-from measure import WORK, Run, machine, merge_results, monitor_command, monitor_env, run_measured, table  # noqa: E402
+from measure import (WORK, Run, last_scan, machine, merge_results, monitor_command, monitor_env,  # noqa: E402
+                     run_measured, table, warn_on_errors)
 
 TARGETS = {"cold_versions_per_s": 500, "rescan_15k_s": 1.0, "peak_mb_at_30k": 300, "db_to_raw": 1.5}
 QUICK = {"documents": 500, "target_versions": 1000}
@@ -47,6 +48,7 @@ class Phase:
     versions_added: int
     bytes_added: int
     versions_total: int
+    errors: int
 
     def row(self) -> dict[str, Any]:
         seconds = self.run.seconds
@@ -57,7 +59,7 @@ class Phase:
             "mb_per_s": round(self.bytes_added / 1e6 / seconds, 2) if self.bytes_added else None,
             "cpu_seconds": round(self.run.user_seconds + self.run.system_seconds, 2),
             "max_rss_mb": round(self.run.max_rss_mb, 1), "tree_pss_mb": round(self.run.tree_pss_mb, 1),
-            "versions_total": self.versions_total,
+            "versions_total": self.versions_total, "errors": self.errors, "load_1m": round(self.run.load_1m, 2),
         }
 
 
@@ -81,7 +83,10 @@ class Ingest:
         if run.returncode != 0:
             sys.exit(f"monitor scan failed ({run.returncode}); see {self.work / f'scan-{name}.log'}")
         after = version_totals(self.database)
-        phase = Phase(name, len(edits), run, after[0] - before[0], after[1] - before[1], after[0])
+        scan = last_scan(self.database)
+        warn_on_errors(scan, self.work / f"scan-{name}.log")
+        phase = Phase(name, len(edits), run, after[0] - before[0], after[1] - before[1], after[0],
+                      scan.get("errors", 0))
         self.phases.append(phase)
         if edits:
             self.outcomes[name] = edit_outcomes(self.database, self.folder, edits, last_version_id)
@@ -279,7 +284,7 @@ def total_outcomes(outcomes: dict[str, dict[str, dict[str, int]]]) -> dict[str, 
 
 def print_report(result: dict[str, Any]) -> None:
     columns = ["phase", "edits", "versions_added", "seconds", "versions_per_s", "mb_per_s", "cpu_seconds",
-               "max_rss_mb", "tree_pss_mb", "versions_total"]
+               "max_rss_mb", "tree_pss_mb", "versions_total", "errors", "load_1m"]
     print()
     print(table([[r[c] if r[c] is not None else "" for c in columns] for r in result["phases"]], columns))
     size = result["size"]

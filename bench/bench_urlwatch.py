@@ -26,7 +26,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import corpus  # noqa: E402  (bench/ is a folder of scripts)
-from measure import WORK, Run, machine, merge_results, monitor_command, monitor_env, run_measured, table  # noqa: E402
+from measure import (WORK, Run, last_scan, machine, merge_results, monitor_command, monitor_env,  # noqa: E402
+                     run_measured, table, warn_on_errors)
 
 FULL_DOCUMENTS = 14_396  # the size of the folder in the reference urlwatch figures
 QUICK_DOCUMENTS = 300
@@ -89,7 +90,9 @@ def run_monitor(folder: Path, database: Path, work: Path, label: str) -> tuple[R
                            stdout=log, stderr=subprocess.STDOUT)
     if run.returncode != 0:
         sys.exit(f"monitor scan failed ({run.returncode}); see {work / f'monitor-{label}.log'}")
-    return run, database_counts(database)
+    scan = last_scan(database)
+    warn_on_errors(scan, work / f"monitor-{label}.log")
+    return run, {**database_counts(database), "errors": scan.get("errors", 0)}
 
 
 def database_counts(database: Path) -> dict[str, int]:
@@ -180,9 +183,9 @@ def summarise(runs: dict[str, Run], counts: dict[str, dict[str, int]], documents
 def print_table(result: dict[str, Any]) -> None:
     runs = result["runs"]
     rows = [[label, r["seconds"], r["user_seconds"] + r["system_seconds"], r["max_rss_mb"], r["tree_pss_mb"],
-             json.dumps(result["counts"][label])] for label, r in runs.items()]
+             r["load_1m"], json.dumps(result["counts"][label])] for label, r in runs.items()]
     print()
-    print(table(rows, ["run", "wall s", "cpu s", "max RSS MB", "tree PSS MB", "stored / reported"]))
+    print(table(rows, ["run", "wall s", "cpu s", "max RSS MB", "tree PSS MB", "load 1m", "stored / reported"]))
     print()
     print(table([[k, v] for k, v in result["ratios"].items()], ["urlwatch / monitor", "ratio"]))
     print(f"\nreference urlwatch at {REFERENCE['documents']:,} real pages: first check {REFERENCE['first_check_s']} s,"

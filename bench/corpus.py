@@ -299,7 +299,7 @@ def _new_document(out: Path, sources: list[Source], rng: random.Random, seed: in
     index = _next_index(out)
     (out / STATE_FILE).write_text(str(index + 1))
     document = generate_document(sources, index, seed=seed, size_kb=size_kb)
-    write_atomic(out / document.path, document.text, when + rng.uniform(0, 60))
+    write_atomic(out / document.path, document.text, _edit_time(when, rng))
     return out / document.path
 
 
@@ -311,8 +311,13 @@ def _edit_file(path: Path, kind: str, rng: random.Random, when: float) -> str:
         kind, text = "rewrap", _rewrap(old, rng)
     text = _touch_modified_time(text, when)
     # The new mtime is always later than the old one, as a re-export's would be.
-    write_atomic(path, text, max(when + rng.uniform(0, 60), path.stat().st_mtime + 1))
+    write_atomic(path, text, max(_edit_time(when, rng), path.stat().st_mtime + 0.001))
     return kind
+
+
+def _edit_time(when: float, rng: random.Random) -> float:
+    """When a file of a round was written: in the minute up to `when`, never in the future."""
+    return min(when, time.time()) - rng.uniform(0, 60)
 
 
 def _replace_one(pattern: re.Pattern[str], text: str, rng: random.Random,

@@ -14,6 +14,7 @@ import fcntl
 import json
 import os
 import platform
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -41,6 +42,8 @@ class Run:
     max_rss_mb: float
     tree_pss_mb: float
     returncode: int
+    # The machine's 1-minute load average when the run ended: other work on the shared cores.
+    load_1m: float
 
     def rounded(self) -> dict[str, float | int]:
         return {k: round(v, 3) if isinstance(v, float) else v for k, v in asdict(self).items()}
@@ -60,7 +63,7 @@ def run_measured(command: Sequence[str | os.PathLike[str]], *, cwd: Path | None 
     process.returncode = os.waitstatus_to_exitcode(status)
     sampler.stop()
     return Run(seconds, usage.ru_utime, usage.ru_stime, usage.ru_maxrss / 1024,
-               sampler.peak_kb / 1024, process.returncode)
+               sampler.peak_kb / 1024, process.returncode, os.getloadavg()[0])
 
 
 class _TreeSampler(threading.Thread):
@@ -163,6 +166,25 @@ def load_results() -> dict[str, Any]:
 def monitor_command(*args: str | os.PathLike[str]) -> list[str]:
     """`monitor ARGS...` run with this interpreter, so the bench measures this checkout."""
     return [sys.executable, "-m", "monitor", *map(str, args)]
+
+
+def last_scan(database: Path) -> dict[str, Any]:
+    """The counts monitor recorded for its latest scan (new, changed, unchanged, deleted, errors)."""
+    conn = sqlite3.connect(database)
+    conn.row_factory = sqlite3.Row
+    try:
+        row = conn.execute("SELECT new, changed, unchanged, deleted, errors FROM scans "
+                           "ORDER BY id DESC LIMIT 1").fetchone()
+    finally:
+        conn.close()
+    return dict(row) if row else {}
+
+
+def warn_on_errors(scan: dict[str, Any], log: Path) -> None:
+    # A scan that could not store some files still exits 0; its figures would flatter it.
+    if scan.get("errors"):
+        print(f"  WARNING: monitor reported {scan['errors']} errors; the figures are not valid (see {log})",
+              flush=True)
 
 
 def monitor_env() -> dict[str, str]:
