@@ -21,6 +21,7 @@ import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from difflib import SequenceMatcher
 from typing import Any, Iterable, Sequence
 
@@ -90,7 +91,13 @@ def value_key(fact: Fact) -> str:
 
     The unit is part of it, so that $5 billion and €5 billion differ.
     """
-    return json.dumps([normalise_value(fact.value), fact.unit], separators=(",", ":"))
+    return _value_key(fact.value, fact.unit)
+
+
+@lru_cache(maxsize=4096)
+def _value_key(value: Any, unit: str | None) -> str:
+    # Cached: every comparison asks for the value key of every fact several times.
+    return json.dumps([normalise_value(value), unit], separators=(",", ":"))
 
 
 def normalise_value(value: Any) -> Any:
@@ -228,12 +235,11 @@ def stated_elsewhere(facts: Sequence[Fact], other: Sequence[Fact], other_text: s
     """The facts that `other` (another version's extraction) lacks although one of their mentions'
     sentences reads the same in `other_text` (case, whitespace, markup and link targets aside)."""
     theirs = statements(other, drop_shadowed=False)
+    missing = [st for k, st in statements(facts, drop_shadowed=False).items() if k not in theirs]
+    if not missing:
+        return []  # the usual case; spares normalising the whole text
     text = _normalised(other_text, is_file=True)
-    found: list[Fact] = []
-    for k, st in statements(facts, drop_shadowed=False).items():
-        if k not in theirs and any(_evidence_present(m, text) for m in st.mentions):
-            found += st.mentions
-    return found
+    return [m for st in missing if any(_evidence_present(m, text) for m in st.mentions) for m in st.mentions]
 
 
 def still_stated(old: Sequence[Fact], new: Sequence[Fact], new_text: str) -> list[Fact]:
@@ -275,6 +281,8 @@ def _pair(gone: list[_Statement], came: list[_Statement], threshold: float | Non
     With no threshold everything pairs that can (same identity: a value was replaced); with one,
     only pairs whose evidence is at least that similar. Returns (pairs, unpaired gone, unpaired came).
     """
+    if threshold is None and len(gone) == 1 and len(came) == 1:
+        return [(gone[0], came[0])], [], []  # nothing to choose between
     scored = sorted(
         ((_similarity(g, c), i, j) for i, g in enumerate(gone) for j, c in enumerate(came)),
         key=lambda t: (-t[0], abs(_position(gone[t[1]]) - _position(came[t[2]])), t[1], t[2]),

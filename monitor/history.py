@@ -44,10 +44,10 @@ def record_facts(db: sqlite_utils.Database, version_id: int, facts: Sequence[Fac
     _extend_runs(db, version, previous, current)
     _replace_current(db, version, current, before)
     _log_changes(db, version, changes, EDIT)
-    db["fact_extractions"].insert({
+    _insert(db, "fact_extractions", [{
         "version_id": version["id"], "document_id": version["document_id"], "facts": len(facts),
         "carried": len(current) - len(facts), "recorded_at": utcnow(),
-    }, replace=True)
+    }], replace=True)
     return changes
 
 
@@ -136,10 +136,10 @@ def _reextract_document(db: sqlite_utils.Database, document_id: int,
         evidence = _Evidence(carried, {id(f): evidence.version_of(f, previous) for f in carried})
         current = list(facts) + carried
         _extend_runs(db, row, previous, current)
-        db["fact_extractions"].insert({
+        _insert(db, "fact_extractions", [{
             "version_id": row["id"], "document_id": document_id, "facts": len(facts),
             "carried": len(current) - len(facts), "recorded_at": utcnow(),
-        })
+        }])
         previous = row
     if not rows or not present:
         return len(rows), 0
@@ -313,39 +313,50 @@ def _replace_current(db: sqlite_utils.Database, version: dict[str, Any], facts: 
                 "version_id": carried_from.version_of(m, version),
             } for m in mentions]),
         })
-    db["facts"].insert_all(rows)
+    _insert(db, "facts", rows)
 
 
 def _extend_runs(db: sqlite_utils.Database, version: dict[str, Any], previous: dict[str, Any] | None,
                  facts: Iterable[Fact]) -> None:
     """Extend each run that reached the previous version and still holds; start the others."""
+    open_runs: dict[tuple[str, str], int] = {}
+    if previous:
+        open_runs = {(key, vkey): run_id for run_id, key, vkey in db.execute(
+            "SELECT id, fact_key, value_key FROM fact_runs WHERE document_id = ? AND last_version_id = ?",
+            [version["document_id"], previous["id"]])}
+    extended, started = [], []
     for (key, vkey), mentions in _distinct(facts):
-        run = None
-        if previous:
-            run = db.execute(
-                "SELECT id FROM fact_runs WHERE document_id = ? AND fact_key = ? AND value_key = ? "
-                "AND last_version_id = ?", [version["document_id"], key, vkey, previous["id"]]).fetchone()
-        if run:
-            db.execute("UPDATE fact_runs SET last_version_id = ?, last_version = ? WHERE id = ?",
-                       [version["id"], version["version"], run[0]])
+        if (key, vkey) in open_runs:
+            extended.append((version["id"], version["version"], open_runs[(key, vkey)]))
             continue
         f = mentions[0]
-        db["fact_runs"].insert({
+        started.append({
             "document_id": version["document_id"], "fact_key": key, "kind": f.kind, "subject": f.subject,
             "subject_code": f.subject_code, "qualifier": f.qualifier, "value": f.value, "value_key": vkey,
             "unit": f.unit, "first_version_id": version["id"], "last_version_id": version["id"],
             "first_version": version["version"], "last_version": version["version"],
             "text": f.text, "sentence": f.sentence, "span_start": f.start, "span_end": f.end, "rule": f.rule,
         })
+    db.conn.executemany("UPDATE fact_runs SET last_version_id = ?, last_version = ? WHERE id = ?", extended)
+    _insert(db, "fact_runs", started)
+
+
+def _insert(db: sqlite_utils.Database, table: str, rows: list[dict[str, Any]], *, replace: bool = False) -> None:
+    """Insert rows of plain values with one prepared statement (this runs for every version)."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    sql = f"INSERT {'OR REPLACE ' if replace else ''}INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+    db.conn.executemany(sql, [[row[c] for c in columns] for row in rows])
 
 
 def _log_changes(db: sqlite_utils.Database, version: dict[str, Any], changes: Iterable[FactChange],
                  cause: str) -> None:
     now = utcnow()
-    db["fact_changes"].insert_all({
+    _insert(db, "fact_changes", [{
         "document_id": version["document_id"], "path": version["path"], "version": version["version"],
         "version_id": version["id"], "kind": c.kind, "subject": c.subject, "subject_code": c.subject_code,
         "qualifier": c.qualifier, "change": c.change, "old": c.old, "new": c.new, "unit": c.unit,
         "old_sentence": c.old_sentence, "new_sentence": c.new_sentence, "old_text": c.old_text,
         "new_text": c.new_text, "detected_at": now, "cause": cause,
-    } for c in changes)
+    } for c in changes])
