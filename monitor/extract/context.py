@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 
 from ..markup import visible_text
 from .dates import DateMention, document_year, find_dates
+from .folding import CasePattern
 from .gazetteer import Entity, Gazetteer, Mention
+from .rates import Rate, find_rates, has_unit
 from .sentences import Sentence, split_sentences
 
 __all__ = ["Doc", "prepare", "clean_phrase"]
@@ -50,8 +52,14 @@ class Doc:
         self._starts = [m.start for m in self.mentions]
         self._dstarts = [d.start for d in self.dates]
         self._sstarts = [s.start for s in self.sentences]
+        # Case-insensitive pre-filters run case-sensitively over a lower-cased copy: re can then
+        # skip ahead by the pattern's first characters, which it cannot do under re.I. Only when
+        # lower-casing keeps every offset (it does unless the text has characters like "İ").
+        low = self.text.lower()
+        self.lower = low if len(low) == len(self.text) else None
         # "Japan (25%)" in a list reads as a rate only in a document about tariffs.
         self.about_tariffs = bool(re.search(r"\b(?:tariffs?|duties)\b", self.text, re.I))
+        self._rates: dict[int, list[Rate]] | None = None
 
     def mentions_in(self, start: int, end: int) -> list[Mention]:
         i = bisect_left(self._starts, start)
@@ -75,14 +83,46 @@ class Doc:
         i = bisect_right(self._sstarts, pos) - 1
         return i if i >= 0 and pos < self.sentences[i].end else -1
 
+    def indices_matching(self, rx: "re.Pattern[str] | CasePattern") -> list[int]:
+        """Indices of the sentences in which ``rx`` matches (inside the sentence): one pass over
+        the text instead of one search per sentence.
+
+        A pre-filter: a rule that needs a match of ``rx`` inside the sentence can skip the rest."""
+        if isinstance(rx, CasePattern):
+            text, pattern = (self.lower, rx.lower) if self.lower is not None else (self.text, rx.any_case)
+        else:
+            text, pattern = self.text, rx
+        seen: set[int] = set()
+        for m in pattern.finditer(text):
+            i = self.sentence_at(m.start())
+            if i >= 0 and m.end() <= self.sentences[i].end:
+                seen.add(i)
+        return sorted(seen)
+
     def sentences_matching(self, rx: "re.Pattern[str]") -> list[Sentence]:
         """Sentences with at least one match of ``rx`` (one pass over the text, not one per sentence)."""
-        seen: dict[int, Sentence] = {}
-        for m in rx.finditer(self.text):
-            i = self.sentence_at(m.start())
-            if i >= 0:
-                seen.setdefault(i, self.sentences[i])
-        return [seen[i] for i in sorted(seen)]
+        return [self.sentences[i] for i in self.indices_matching(rx)]
+
+    def rates(self, index: int) -> list[Rate]:
+        """The percentages in sentence ``index`` (found once per document, shared by the tariff
+        and percent rules; callers must not change the list)."""
+        if self._rates is None:
+            self._rates = {}
+            for i in self.indices_matching(has_unit):
+                s = self.sentences[i]
+                found = find_rates(self.text, s.start, s.end)
+                if found:
+                    self._rates[i] = found
+        return self._rates.get(index, [])
+
+    def rate_indices(self) -> list[int]:
+        """Indices of the sentences that hold a percentage."""
+        self.rates(0)
+        return sorted(self._rates or ())
+
+    def window(self, start: int, end: int) -> tuple[str, str | None]:
+        """``text[start:end]`` and the same span of the lower-cased text (None without one)."""
+        return self.text[start:end], (self.lower[start:end] if self.lower is not None else None)
 
     def sentence_text(self, s: Sentence) -> str:
         """The sentence as it reads, from the original file (typography kept), on one line."""

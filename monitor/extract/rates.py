@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from .numbers import NUMBER, SPELLED, parse_any, tidy
 
-__all__ = ["Rate", "find_rates"]
+__all__ = ["Rate", "find_rates", "has_unit"]
 
 _UNIT = r"(?:%|\s*percent(?:age\s+points?)?\b|\s*per\s*cent\b|\s*pct\b)"
 _VAL = rf"(?:{NUMBER}|{SPELLED})"
@@ -20,6 +20,11 @@ _RATE = re.compile(
     rf"|(?P<rlo>{NUMBER})\s*(?:%\s*)?(?:-|to)\s*(?P<rhi>{NUMBER})(?P<ru>{_UNIT})"
     rf"|{_QUAL}(?P<quote>\")?(?P<val>{_VAL})(?P<unit>{_UNIT})"
     rf")(?![\w])", re.I)
+
+
+# Every form above ends with a unit, so a sentence without one holds no rate: a pre-filter that
+# re can scan for quickly (it starts with a character class; re.I would stop that).
+has_unit = re.compile(r"[%pP](?:(?<=%)|(?i:ercent|er\s*cent|ct))")
 
 
 @dataclass

@@ -6,7 +6,6 @@ import re
 
 from ..fact import Fact
 from .context import Doc, clean_phrase
-from .rates import find_rates
 from .tariffs import _context_has_tariff, _parens_entity, is_tariff_rate
 
 __all__ = ["percent_facts", "sentence_subject"]
@@ -55,15 +54,17 @@ def _subject(doc: Doc, s, r) -> str:
 
 def percent_facts(doc: Doc) -> list[Fact]:
     facts: list[Fact] = []
-    for index, s in enumerate(doc.sentences):
-        for r in find_rates(doc.text, s.start, s.end):
+    for index in doc.rate_indices():
+        s = doc.sentences[index]
+        rates = doc.rates(index)
+        for r in rates:
             if _parens_entity(doc, s, r) is not None or s.is_table_row:
                 if _context_has_tariff(doc, s, index):
                     continue
             elif is_tariff_rate(doc, s, r) or (r.role in ("previous", "new") and any(
                     x.role in ("previous", "new") and x is not r and is_tariff_rate(doc, s, x)
                     and (x.previous == r.value or r.previous == x.value)
-                    for x in find_rates(doc.text, s.start, s.end))):
+                    for x in rates)):
                 continue
             if r.quoted:
                 continue

@@ -5,8 +5,9 @@ import re
 
 from ..fact import Fact
 from .context import Doc
+from .folding import CasePattern
 from .gazetteer import lexicon
-from .rates import Rate, find_rates
+from .rates import Rate
 from .sentences import Sentence
 from .targets import (GROUP_HEAD, Target, carry_over, first_subject, noun_phrase, targets_in_phrase,
                       topic_of)
@@ -15,8 +16,8 @@ __all__ = ["tariff_facts", "is_tariff_rate", "TARIFF_WORD"]
 
 _WORDS = sorted(lexicon()["tariff_words"], key=len, reverse=True)
 TARIFF_WORD = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in _WORDS) + r")\b|duty-free", re.I)
-_BASES = [(re.compile(p, re.I), name) for p, name in lexicon()["bases"]]
-_STATUS = [(re.compile(p, re.I), name) for p, name in lexicon()["status_cues"]]
+_BASES = [(CasePattern.compile(p), name) for p, name in lexicon()["bases"]]
+_STATUS = [(CasePattern.compile(p), name) for p, name in lexicon()["status_cues"]]
 
 # "25% tariff", "10% additional tariff", "15% tariff rate", "zero percent reciprocal tariff rate".
 _RATE_THEN_WORD = re.compile(r"\s*(?:\"\s*)?(?:[\w-]+\s+){0,3}?(?:tariffs?|dut(?:y|ies)|levy|levies|surcharges?|rate\s+of\s+duty)\b", re.I)
@@ -41,21 +42,25 @@ _INCLUDE_LIST = re.compile(r"\b(?:These|Those|The)\s+(?:goods|products|articles|
 _NOW_SUBJECT = re.compile(r"\b(?:now|also)\s+subject\s+to\s+[^.]{0,30}\b(?:tariffs?|duties)", re.I)
 _NEGATED = re.compile(r"\b(?:no\s+longer|not|never|exempt)\b[^.]{0,25}$", re.I)
 _WILL_BE_SUBJECT_THE = re.compile(r"(.{3,120}?)\s+(?:will|shall)\s+be\s+subject\s+to\s+the\s+(?:tariffs?|duties)\b", re.I)
+_FOR_GROUP = re.compile(r"\bfor\s+(countries\s+with[^,]{3,100}),[^.;]{0,60}?\btariffs?\b")
 _LIST_SPLIT = re.compile(r"\s*(?:,|;|\band\b|\bor\b)\s*")
 
 
-def _basis(text: str) -> str | None:
-    for rx, name in _BASES:
-        if rx.search(text):
+def _first_cue(cues: list[tuple[CasePattern, str]], doc: Doc, start: int, end: int) -> str | None:
+    """The name of the first cue (in the lexicon's order) found in ``text[start:end]``."""
+    text, lowered = doc.window(start, end)
+    for rx, name in cues:
+        if rx.search(text, lowered):
             return name
     return None
 
 
-def _status(text: str) -> str | None:
-    for rx, name in _STATUS:
-        if rx.search(text):
-            return name
-    return None
+def _basis(doc: Doc, start: int, end: int) -> str | None:
+    return _first_cue(_BASES, doc, start, end)
+
+
+def _status(doc: Doc, start: int, end: int) -> str | None:
+    return _first_cue(_STATUS, doc, start, end)
 
 
 def is_tariff_rate(doc: Doc, s: Sentence, r: Rate) -> bool:
@@ -236,25 +241,65 @@ _ZERO = re.compile(r"\b(?:zero|0)\s+(?=(?:[\w-]+\s+){0,2}?(?:tariffs?|dut(?:y|ie
 _GLOBAL = re.compile(r"\b(?:global|universal|worldwide|across-the-board|blanket)\s+(?:[\w-]+\s+)?(?:tariffs?|dut(?:y|ies))\s*(?:of|at)?\s*$", re.I)
 
 
-def _rates(text: str, start: int, end: int) -> list[Rate]:
+def _rates(doc: Doc, index: int, gates: dict[str, set[int]]) -> list[Rate]:
     """Percentages, plus "a zero reciprocal tariff rate" (a rate written without a unit)."""
-    rates = find_rates(text, start, end)
-    for m in _ZERO.finditer(text, start, end):
+    s = doc.sentences[index]
+    rates = list(doc.rates(index))
+    for m in _ZERO.finditer(doc.text, s.start, s.end) if index in gates["zero"] else ():
         if not any(r.start <= m.start() < r.end for r in rates):
             rates.append(Rate(m.start(), m.end() - 1, 0))
     rates.sort(key=lambda r: r.start)
     return rates
 
 
+# Pre-filters (a necessary condition for a rule, over the whole text at once): every null-tariff
+# pattern and the zero-rate pattern need one of these words in the sentence. Written twice: for
+# the lower-cased text (fast) and under re.I (when lower-casing would move offsets).
+# Pre-filters: the literal core of each sentence rule, which re finds in one fast pass over the
+# whole text (see folding.py). A rule runs only on the sentences where its pre-filter matched, so
+# each must be a necessary condition for its rule's pattern.
+_GATES: dict[str, "CasePattern | re.Pattern[str]"] = {
+    "zero": CasePattern.compile(r"(?:zero|0)\s+(?:[\w-]+\s+){0,2}?(?:tariff|dut)"),  # _ZERO
+    "on": CasePattern.compile(r"(?:tariffs?|duties|duty|levies|surcharges?)\s+(?:imposed\s+|to\s+be\s+imposed\s+)?on\s"),  # _NULL_ON
+    "named": CasePattern.compile(r"(?:232|301|201|122)\s+(?:tariffs?|duties)"),  # _NULL_NAMED
+    "title": re.compile(r"Imposing\s"),  # _IMPOSING_TITLE
+    "subject_the": CasePattern.compile(r"(?:will|shall)\s+be\s+subject\s+to\s+the\s+(?:tariffs?|duties)"),
+    "for_group": re.compile(r"for\s+countries\s+with"),  # _FOR_GROUP
+    "include": CasePattern.compile(r"include"),  # _INCLUDE_LIST
+}
+
+
+class _Cues:
+    """Basis and status of one sentence, worked out once and only when a fact needs them."""
+
+    def __init__(self, doc: Doc, s: Sentence):
+        self._span = (doc, s.start, s.end)
+        self._basis: str | None | bool = False
+        self._status: str | None | bool = False
+
+    @property
+    def basis(self) -> str | None:
+        if self._basis is False:
+            self._basis = _basis(*self._span)
+        return self._basis  # type: ignore[return-value]
+
+    @property
+    def status(self) -> str | None:
+        if self._status is False:
+            self._status = _status(*self._span)
+        return self._status  # type: ignore[return-value]
+
+
 def tariff_facts(doc: Doc) -> list[Fact]:
     facts: list[Fact] = []
     text = doc.text
-    for index, s in enumerate(doc.sentences):
-        rates = _rates(text, s.start, s.end)
-        sent = text[s.start:s.end]
+    gates = {name: set(doc.indices_matching(rx)) for name, rx in _GATES.items()}
+    # Only sentences with a rate or with a pre-filter match can yield a tariff.
+    for index in sorted(set(doc.rate_indices()).union(*gates.values())):
+        s = doc.sentences[index]
+        rates = _rates(doc, index, gates)
+        cues = _Cues(doc, s)
         rated_targets: set[str] = set()
-        basis_all = _basis(sent)
-        status = _status(sent)
         for r in rates:
             parens = _parens_entity(doc, s, r) is not None
             if parens or s.is_table_row:
@@ -276,8 +321,8 @@ def tariff_facts(doc: Doc) -> list[Fact]:
             role = r.role
             if r.quoted and re.search(r"\bdeleting\b[^.]{0,12}$", text[max(s.start, r.start - 30):r.start], re.I):
                 role = "previous"
-            basis = _basis(text[max(s.start, r.start - 80):min(s.end, r.end + 60)]) or basis_all
-            details: dict = {"status": "previous" if role == "previous" else status, "basis": basis}
+            basis = _basis(doc, max(s.start, r.start - 80), min(s.end, r.end + 60)) or cues.basis
+            details: dict = {"status": "previous" if role == "previous" else cues.status, "basis": basis}
             if r.low is not None:
                 details.update(low=r.low, high=r.high)
             if r.previous is not None:
@@ -303,14 +348,14 @@ def tariff_facts(doc: Doc) -> list[Fact]:
                 rated_targets.add(t.subject)
                 facts.append(_fact(doc, s, r.start, r.end, t, r.value, "tariff.rate", details,
                                    "|".join(p for p in qual_parts if p)))
-        facts.extend(_null_tariffs(doc, s, index, rated_targets, basis_all, status))
+        facts.extend(_null_tariffs(doc, s, index, rated_targets, cues, gates))
     # A tariff named without a rate adds nothing when the document gives that target a rate.
     rated = {f.subject for f in facts if f.value is not None}
     return [f for f in facts if f.value is not None or f.subject not in rated]
 
 
-def _null_tariffs(doc: Doc, s: Sentence, index: int, rated: set[str], basis: str | None,
-                  status: str | None) -> list[Fact]:
+def _null_tariffs(doc: Doc, s: Sentence, index: int, rated: set[str], cues: _Cues,
+                  gates: dict[str, set[int]]) -> list[Fact]:
     """Tariffs named without a rate: "duties on all goods imported from Kazakhstan",
     "auto 232 tariffs", "Imposing Duties To Address ... the People's Republic of China"."""
     text = doc.text
@@ -321,10 +366,10 @@ def _null_tariffs(doc: Doc, s: Sentence, index: int, rated: set[str], basis: str
         if t.subject in seen or t.code == "US":
             return
         seen.add(t.subject)
-        details = {k: v for k, v in {"status": status, "basis": basis}.items() if v}
-        out.append(_fact(doc, s, start, end, t, None, rule, details, basis or ""))
+        details = {k: v for k, v in {"status": cues.status, "basis": cues.basis}.items() if v}
+        out.append(_fact(doc, s, start, end, t, None, rule, details, cues.basis or ""))
 
-    for m in _NULL_ON.finditer(text, s.start, s.end):
+    for m in _NULL_ON.finditer(text, s.start, s.end) if index in gates["on"] else ():
         if _NEGATED.search(text, max(s.start, m.start() - 40), m.start()):
             continue
         # A rate right next to the tariff word belongs to the rated rule.
@@ -341,28 +386,28 @@ def _null_tariffs(doc: Doc, s: Sentence, index: int, rated: set[str], basis: str
                                                      allow_phrase=False)]
         for t in found:
             add(t, m.start(), b, "tariff.named_on")
-    for m in _NULL_NAMED.finditer(text, s.start, s.end):
+    for m in _NULL_NAMED.finditer(text, s.start, s.end) if index in gates["named"] else ():
         for mention in doc.mentions_in(m.start(1), m.end(1)):
             e = mention.entity
             add(Target(e.name, e.code, e, mention.start, mention.end), m.start(), m.end(), "tariff.named_basis")
-    for m in _IMPOSING_TITLE.finditer(text, s.start, s.end):
+    for m in _IMPOSING_TITLE.finditer(text, s.start, s.end) if index in gates["title"] else ():
         for mention in doc.mentions_in(m.start(1), m.end(1)):
             e = mention.entity
             if e.kind != "product":
                 add(Target(e.name, e.code, e, mention.start, mention.end), m.start(), m.end(1), "tariff.named_title")
                 break
-    m = _WILL_BE_SUBJECT_THE.match(text, s.start, s.end)
-    if m and GROUP_HEAD.match(m.group(1)) and not find_rates(text, s.start, s.end):
+    m = _WILL_BE_SUBJECT_THE.match(text, s.start, s.end) if index in gates["subject_the"] else None
+    if m and GROUP_HEAD.match(m.group(1)) and not doc.rates(index):
         t = Target(m.group(1).strip().lower(), None, None, m.start(1), m.end(1))
         add(t, m.start(), m.end(), "tariff.subject_to")
     # "for countries with ... deficits, he announced higher additional tariffs individualized ..."
-    fm = re.search(r"\bfor\s+(countries\s+with[^,]{3,100}),[^.;]{0,60}?\btariffs?\b", text[s.start:s.end])
+    fm = _FOR_GROUP.search(text[s.start:s.end]) if index in gates["for_group"] else None
     if fm:
         a = s.start + fm.start(1)
         add(Target(re.sub(r"\s+", " ", fm.group(1)).lower(), None, None, a, a + len(fm.group(1))), a,
             s.start + fm.end(), "tariff.for_group")
     # List under a context sentence: "... now subject to reciprocal tariffs. These goods include A, B and C."
-    lm = _INCLUDE_LIST.search(text, s.start, s.end)
+    lm = _INCLUDE_LIST.search(text, s.start, s.end) if index in gates["include"] else None
     if lm and index > 0:
         prev = doc.sentences[index - 1]
         if prev.block == s.block and _NOW_SUBJECT.search(text, prev.start, prev.end) \

@@ -1,0 +1,42 @@
+"""Case-insensitive patterns that re can scan quickly.
+
+Under ``re.I`` the ``re`` engine cannot skip ahead to where a pattern's first characters occur; it
+tries the whole pattern at every position. The same pattern with its letters lower-cased, run
+without ``re.I`` over a lower-cased copy of the text, finds the same matches and lets ``re`` skip
+ahead. The copy is only usable when lower-casing keeps every offset (see ``Doc.lower``), so each
+pattern is compiled both ways.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["CasePattern", "fold"]
+
+
+def fold(pattern: str) -> str:
+    """``pattern`` with its letters lower-cased, escapes (``\\b``, ``\\S``...) left as written."""
+    if "(?P" in pattern or "(?i" in pattern or "(?-i" in pattern:
+        raise ValueError(f"cannot fold a pattern with group names or inline flags: {pattern!r}")
+    out = []
+    escaped = False
+    for ch in pattern:
+        out.append(ch if escaped else ch.lower())
+        escaped = not escaped and ch == "\\"
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class CasePattern:
+    """One case-insensitive pattern: ``any_case`` for any text, ``lower`` for lower-cased text."""
+
+    any_case: re.Pattern[str]
+    lower: re.Pattern[str]
+
+    @classmethod
+    def compile(cls, pattern: str) -> "CasePattern":
+        return cls(re.compile(pattern, re.I), re.compile(fold(pattern)))
+
+    def search(self, text: str, lowered: str | None) -> re.Match[str] | None:
+        """Search ``lowered`` (``text`` lower-cased, same length) if given, else ``text``."""
+        return self.lower.search(lowered) if lowered is not None else self.any_case.search(text)
