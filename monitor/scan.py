@@ -47,7 +47,7 @@ import sqlite_utils
 from monitor.config import Config
 from monitor.document import Document, DocumentError, FileVanished, read_document
 from monitor.errors import MonitorError
-from monitor.store import utcnow, write_transaction
+from monitor.store import insert_row, update_row, utcnow, write_transaction
 
 log = logging.getLogger(__name__)
 
@@ -467,9 +467,9 @@ class _Batch:
         vanished = {k.path: k for k in self.known.values()
                     if not k.deleted and k.path not in seen and self.in_scope(k)}
         with write_transaction(self.db):
-            self.summary.scan_id = self.db["scans"].insert({
+            self.summary.scan_id = insert_row(self.db, "scans", {
                 "started_at": started, "trigger": self.trigger,
-                "roots": json.dumps([str(r.path) for r in self.roots])}).last_pk
+                "roots": json.dumps([str(r.path) for r in self.roots])})
             self._touch_unchanged(unchanged)
         self.summary.unchanged += len(unchanged)
         moved_shas = frozenset(k.sha256 for k in vanished.values() if k.sha256)
@@ -482,7 +482,7 @@ class _Batch:
                 writer.delete(known)
             for path, stage, reason in self._errors:
                 writer.record_error(path, stage, reason)
-            self.db["scans"].update(self.summary.scan_id, {"finished_at": utcnow(), **self.summary.counts()})
+            update_row(self.db, "scans", self.summary.scan_id, {"finished_at": utcnow(), **self.summary.counts()})
         return self.summary
 
     def _split(self) -> tuple[list[Known], list[Candidate]]:
@@ -610,18 +610,18 @@ class _Writer:
         stat_row = {"size": doc.size, "mtime_ns": None if racy else doc.mtime_ns,
                     "root": self._root_of(prepared.path), "last_seen_at": self.batch.now}
         if known is not None and not known.deleted and known.sha256 == doc.sha256:
-            self.db["documents"].update(known.id, stat_row)
+            update_row(self.db, "documents", known.id, stat_row)
             self.summary.unchanged += 1
             return
         if known is not None:
-            self.db["documents"].update(known.id, {**stat_row, "deleted_at": None, "moved_to": None})
+            update_row(self.db, "documents", known.id, {**stat_row, "deleted_at": None, "moved_to": None})
             self._new_version(known.id, known.version + 1, prepared)
             self.summary.changed += 1
             return
         source = self._moved_from(doc.sha256)
-        document_id = self.db["documents"].insert({
+        document_id = insert_row(self.db, "documents", {
             "path": prepared.path, "first_seen_at": self.batch.now, **stat_row,
-            "moved_from": source.path if source else None}).last_pk
+            "moved_from": source.path if source else None})
         if source is not None:
             self._move(source, document_id, prepared)
         else:
@@ -643,7 +643,7 @@ class _Writer:
 
     def _move(self, source: Known, document_id: int, prepared: Prepared) -> None:
         del self.vanished[source.path]
-        self.db["documents"].update(source.id, {"deleted_at": self.batch.now, "moved_to": prepared.path})
+        update_row(self.db, "documents", source.id, {"deleted_at": self.batch.now, "moved_to": prepared.path})
         self._insert_version(document_id, 1, prepared)
         _history().document_moved(self.db, source.id, document_id)
         self.summary.moved += 1
@@ -656,19 +656,19 @@ class _Writer:
     def _insert_version(self, document_id: int, number: int, prepared: Prepared) -> int:
         doc = prepared.document
         assert doc is not None
-        version_id = self.db["document_versions"].insert({
+        version_id = insert_row(self.db, "document_versions", {
             "document_id": document_id, "path": prepared.path, "version": number,
             "sha256": doc.sha256, "size": doc.size, "mtime": doc.mtime, "observed_at": self.batch.now,
             "format": doc.format, "encoding": doc.encoding, "decode_errors": int(doc.decode_errors),
             "title": doc.metadata.title, "date": doc.metadata.date, "source_url": doc.metadata.source_url,
-            "text": doc.text}).last_pk
-        self.db["documents"].update(document_id, {"current_version": number})
+            "text": doc.text})
+        update_row(self.db, "documents", document_id, {"current_version": number})
         self.summary.version_ids.append(version_id)
         return version_id
 
     def delete(self, known: Known) -> None:
         """Record that a document's file is gone; its versions and facts' history stay."""
-        self.db["documents"].update(known.id, {"deleted_at": self.batch.now})
+        update_row(self.db, "documents", known.id, {"deleted_at": self.batch.now})
         _history().document_deleted(self.db, known.id)
         self.summary.deleted += 1
 
@@ -684,7 +684,7 @@ class _Writer:
             seen = self.db.execute("SELECT last_seen_at FROM documents WHERE path = ?", [path]).fetchone()
             if seen is None or seen[0] is None or seen[0] < last[2]:
                 return
-        self.db["errors"].insert({"path": path, "occurred_at": utcnow(), "stage": stage, "reason": reason})
+        insert_row(self.db, "errors", {"path": path, "occurred_at": utcnow(), "stage": stage, "reason": reason})
 
 
 # ---------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import contextlib
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import sqlite_utils
 
@@ -75,6 +75,22 @@ def write_lock(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
         raise
     else:
         db.conn.execute("COMMIT")
+
+
+def insert_row(db: sqlite_utils.Database, table: str, row: dict[str, Any]) -> int:
+    """INSERT one row and return its rowid: plain SQL, for hot paths where `Table.insert`'s
+    schema introspection costs more than the write. Column names come from our code, not users."""
+    columns = ", ".join(f'"{c}"' for c in row)
+    marks = ", ".join("?" for _ in row)
+    cursor = db.conn.execute(f'INSERT INTO "{table}" ({columns}) VALUES ({marks})', list(row.values()))
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+def update_row(db: sqlite_utils.Database, table: str, row_id: int, values: dict[str, Any]) -> None:
+    """UPDATE one row by its integer primary key `id` (plain SQL, see `insert_row`)."""
+    assignments = ", ".join(f'"{c}" = ?' for c in values)
+    db.conn.execute(f'UPDATE "{table}" SET {assignments} WHERE id = ?', [*values.values(), row_id])
 
 
 def utcnow() -> str:
