@@ -28,22 +28,45 @@ _BLOCK_TAGS = frozenset({
     "h5", "h6", "blockquote", "section", "article", "header", "footer", "hr", "dd", "dt", "pre",
 })
 
-# Markdown.
+# Markdown. Every pattern starts with a literal character or a character class, so that re can
+# skip ahead to where it may match instead of trying it at every position: a lookbehind comes
+# after the first character (a link's "[" is checked for a backslash before it once matched),
+# a repeated character is written once and then repeated ("\*\*{0,2}" for "\*{1,3}"),
+# and line-start patterns begin with the line break itself (they run over "\n" + text, see
+# _line_sub) instead of "^".
 _MD_IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)")
-_MD_LINK = re.compile(r"(?<!\\)\[([^\]\n]*)\]\([^)\s]*(?:\s+\"[^\"\n]*\")?\)")
-_MD_REF_DEF = re.compile(r"^[ \t]{0,3}\[[^\]\n]+\]:[ \t]+\S+.*$", re.M)
-_MD_BULLET = re.compile(r"^([ \t]*)([-*+]|\d{1,3}[.)])(?=[ \t]+\S)", re.M)
-_MD_HEADING = re.compile(r"^([ \t]{0,3})(#{1,6})(?=[ \t])", re.M)
-_MD_QUOTE = re.compile(r"^([ \t]*)(>+)", re.M)
-_MD_RULE = re.compile(r"^[ \t]*(?:[-*_][ \t]*){3,}$", re.M)
-_MD_EMPHASIS = re.compile(r"\*{1,3}|(?<![A-Za-z0-9])_{1,3}|_{1,3}(?![A-Za-z0-9])|~~|`+")
+_MD_LINK = re.compile(r"\[(?<!\\\[)([^\]\n]*)\]\([^)\s]*(?:\s+\"[^\"\n]*\")?\)")
+_MD_REF_DEF = re.compile(r"\n[ \t]{0,3}\[[^\]\n]+\]:[ \t]+\S+.*$", re.M)
+_MD_BULLET = re.compile(r"\n([ \t]*)([-*+]|\d{1,3}[.)])(?=[ \t]+\S)")
+_MD_HEADING = re.compile(r"\n([ \t]{0,3})(#{1,6})(?=[ \t])")
+_MD_QUOTE = re.compile(r"\n([ \t]*)(>+)")
+_MD_RULE = re.compile(r"\n[ \t]*(?:[-*_][ \t]*){3,}$", re.M)
+_MD_EMPHASIS = re.compile(r"\*\*{0,2}|_(?:(?<![A-Za-z0-9]_)_{0,2}|_{0,2}(?![A-Za-z0-9]))|~~|``*")
 _MD_ESCAPE = re.compile(r"\\(?=[\\`*_{}\[\]()#+\-.!|<>\"'$])")
-_MD_TABLE_RULE = re.compile(r"^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$", re.M)
+_MD_TABLE_RULE = re.compile(r"\n[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$", re.M)
+
+
+def _spaces(text: str) -> str:
+    """Spaces for ``text``, keeping its line breaks."""
+    if "\n" not in text:
+        return " " * len(text)
+    return "\n".join(" " * len(line) for line in text.split("\n"))
 
 
 def _blank(match: re.Match[str]) -> str:
     """Spaces for a match, keeping its line breaks."""
-    return re.sub(r"[^\n]", " ", match.group(0))
+    return _spaces(match.group(0))
+
+
+def _line_sub(rx: re.Pattern[str], repl, text: str) -> str:
+    """``rx.sub`` for a pattern that starts with "\\n" in place of "^": a line break is put in
+    front of the text so that the first line is found too, and taken off again."""
+    return rx.sub(repl, "\n" + text)[1:]
+
+
+def _keep_indent(match: re.Match[str]) -> str:
+    """A line-start marker (bullet, heading hashes, quote) blanked, its indent kept."""
+    return "\n" + match.group(1) + " " * len(match.group(2))
 
 
 def front_matter_span(text: str) -> tuple[int, int] | None:
@@ -85,12 +108,12 @@ def _markdown(text: str) -> str:
     text = _html(text)
     text = _MD_IMAGE.sub(_blank, text)
     text = _MD_LINK.sub(lambda m: " " + m.group(1) + " " * (len(m.group(0)) - len(m.group(1)) - 1), text)
-    text = _MD_REF_DEF.sub(_blank, text)
-    text = _MD_RULE.sub(_blank, text)
-    text = _MD_TABLE_RULE.sub(_blank, text)
-    text = _MD_BULLET.sub(lambda m: m.group(1) + " " * len(m.group(2)), text)
-    text = _MD_HEADING.sub(lambda m: m.group(1) + " " * len(m.group(2)), text)
-    text = _MD_QUOTE.sub(lambda m: m.group(1) + " " * len(m.group(2)), text)
+    text = _line_sub(_MD_REF_DEF, _blank, text)
+    text = _line_sub(_MD_RULE, _blank, text)
+    text = _line_sub(_MD_TABLE_RULE, _blank, text)
+    text = _line_sub(_MD_BULLET, _keep_indent, text)
+    text = _line_sub(_MD_HEADING, _keep_indent, text)
+    text = _line_sub(_MD_QUOTE, _keep_indent, text)
     text = _MD_ESCAPE.sub(" ", text)
     text = _MD_EMPHASIS.sub(lambda m: " " * len(m.group(0)), text)
     return text
@@ -104,7 +127,7 @@ def visible_text(text: str, fmt: str) -> str:
     """
     span = front_matter_span(text)
     if span:
-        text = re.sub(r"[^\n]", " ", text[: span[1]]) + text[span[1]:]
+        text = _spaces(text[: span[1]]) + text[span[1]:]
     if fmt == "html":
         out = _html(text)
     elif fmt == "markdown":

@@ -17,8 +17,17 @@ from .sentences import Sentence, split_sentences
 __all__ = ["Doc", "prepare", "clean_phrase"]
 
 # Same-length character substitutions, so offsets survive: typographic quotes and dashes, NBSP.
-_TRANS = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
-                        "\u2014": "-", "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u2212": "-"})
+_SAME_LENGTH = {"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
+                "\u2014": "-", "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u2212": "-"}
+
+
+def _normalise(text: str) -> str:
+    """Typographic characters replaced by their plain forms (one C-level replace per character
+    present: much faster than ``str.translate`` with a table, which goes character by character)."""
+    for typographic, plain in _SAME_LENGTH.items():
+        if typographic in text:
+            text = text.replace(typographic, plain)
+    return text
 _SPACE = re.compile(r"\s+")
 _TRAIL = re.compile(r"(?:\s+(?:and|or|but|of|in|to|the|a|an))+$", re.I)
 _LEAD = re.compile(r"^(?:the|a|an|its|their|his|her|our|this|these|those|that|certain|some)\s+", re.I)
@@ -47,16 +56,16 @@ class Doc:
     gazetteer: Gazetteer
     main_country: Entity | None
     _starts: list[int] = field(default_factory=list)
+    # The text lower-cased, same offsets (None when lower-casing would move them): case-insensitive
+    # pre-filters run case-sensitively over it, which re does much faster (see folding.py).
+    lower: str | None = None
 
     def __post_init__(self) -> None:
         self._starts = [m.start for m in self.mentions]
         self._dstarts = [d.start for d in self.dates]
         self._sstarts = [s.start for s in self.sentences]
-        # Case-insensitive pre-filters run case-sensitively over a lower-cased copy: re can then
-        # skip ahead by the pattern's first characters, which it cannot do under re.I. Only when
-        # lower-casing keeps every offset (it does unless the text has characters like "İ").
-        low = self.text.lower()
-        self.lower = low if len(low) == len(self.text) else None
+        if self.lower is None:
+            self.lower = _lowered(self.text)
         # "Japan (25%)" in a list reads as a rate only in a document about tariffs.
         self.about_tariffs = bool(re.search(r"\b(?:tariffs?|duties)\b", self.text, re.I))
         self._rates: dict[int, list[Rate]] | None = None
@@ -99,7 +108,7 @@ class Doc:
                 seen.add(i)
         return sorted(seen)
 
-    def sentences_matching(self, rx: "re.Pattern[str]") -> list[Sentence]:
+    def sentences_matching(self, rx: "re.Pattern[str] | CasePattern") -> list[Sentence]:
         """Sentences with at least one match of ``rx`` (one pass over the text, not one per sentence)."""
         return [self.sentences[i] for i in self.indices_matching(rx)]
 
@@ -129,6 +138,13 @@ class Doc:
         return _SPACE.sub(" ", self.text[s.start:s.end]).strip()
 
 
+def _lowered(text: str) -> str | None:
+    """``text`` lower-cased when that keeps every offset (it does unless the text has characters
+    like "İ", whose lower case is two characters)."""
+    low = text.lower()
+    return low if len(low) == len(text) else None
+
+
 def _main_country(mentions: list[Mention]) -> Entity | None:
     """The country a document is about, when one clearly dominates (for "the country", "it")."""
     counts = Counter(m.entity for m in mentions if m.entity.kind == "country" and m.entity.code != "US")
@@ -141,9 +157,10 @@ def _main_country(mentions: list[Mention]) -> Entity | None:
 
 
 def prepare(raw: str, fmt: str, reference: dt.date | None, gazetteer: Gazetteer) -> Doc:
-    text = visible_text(raw, fmt).translate(_TRANS)
+    text = _normalise(visible_text(raw, fmt))
     sentences = split_sentences(raw, text)
-    mentions = gazetteer.mentions(text)
+    lowered = _lowered(text)
+    mentions = gazetteer.mentions(text, lowered)
     # Drop a product match inside a country/bloc name and vice versa: keep the longest.
     kept: list[Mention] = []
     for m in mentions:
@@ -152,6 +169,7 @@ def prepare(raw: str, fmt: str, reference: dt.date | None, gazetteer: Gazetteer)
                 kept[-1] = m
             continue
         kept.append(m)
-    dates = find_dates(text)
+    dates = find_dates(text, lowered)
     year_hint = document_year(dates) if reference is None else reference.year
-    return Doc(raw, text, sentences, kept, dates, reference, year_hint, gazetteer, _main_country(kept))
+    return Doc(raw, text, sentences, kept, dates, reference, year_hint, gazetteer, _main_country(kept),
+               lower=lowered)

@@ -14,11 +14,19 @@ _MONTHS: dict[str, int] = lexicon()["months"]
 _MONTH = r"(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")"
 # "August 1, 2025", "Aug. 7", "August 1st", "Sept 30 2025". The year needs a comma or a space
 # and must not be the start of a longer number.
-_MDY = re.compile(
-    rf"\b(?P<month>{_MONTH})\.?\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b(?!:|\.\d|,\d)"
-    rf"(?:,?\s+(?P<year>(?:19|20)\d\d)\b(?![-.,]?\d))?", re.I)
-_DMY = re.compile(rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month>{_MONTH})\.?(?:,?\s+(?P<year>(?:19|20)\d\d)\b)?", re.I)
-_ISO = re.compile(r"(?<![\d.])(?P<year>(?:19|20)\d\d)-(?P<month>[01]\d)-(?P<day>[0-3]\d)(?![\d])")
+_MDY_REST = (r"\.?\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?\b(?!:|\.\d|,\d)"
+             r"(?:,?\s+(?P<year>(?:19|20)\d\d)\b(?![-.,]?\d))?")
+_DMY_REST = rf"(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month>{_MONTH})\.?(?:,?\s+(?P<year>(?:19|20)\d\d)\b)?"
+# Each pattern starts with a character re can skip ahead to; the word boundary before it is a
+# lookbehind after that character ("\\bjan" is "j" not preceded by a word character, then "an").
+# The month patterns run over the lower-cased text when there is one (see folding.py).
+_MONTH_LOW = r"(?:" + "|".join(m[0] + r"(?<!\w" + m[0] + ")" + m[1:]
+                                for m in sorted(_MONTHS, key=len, reverse=True)) + r")"
+_MDY = re.compile(rf"\b(?P<month>{_MONTH})" + _MDY_REST, re.I)
+_MDY_LOW = re.compile(rf"(?P<month>{_MONTH_LOW})" + _MDY_REST)
+_DMY = re.compile(r"(?P<day>\d(?<!\w\d)\d?)" + _DMY_REST, re.I)
+_DMY_LOW = re.compile(r"(?P<day>\d(?<!\w\d)\d?)" + _DMY_REST)
+_ISO = re.compile(r"(?P<year>(?:19|20)(?<![\d.]\d\d)\d\d)-(?P<month>[01]\d)-(?P<day>[0-3]\d)(?![\d])")
 
 
 @dataclass(frozen=True)
@@ -42,15 +50,19 @@ def _valid(year: int | None, month: int, day: int) -> bool:
     return True
 
 
-def find_dates(text: str) -> list[DateMention]:
-    """Dates with at least a month and a day, left to right, without overlaps."""
+def find_dates(text: str, lowered: str | None = None) -> list[DateMention]:
+    """Dates with at least a month and a day, left to right, without overlaps.
+
+    ``lowered`` is ``text.lower()`` when that keeps every offset (faster matching)."""
     found: list[DateMention] = []
     taken: list[tuple[int, int]] = []
-    for rx in (_ISO, _MDY, _DMY):
-        for m in rx.finditer(text):
+    passes = ((_ISO, text), (_MDY_LOW, lowered), (_DMY_LOW, lowered)) if lowered is not None \
+        else ((_ISO, text), (_MDY, text), (_DMY, text))
+    for rx, scanned in passes:
+        for m in rx.finditer(scanned):
             if any(s < m.end() and m.start() < e for s, e in taken):
                 continue
-            month_raw = m.group("month")
+            month_raw = text[m.start("month"):m.end("month")]  # as written, not lower-cased
             # "may" is a verb far more often than a month: require a capital.
             if month_raw.lower() == "may" and not month_raw[0].isupper():
                 continue

@@ -13,6 +13,7 @@ import re
 from ..fact import Fact
 from .context import Doc
 from .dates import DateMention, add_days, iso, resolve_year
+from .folding import CasePattern
 from .numbers import NUM_OR_WORD, parse_any
 from .sentences import Sentence
 
@@ -44,6 +45,8 @@ _RELATIVE = re.compile(
 _PERIOD = re.compile(
     rf"\bfor\s+(?:a\s+period\s+of\s+|an?\s+(?:initial\s+)?period\s+of\s+)?(?P<n>{NUM_OR_WORD})[\s-]+(?P<u>days?|years?|months?)[,]?\s+(?:beginning|starting|commencing)\s+(?:at\s+|on\s+)?", re.I)
 _UNIT_DAYS = {"day": 1, "week": 7, "month": 30}
+# Pre-filter for _RELATIVE (every form names its unit), found in one pass over the text.
+_RELATIVE_GATE = CasePattern.compile(r"day|week|month")
 
 
 def _classify(doc: Doc, d: DateMention, floor: int) -> str | None:
@@ -97,7 +100,10 @@ def deadline_dates(doc: Doc, s: Sentence) -> list[str]:
 def deadline_facts(doc: Doc) -> list[Fact]:
     facts: list[Fact] = []
     text = doc.text
-    for s in doc.sentences:
+    relative = set(doc.indices_matching(_RELATIVE_GATE)) if doc.reference is not None else set()
+    dated = {doc.sentence_at(d.start) for d in doc.dates} - {-1}
+    for index in sorted(dated | relative):
+        s = doc.sentences[index]
         sentence = None
         for d in doc.dates_in(s.start, s.end):
             cls = _classify(doc, d, s.start)
@@ -128,7 +134,7 @@ def deadline_facts(doc: Doc) -> list[Fact]:
                                       text=doc.raw[pm.start():d.end], start=pm.start(), end=d.end,
                                       sentence=sentence, rule="deadline.period_end",
                                       qualifier=f"expires:{what}", details={"what": what, "trigger": "period"}))
-        if doc.reference is not None:
+        if index in relative:
             for m in _RELATIVE.finditer(text, s.start, s.end):
                 n = parse_any(m.group("n1") or m.group("n2"))
                 unit = (m.group("u1") or m.group("u2")).lower().rstrip("s")

@@ -65,6 +65,38 @@ def _flex(name: str) -> str:
     return r"\s+".join(re.escape(part) for part in name.split(" "))
 
 
+def _trie(words: Iterable[str]) -> str:
+    """An alternation of ``words`` factored by common prefixes ("ab|ac" -> "a(?:b|c)"): re tries
+    alternatives one after the other, so a flat list of hundreds of words is slow to reject."""
+    tree: dict = {}
+    for w in words:
+        node = tree
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        alts = [re.escape(ch) + emit(child) if ch else "" for ch, child in sorted(node.items())]
+        if len(alts) == 1:
+            return alts[0]
+        return "(?:" + "|".join(alts) + ")"
+    return emit(tree)
+
+
+def _first_word_finder(words: Iterable[str]) -> re.Pattern[str]:
+    """Where one of ``words`` stands as a whole token (as ``_TOKEN`` cuts tokens), in group 1.
+
+    The match starts at the character before the token (not a word character or a dot), so re
+    skips straight from one word boundary to the next; run it over " " + text so that a token at
+    the very start is found too (see ``_token_starts``)."""
+    return re.compile(r"[^\w.](" + _trie(words) + r")(?![^\W_])")
+
+
+def _token_starts(finder: re.Pattern[str], text: str) -> dict[int, str]:
+    """Token start -> token, for the tokens ``finder`` (from ``_first_word_finder``) finds."""
+    return {m.start(1) - 1: m.group(1) for m in finder.finditer(" " + text)}
+
+
 def _plural(word: str) -> str:
     if word.endswith(("s", "x", "ch", "sh")):
         return word + "es"
@@ -92,6 +124,8 @@ class Gazetteer:
         for a in sorted(self._products, key=len, reverse=True):
             self._first_products.setdefault(_first_word(a).lower(), []).append(
                 re.compile(_flex(a) + r"(?![\w-])", re.I))
+        self._name_finder = _first_word_finder(self._first_names)
+        self._product_finder = _first_word_finder(self._first_products)  # over lower-cased text
 
     @classmethod
     def load(cls, extra_entities: Iterable[str] = (), aliases: Mapping[str, str] | None = None) -> "Gazetteer":
@@ -116,19 +150,21 @@ class Gazetteer:
                     names[v] = (target, False)
         return cls(names, products)
 
-    def mentions(self, text: str) -> list[Mention]:
+    def mentions(self, text: str, lowered: str | None = None) -> list[Mention]:
         """Every name and product mention in ``text``, left to right, non-overlapping per matcher.
 
-        One C-level pass finds word starts; only words that can begin a known name are tried
-        against that name's pattern (a single huge alternation is far slower in ``re``)."""
+        Only tokens that can begin a known name are tried against that name's patterns; they are
+        found by two precompiled finders (one pass each), and ``lowered`` (``text`` lower-cased,
+        same offsets) serves the case-insensitive product finder."""
         out = []
         names, products = self._names, self._products
         first_names, first_products = self._first_names, self._first_products
+        starts = _token_starts(self._name_finder, text)
+        product_starts = self._product_starts(text, lowered)
         end_name = end_prod = -1
-        for w in _TOKEN.finditer(text):
-            p = w.start()
-            word = w.group(0)
-            if p >= end_name and word in first_names:
+        for p in sorted(starts.keys() | product_starts.keys()):
+            word = starts.get(p)
+            if word is not None and p >= end_name:
                 for rx in first_names[word]:
                     m = rx.match(text, p)
                     if m:
@@ -136,8 +172,8 @@ class Gazetteer:
                         out.append(Mention(entity, p, m.end(), demonym))
                         end_name = m.end()
                         break
-            low = word.lower()
-            if p >= end_prod and low in first_products:
+            low = product_starts.get(p)
+            if low is not None and p >= end_prod:
                 for rx in first_products[low]:
                     m = rx.match(text, p)
                     if m:
@@ -146,6 +182,13 @@ class Gazetteer:
                         break
         out.sort(key=lambda x: (x.start, -x.end))
         return out
+
+    def _product_starts(self, text: str, lowered: str | None) -> dict[int, str]:
+        """Token start -> lower-cased token, for tokens that can begin a product name."""
+        if lowered is not None:
+            return _token_starts(self._product_finder, lowered)
+        first_products = self._first_products
+        return {m.start(): low for m in _TOKEN.finditer(text) if (low := m.group(0).lower()) in first_products}
 
     def lookup(self, name: str) -> Entity | None:
         """The entity a name, alias or adjective stands for, if any."""
