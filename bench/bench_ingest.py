@@ -174,23 +174,35 @@ def profile_cold(folder: Path, work: Path) -> dict[str, Any] | None:
 
 
 def summarise_profile(raw: Path, top: int = 25) -> dict[str, Any]:
-    """Self and inclusive sample shares per function from py-spy's collapsed stacks."""
+    """Where the samples of py-spy's collapsed stacks fall: which process, which functions.
+
+    A stack under two `process` frames is a pool worker's (extraction), under one the main
+    process's (walking, the pool's bookkeeping, and the SQLite writer). Inclusive shares are given
+    for the project's own functions and sqlite-utils only, leaving out the interpreter's frames.
+    """
     own: Counter[str] = Counter()
     inclusive: Counter[str] = Counter()
+    processes: Counter[str] = Counter()
     total = 0
     for line in raw.read_text(encoding="utf-8", errors="replace").splitlines():
         stack, _, count = line.rpartition(" ")
         if not stack or not count.isdigit():
             continue
-        frames = [_short_frame(f) for f in stack.split(";") if not f.startswith(("process ", "thread "))]
+        frames = stack.split(";")
+        depth = sum(f.startswith("process ") for f in frames)
+        frames = [_short_frame(f) for f in frames if not f.startswith(("process ", "thread "))]
         if not frames:
             continue
-        total += int(count)
-        own[frames[-1]] += int(count)
+        n = int(count)
+        total += n
+        processes["extraction workers" if depth > 1 else "main process (writer)"] += n
+        own[frames[-1]] += n
         for frame in set(frames):
-            inclusive[frame] += int(count)
+            if frame.endswith(("py)",)) and ("(monitor/" in frame or "(site-packages/sqlite_utils" in frame):
+                inclusive[frame] += n
     share = lambda counter: {f: round(100 * n / total, 1) for f, n in counter.most_common(top)}  # noqa: E731
-    return {"samples": total, "self_percent": share(own), "inclusive_percent": share(inclusive)}
+    return {"samples": total, "processes_percent": share(processes), "self_percent": share(own),
+            "inclusive_percent": share(inclusive)}
 
 
 def _short_frame(frame: str) -> str:
@@ -296,7 +308,9 @@ def print_report(result: dict[str, Any]) -> None:
                 ["edit", "files", "with fact changes"]))
     profile = result.get("profile_cold")
     if profile:
-        print(f"\ncold ingest profile ({profile['samples']:,} samples, all processes), inclusive %:")
+        print(f"\ncold ingest profile ({profile['samples']:,} samples, all processes):")
+        print(table(list(profile["processes_percent"].items()), ["process", "%"]))
+        print("\ninclusive % (project functions):")
         print(table(list(profile["inclusive_percent"].items()), ["function", "%"]))
         print("\nself %:")
         print(table(list(profile["self_percent"].items()), ["function", "%"]))
