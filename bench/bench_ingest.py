@@ -19,10 +19,12 @@ processes) and prints where the time goes. Figures go to bench/results.json unde
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import sqlite3
 import subprocess
 import sys
+import zlib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -153,6 +155,75 @@ def database_size(database: Path) -> dict[str, Any]:
     }
 
 
+def size_remedies(database: Path, work: Path) -> list[dict[str, Any]]:
+    """What each storage change would save, measured on a copy of the database (cumulatively).
+
+    Only an estimate of the space: the copy is not a database monitor could use afterwards.
+    """
+    copy = work / "what-if.db"
+    copy.unlink(missing_ok=True)
+    source = sqlite3.connect(database)
+    target = sqlite3.connect(copy)
+    try:
+        source.backup(target)
+        _, raw = version_totals(database)
+        # Keep the FTS index as it is until a step changes it: no trigger may rewrite it meanwhile.
+        for (trigger,) in target.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                                         "AND tbl_name = 'document_versions'").fetchall():
+            target.execute(f"DROP TRIGGER [{trigger}]")
+        steps = [("as stored", lambda conn: None)] + REMEDIES
+        results = []
+        for label, apply in steps:
+            apply(target)
+            target.commit()
+            target.execute("VACUUM")
+            size = copy.stat().st_size
+            results.append({"step": label, "db_mb": round(size / 1e6, 1), "db_to_raw": round(size / raw, 2)})
+        return results
+    finally:
+        source.close()
+        target.close()
+        copy.unlink(missing_ok=True)
+
+
+def _sentences_as_offsets(conn: sqlite3.Connection) -> None:
+    # A sentence is a span of its version's text: offsets (two integers) instead of a copy.
+    conn.execute("UPDATE facts SET sentence = NULL")
+    conn.execute("UPDATE fact_runs SET sentence = NULL")
+    conn.create_function("without_sentences", 1, _evidence_without_sentences)
+    conn.execute("UPDATE facts SET evidence = without_sentences(evidence)")
+
+
+def _evidence_without_sentences(evidence: str) -> str:
+    items = json.loads(evidence or "[]")
+    return json.dumps([{k: v for k, v in item.items() if k != "sentence"} for item in items])
+
+
+def _compress_older_versions(conn: sqlite3.Connection) -> None:
+    conn.create_function("deflate", 1, lambda text: zlib.compress(text.encode("utf-8"), 6))
+    conn.execute("UPDATE document_versions SET text = deflate(text) WHERE version < "
+                 "(SELECT max(version) FROM document_versions w WHERE w.document_id = document_versions.document_id)")
+
+
+def _index_latest_versions_only(conn: sqlite3.Connection) -> None:
+    conn.execute("DROP TABLE IF EXISTS document_versions_fts")
+    conn.execute("CREATE VIRTUAL TABLE document_versions_fts USING FTS5 (title, text, content='')")
+    conn.execute("INSERT INTO document_versions_fts (rowid, title, text) SELECT id, title, text FROM "
+                 "document_versions WHERE typeof(text) = 'text'")
+
+
+def _compress_all_versions(conn: sqlite3.Connection) -> None:
+    conn.execute("UPDATE document_versions SET text = deflate(text) WHERE typeof(text) = 'text'")
+
+
+REMEDIES = [
+    ("facts keep sentence offsets, not copies", _sentences_as_offsets),
+    ("+ older versions' text deflated", _compress_older_versions),
+    ("+ full-text index over latest versions only (contentless)", _index_latest_versions_only),
+    ("+ latest versions' text deflated too", _compress_all_versions),
+]
+
+
 def edit_round(folder: Path, seed: int, fraction: float, content_only: bool) -> list[corpus.Edit]:
     return corpus.apply_history(folder, rounds=1, fraction=fraction, seed=seed,
                                 weights=corpus.CONTENT_EDITS if content_only else None)
@@ -223,6 +294,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--fraction", type=float, default=0.1, help="share of files edited per round")
     parser.add_argument("--quick", action="store_true", help=f"a small run ({QUICK})")
     parser.add_argument("--profile", action="store_true", help="also profile a cold ingest with py-spy")
+    parser.add_argument("--what-if", action="store_true",
+                        help="also measure, on a copy, how much storage changes would shrink the database")
     parser.add_argument("--size-kb", type=float, default=12)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--shared", type=Path, default=corpus.DEFAULT_SHARED)
@@ -251,6 +324,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ingest.scan("rescan-at-target")
 
     result = summarise(ingest, args, host)
+    if args.what_if:
+        result["size"]["what_if"] = size_remedies(ingest.database, work)
     if args.profile:
         result["profile_cold"] = profile_cold(folder, work)
     print_report(result)
@@ -303,6 +378,9 @@ def print_report(result: dict[str, Any]) -> None:
     print(f"\ndatabase {size['db_mb']} MB for {size['raw_text_mb']} MB of raw text: {size['db_to_raw']}x "
           f"(target <= {TARGETS['db_to_raw']}x)")
     print(table(list(size["largest_objects_mb"].items()), ["table or index", "MB"]))
+    if "what_if" in size:
+        print("\nwhat would shrink it (each step on top of the previous, measured on a copy):")
+        print(table([[w["step"], w["db_mb"], w["db_to_raw"]] for w in size["what_if"]], ["step", "MB", "x raw"]))
     print("\nfact changes reported per edit (rate, date, amount: should be all; rewrap, link: none):")
     print(table([[kind, c["files"], c["with_fact_changes"]] for kind, c in result["edit_outcomes"].items()],
                 ["edit", "files", "with fact changes"]))
