@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import corpus  # noqa: E402  (bench/ is a folder of scripts)
 from measure import (WORK, Run, last_scan, machine, merge_results, monitor_command, monitor_env,  # noqa: E402
-                     run_measured, table, warn_on_errors)
+                     remove_database, run_measured, table, warn_on_errors)
 
 TARGETS = {"cold_versions_per_s": 500, "rescan_15k_s": 1.0, "peak_mb_at_30k": 300, "db_to_raw": 1.5}
 QUICK = {"documents": 500, "target_versions": 1000}
@@ -236,8 +236,7 @@ def profile_cold(folder: Path, work: Path) -> dict[str, Any] | None:
         print("  py-spy is not installed (pip install py-spy into the venv); no profile", flush=True)
         return None
     database, raw = work / "profile.db", work / "profile-cold.txt"
-    for p in work.glob("profile.db*"):
-        p.unlink()
+    remove_database(database)
     subprocess.run([py_spy, "record", "--subprocesses", "--format", "raw", "--rate", "50", "-o", str(raw),
                     "--", *monitor_command("scan", "--db", database, folder)],
                    cwd=work, env=monitor_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
@@ -307,8 +306,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     folder = work / f"docs-{args.documents}"
     shutil.rmtree(folder, ignore_errors=True)
     work.mkdir(parents=True, exist_ok=True)
-    for p in work.glob("monitor.db*"):
-        p.unlink()
+    remove_database(work / "monitor.db")
     host = machine()
     written = corpus.build_corpus(folder, args.documents, seed=args.seed, size_kb=args.size_kb, shared=args.shared)
     print(f"{args.documents:,} documents, {written / 1e6:.1f} MB in {folder}", flush=True)

@@ -187,6 +187,12 @@ def warn_on_errors(scan: dict[str, Any], log: Path) -> None:
               flush=True)
 
 
+def remove_database(path: Path) -> None:
+    """An SQLite database and its WAL and shared-memory files, so the next scan starts empty."""
+    for suffix in ("", "-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+
+
 def monitor_env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
