@@ -20,8 +20,8 @@ from monitor.document import (
     read_document,
     visible_text,
 )
+from shared_material import HAS_SHARED, SHARED
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 MB = 1024 * 1024
 
 
@@ -188,7 +188,7 @@ def test_html_metadata_and_visible_text():
     assert "25%" in seen and "50%" not in seen and "<b>" not in seen
 
 
-@pytest.mark.skipif(not (SHARED / "corpus").is_dir(), reason="../shared/corpus not present")
+@pytest.mark.skipif(not HAS_SHARED, reason=f"the shared corpus is not at {SHARED}")
 def test_every_corpus_page_has_title_date_and_url():
     for path in sorted((SHARED / "corpus").glob("*.md")):
         doc = read_document(path, max_size=20 * MB)
