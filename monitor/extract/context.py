@@ -8,11 +8,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ..markup import visible_text
-from .dates import DateMention, document_year, find_dates
+from .dates import MONTH_WORDS, DateMention, document_year, find_dates
 from .folding import CasePattern
 from .gazetteer import Entity, Gazetteer, Mention
+from .numbers import SPELLED_FIRST_WORDS
 from .rates import Rate, find_rates, has_unit
 from .sentences import Sentence, split_sentences
+from .words import Words
 
 __all__ = ["Doc", "prepare", "clean_phrase"]
 
@@ -59,6 +61,9 @@ class Doc:
     # The text lower-cased, same offsets (None when lower-casing would move them): case-insensitive
     # pre-filters run case-sensitively over it, which re does much faster (see folding.py).
     lower: str | None = None
+    # Where product first words, month words, spelled numbers and digit runs start (from one
+    # pass over ``lower``; None without it).
+    words: Words | None = None
 
     def __post_init__(self) -> None:
         self._starts = [m.start for m in self.mentions]
@@ -108,6 +113,11 @@ class Doc:
                 seen.add(i)
         return sorted(seen)
 
+    def starts(self, rx: CasePattern) -> list[int]:
+        """Where ``rx`` matches in the whole text, left to right (candidate starts for ``matches_at``)."""
+        text, pattern = (self.lower, rx.lower) if self.lower is not None else (self.text, rx.any_case)
+        return [m.start() for m in pattern.finditer(text)]
+
     def sentences_matching(self, rx: "re.Pattern[str] | CasePattern") -> list[Sentence]:
         """Sentences with at least one match of ``rx`` (one pass over the text, not one per sentence)."""
         return [self.sentences[i] for i in self.indices_matching(rx)]
@@ -156,11 +166,16 @@ def _main_country(mentions: list[Mention]) -> Entity | None:
     return top if n >= 2 and n >= 2 * second else None
 
 
+# The words the rules look for besides the gazetteer's (see words.py).
+_RULE_WORDS = MONTH_WORDS | SPELLED_FIRST_WORDS
+
+
 def prepare(raw: str, fmt: str, reference: dt.date | None, gazetteer: Gazetteer) -> Doc:
     text = _normalise(visible_text(raw, fmt))
     sentences = split_sentences(raw, text)
     lowered = _lowered(text)
-    mentions = gazetteer.mentions(text, lowered)
+    words = gazetteer.word_finder(_RULE_WORDS).find(lowered) if lowered is not None else None
+    mentions = gazetteer.mentions(text, lowered, words)
     # Drop a product match inside a country/bloc name and vice versa: keep the longest.
     kept: list[Mention] = []
     for m in mentions:
@@ -169,7 +184,7 @@ def prepare(raw: str, fmt: str, reference: dt.date | None, gazetteer: Gazetteer)
                 kept[-1] = m
             continue
         kept.append(m)
-    dates = find_dates(text, lowered)
+    dates = find_dates(text, lowered, words)
     year_hint = document_year(dates) if reference is None else reference.year
     return Doc(raw, text, sentences, kept, dates, reference, year_hint, gazetteer, _main_country(kept),
-               lower=lowered)
+               lower=lowered, words=words)

@@ -7,8 +7,10 @@ import re
 
 from ..fact import Fact
 from .context import Doc, clean_phrase
+from .folding import CasePattern, matches_at
 from .gazetteer import lexicon
-from .numbers import NUMBER, SPELLED, parse_any, scale_of, tidy
+from .numbers import NUMBER, SPELLED, SPELLED_FIRST_WORDS, parse_any, scale_of, tidy
+from .words import word_start_finder
 
 __all__ = ["count_facts"]
 
@@ -24,6 +26,14 @@ _COUNT = re.compile(
 _OF_THE_THEN = re.compile(
     rf"\bof\s+the\s+(?P<m>{NUMBER}|{SPELLED})\s+(?P<noun>[a-z][a-z-]*s)\b(?:[^.;]|\.(?=\S)|\.(?<=\b[A-Z]\.)\s){{0,120}}?,\s*(?P<n>{NUMBER}|{SPELLED})\s+(?:are|were|is|have|had)\b", re.I)
 _WORD_BEFORE = re.compile(r"([\w.§-]+)\s*$")
+# Where the two patterns above can start: _COUNT needs a number not glued to what comes before
+# (the document's ``words`` know where digits and spelled numbers start; _COUNT_START finds them
+# when there are none), _OF_THE_THEN a word "of". The patterns are then tried only there, not at
+# every position of every sentence. (Each digit is its own alternative: re skips ahead only when
+# every alternative starts with a literal character.)
+_DIGIT_START = "|".join(rf"{d}(?<![\w$.,:/#§(-]{d})" for d in "0123456789")
+_COUNT_START = CasePattern.compile_lower(_DIGIT_START + "|" + word_start_finder(SPELLED_FIRST_WORDS))
+_OF_THE_START = CasePattern.compile_lower(r"of(?<!\wof)\s+the\s")
 
 
 def _blocked(doc: Doc, start: int) -> bool:
@@ -41,8 +51,12 @@ def count_facts(doc: Doc) -> list[Fact]:
     facts: list[Fact] = []
     text = doc.text
     date_spans = [(d.start, d.end) for d in doc.dates]
-    for s in doc.sentences:
-        for m in _COUNT.finditer(text, s.start, s.end):
+    count_starts = doc.words.starts_of(SPELLED_FIRST_WORDS, with_digits=True) if doc.words is not None \
+        else doc.starts(_COUNT_START)
+    of_the_starts = doc.starts(_OF_THE_START)
+    sentences = {doc.sentence_at(p) for p in count_starts + of_the_starts} - {-1}
+    for s in (doc.sentences[i] for i in sorted(sentences)):
+        for m in matches_at(_COUNT, text, count_starts, s.start, s.end):
             raw_n = m.group("n")
             noun = m.group("noun").lower()
             mods = m.group("mods") or ""
@@ -70,7 +84,7 @@ def count_facts(doc: Doc) -> list[Fact]:
                               text=doc.raw[start:m.end()], start=start, end=m.end(),
                               sentence=doc.sentence_text(s), rule="count.noun", qualifier=subject,
                               details=details))
-        for m in _OF_THE_THEN.finditer(text, s.start, s.end):
+        for m in matches_at(_OF_THE_THEN, text, of_the_starts, s.start, s.end):
             value = parse_any(m.group("n"))
             if value is None:
                 continue

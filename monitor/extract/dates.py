@@ -6,11 +6,14 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from .folding import matches_at
 from .gazetteer import lexicon
+from .words import Words
 
-__all__ = ["DateMention", "find_dates", "resolve_year", "iso", "add_days", "document_year"]
+__all__ = ["DateMention", "find_dates", "resolve_year", "iso", "add_days", "document_year", "MONTH_WORDS"]
 
 _MONTHS: dict[str, int] = lexicon()["months"]
+MONTH_WORDS = frozenset(_MONTHS)
 _MONTH = r"(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")"
 # "August 1, 2025", "Aug. 7", "August 1st", "Sept 30 2025". The year needs a comma or a space
 # and must not be the start of a longer number.
@@ -50,16 +53,27 @@ def _valid(year: int | None, month: int, day: int) -> bool:
     return True
 
 
-def find_dates(text: str, lowered: str | None = None) -> list[DateMention]:
+def _passes(text: str, lowered: str | None, words: Words | None) -> list:
+    """Matches of the three patterns, in the order they claim text: over the lower-cased text
+    when there is one, tried only where a month word or a number starts when ``words`` (what a
+    ``WordFinder`` with the month words found in ``lowered``) says where."""
+    if lowered is None:
+        return [_ISO.finditer(text), _MDY.finditer(text), _DMY.finditer(text)]
+    if words is None:
+        return [_ISO.finditer(text), _MDY_LOW.finditer(lowered), _DMY_LOW.finditer(lowered)]
+    return [_ISO.finditer(text), matches_at(_MDY_LOW, lowered, words.starts_of(MONTH_WORDS)),
+            matches_at(_DMY_LOW, lowered, words.digits)]
+
+
+def find_dates(text: str, lowered: str | None = None, words: Words | None = None) -> list[DateMention]:
     """Dates with at least a month and a day, left to right, without overlaps.
 
-    ``lowered`` is ``text.lower()`` when that keeps every offset (faster matching)."""
+    ``lowered`` is ``text.lower()`` when that keeps every offset, ``words`` what a ``WordFinder``
+    (with the month words) found in it: both only make it faster."""
     found: list[DateMention] = []
     taken: list[tuple[int, int]] = []
-    passes = ((_ISO, text), (_MDY_LOW, lowered), (_DMY_LOW, lowered)) if lowered is not None \
-        else ((_ISO, text), (_MDY, text), (_DMY, text))
-    for rx, scanned in passes:
-        for m in rx.finditer(scanned):
+    for rx, matches in zip((_ISO, _MDY, _DMY), _passes(text, lowered, words)):
+        for m in matches:
             if any(s < m.end() and m.start() < e for s, e in taken):
                 continue
             month_raw = text[m.start("month"):m.end("month")]  # as written, not lower-cased

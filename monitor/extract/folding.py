@@ -9,9 +9,11 @@ pattern is compiled both ways.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
+from typing import Iterator, Sequence
 
-__all__ = ["CasePattern", "fold"]
+__all__ = ["CasePattern", "fold", "matches_at"]
 
 
 def fold(pattern: str) -> str:
@@ -37,6 +39,31 @@ class CasePattern:
     def compile(cls, pattern: str) -> "CasePattern":
         return cls(re.compile(pattern, re.I), re.compile(fold(pattern)))
 
+    @classmethod
+    def compile_lower(cls, pattern: str) -> "CasePattern":
+        """From a pattern already written in lower case (group names allowed)."""
+        return cls(re.compile(pattern, re.I), re.compile(pattern))
+
     def search(self, text: str, lowered: str | None) -> re.Match[str] | None:
         """Search ``lowered`` (``text`` lower-cased, same length) if given, else ``text``."""
         return self.lower.search(lowered) if lowered is not None else self.any_case.search(text)
+
+
+def matches_at(rx: re.Pattern[str], text: str, starts: Sequence[int], start: int = 0,
+               end: int | None = None) -> Iterator[re.Match[str]]:
+    """What ``rx.finditer(text, start, end)`` yields, with ``rx`` tried only at ``starts``.
+
+    ``starts`` (sorted) must hold every position where ``rx`` can match, as found by a cheap
+    finder; a pattern that re has to try at every position is then tried at a few."""
+    end = len(text) if end is None else end
+    pos = start
+    for i in range(bisect_left(starts, start), len(starts)):
+        p = starts[i]
+        if p >= end:
+            break
+        if p < pos:
+            continue
+        m = rx.match(text, p, end)
+        if m:
+            yield m
+            pos = max(m.end(), p + 1)

@@ -13,6 +13,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Iterable, Mapping
 
+from .words import WordFinder, Words, word_start_finder
+
 __all__ = ["Entity", "Mention", "Gazetteer", "lexicon"]
 
 
@@ -65,36 +67,9 @@ def _flex(name: str) -> str:
     return r"\s+".join(re.escape(part) for part in name.split(" "))
 
 
-def _trie(words: Iterable[str]) -> str:
-    """An alternation of ``words`` factored by common prefixes ("ab|ac" -> "a(?:b|c)"): re tries
-    alternatives one after the other, so a flat list of hundreds of words is slow to reject."""
-    tree: dict = {}
-    for w in words:
-        node = tree
-        for ch in w:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def emit(node: dict) -> str:
-        alts = [re.escape(ch) + emit(child) if ch else "" for ch, child in sorted(node.items())]
-        if len(alts) == 1:
-            return alts[0]
-        return "(?:" + "|".join(alts) + ")"
-    return emit(tree)
-
-
-def _first_word_finder(words: Iterable[str]) -> re.Pattern[str]:
-    """Where one of ``words`` stands as a whole token (as ``_TOKEN`` cuts tokens), in group 1.
-
-    The match starts at the character before the token (not a word character or a dot), so re
-    skips straight from one word boundary to the next; run it over " " + text so that a token at
-    the very start is found too (see ``_token_starts``)."""
-    return re.compile(r"[^\w.](" + _trie(words) + r")(?![^\W_])")
-
-
 def _token_starts(finder: re.Pattern[str], text: str) -> dict[int, str]:
-    """Token start -> token, for the tokens ``finder`` (from ``_first_word_finder``) finds."""
-    return {m.start(1) - 1: m.group(1) for m in finder.finditer(" " + text)}
+    """Token start -> token, for the tokens ``finder`` (a ``word_start_finder``) finds."""
+    return {m.start(): m.group(0) for m in finder.finditer(text)}
 
 
 def _plural(word: str) -> str:
@@ -124,8 +99,17 @@ class Gazetteer:
         for a in sorted(self._products, key=len, reverse=True):
             self._first_products.setdefault(_first_word(a).lower(), []).append(
                 re.compile(_flex(a) + r"(?![\w-])", re.I))
-        self._name_finder = _first_word_finder(self._first_names)
-        self._product_finder = _first_word_finder(self._first_products)  # over lower-cased text
+        self._name_finder = re.compile(word_start_finder(self._first_names))
+        self._product_finder = re.compile(word_start_finder(self._first_products))  # lower-cased text
+        self._word_finders: dict[frozenset[str], WordFinder] = {}
+
+    def word_finder(self, extra: frozenset[str]) -> WordFinder:
+        """One finder for the first words of products and the (lower-case) words ``extra`` that
+        the rules need (months, spelled numbers): one pass serves them all."""
+        finder = self._word_finders.get(extra)
+        if finder is None:
+            finder = self._word_finders[extra] = WordFinder(self._first_products.keys() | extra)
+        return finder
 
     @classmethod
     def load(cls, extra_entities: Iterable[str] = (), aliases: Mapping[str, str] | None = None) -> "Gazetteer":
@@ -150,17 +134,17 @@ class Gazetteer:
                     names[v] = (target, False)
         return cls(names, products)
 
-    def mentions(self, text: str, lowered: str | None = None) -> list[Mention]:
+    def mentions(self, text: str, lowered: str | None = None, words: Words | None = None) -> list[Mention]:
         """Every name and product mention in ``text``, left to right, non-overlapping per matcher.
 
         Only tokens that can begin a known name are tried against that name's patterns; they are
-        found by two precompiled finders (one pass each), and ``lowered`` (``text`` lower-cased,
-        same offsets) serves the case-insensitive product finder."""
+        found by precompiled finders: ``words`` (what ``word_finder`` found in ``lowered``,
+        ``text`` lower-cased with the same offsets) or else a pass of our own."""
         out = []
         names, products = self._names, self._products
         first_names, first_products = self._first_names, self._first_products
         starts = _token_starts(self._name_finder, text)
-        product_starts = self._product_starts(text, lowered)
+        product_starts = self._product_starts(text, lowered, words)
         end_name = end_prod = -1
         for p in sorted(starts.keys() | product_starts.keys()):
             word = starts.get(p)
@@ -183,11 +167,14 @@ class Gazetteer:
         out.sort(key=lambda x: (x.start, -x.end))
         return out
 
-    def _product_starts(self, text: str, lowered: str | None) -> dict[int, str]:
+    def _product_starts(self, text: str, lowered: str | None, words: Words | None) -> dict[int, str]:
         """Token start -> lower-cased token, for tokens that can begin a product name."""
+        first_products = self._first_products
+        if words is not None and lowered is not None:
+            # A token never follows a dot ("U.S." is one name), a ``WordFinder`` word may.
+            return {p: w for p, w in words.tokens if w in first_products and (p == 0 or lowered[p - 1] != ".")}
         if lowered is not None:
             return _token_starts(self._product_finder, lowered)
-        first_products = self._first_products
         return {m.start(): low for m in _TOKEN.finditer(text) if (low := m.group(0).lower()) in first_products}
 
     def lookup(self, name: str) -> Entity | None:

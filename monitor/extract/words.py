@@ -1,0 +1,87 @@
+"""Where known words and numbers start, found in one pass over the lower-cased text.
+
+Several rules only ever match at a word of a known list (a product's first word, a month, a
+spelled number) or at a number. Instead of each rule trying its pattern at every position, one
+finder, built over all those lists, walks from word boundary to word boundary once; each rule
+then tries its own pattern only where one of its words starts (``folding.matches_at``).
+"""
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from dataclasses import dataclass
+from typing import Collection, Iterable
+
+__all__ = ["trie", "word_start_finder", "WordFinder", "Words"]
+
+
+def trie(words: Iterable[str]) -> str:
+    """An alternation of ``words`` factored by common prefixes ("ab|ac" -> "a(?:b|c)"): re tries
+    alternatives one after the other, so a flat list of hundreds of words is slow to reject."""
+    tree: dict = {}
+    for w in words:
+        node = tree
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        alts = [re.escape(ch) + emit(child) if ch else "" for ch, child in sorted(node.items())]
+        if len(alts) == 1:
+            return alts[0]
+        return "(?:" + "|".join(alts) + ")"
+    return emit(tree)
+
+
+def word_start_finder(words: Iterable[str]) -> str:
+    """A pattern for where one of ``words`` begins a token (not after a word character or a
+    dot) and stands as the whole token. Grouped by first character, with the token-start test
+    as a lookbehind after that character, so that re can skip to where a first character occurs.
+
+    A flat alternation whose every branch starts with a literal character (what re needs to skip
+    ahead), so it can be joined with other such alternations by "|"."""
+    by_first: dict[str, list[str]] = {}
+    for w in words:
+        by_first.setdefault(w[0], []).append(w[1:])
+    return "|".join(re.escape(c) + r"(?<![\w.]" + re.escape(c) + ")" + trie(tails) + r"(?![^\W_])"
+                    for c, tails in sorted(by_first.items()))
+
+
+@dataclass(frozen=True)
+class Words:
+    """What a ``WordFinder`` found in one text."""
+
+    tokens: list[tuple[int, str]]  # (start, word) for each listed word standing as a whole token
+    digits: list[int]  # starts of digit runs (not after a word character)
+
+    def starts_of(self, vocabulary: Collection[str], with_digits: bool = False) -> list[int]:
+        """Sorted starts of the tokens in ``vocabulary`` (and of digit runs)."""
+        out = [p for p, w in self.tokens if w in vocabulary]
+        if with_digits:
+            out = sorted(out + self.digits)
+        return out
+
+    def digits_from(self, start: int) -> list[int]:
+        return self.digits[bisect_left(self.digits, start):]
+
+
+class WordFinder:
+    """Finds, in lower-cased text, where the given (lower-case) words stand as whole tokens after
+    a non-word character (a dot included), and where digit runs start.
+
+    The pattern starts with "a character that is not an ASCII letter, digit or underscore", so re
+    only stops at word boundaries; the text is searched with a space in front so that a word at
+    the very start is found too."""
+
+    def __init__(self, words: Iterable[str]):
+        self._rx = re.compile(r"[^0-9a-z_](?<!\w)(?:(?P<w>" + trie(sorted(set(words))) + r")(?![^\W_])|(?P<d>\d))")
+
+    def find(self, lowered: str) -> Words:
+        tokens: list[tuple[int, str]] = []
+        digits: list[int] = []
+        for m in self._rx.finditer(" " + lowered):
+            if m.lastgroup == "w":
+                tokens.append((m.start("w") - 1, m.group("w")))  # minus the space put in front
+            else:
+                digits.append(m.start("d") - 1)
+        return Words(tokens, digits)
