@@ -4,6 +4,10 @@ What a reader sees is compared, not the file: markup, front matter and line wrap
 so a re-wrapped or re-formatted version shows no difference. Sentences that only moved (reordered
 paragraphs) are not differences either. A changed sentence carries its changed words marked the
 way `git diff --word-diff` does: `[-old words-]{+new words+}`.
+
+Marking changed words is one function, `word_runs`, with two views of its result: `mark_words`
+(the text `monitor diff` prints) and `mark_changes` (the old and new sentences as runs, which the
+digest templates mark in their own way).
 """
 from __future__ import annotations
 
@@ -18,6 +22,9 @@ import sqlite_utils
 from monitor.errors import MonitorError
 
 _WORDS = re.compile(r"\S+")
+# Words, numbers with their % or currency sign ("25%", "$1.5"), punctuation on its own, and the
+# spaces between: "August 1," against "August 15," marks "15" and not the comma.
+_TOKEN = re.compile(r"\s+|[$€£]?\d+(?:[.,]\d+)*%?|\w+(?:['’-]\w+)*|[^\w\s]")
 # Sentences paired inside a replaced block must share at least this much to be shown as one
 # sentence with words changed, rather than as one removed and one added.
 _PAIR_SIMILARITY = 0.4
@@ -54,18 +61,91 @@ def diff_sentences(old: list[str], new: list[str]) -> list[SentenceDiff]:
     return _without_moves(out)
 
 
+@dataclass(frozen=True)
+class Segment:
+    """A run of a sentence; `changed` runs are the words that differ from the other version."""
+
+    text: str
+    changed: bool = False
+
+
+@dataclass(frozen=True)
+class WordRun:
+    """Aligned runs of two sentences: the same words (`changed` false), or words that differ."""
+
+    old: str
+    new: str
+    changed: bool
+
+
+def word_runs(old: str, new: str) -> list[WordRun]:
+    """Two sentences as aligned runs, the changed ones as short as a reader would mark them.
+
+    Words are compared whole ("25%" against "30%"); spaces at the edge of a change stay outside
+    it, and a change, a space and a change read as one change ("[-a b-]", not "[-a-] [-b-]").
+    Joining the runs' `old` (or `new`) texts gives the sentence back exactly.
+    """
+    a, b = _TOKEN.findall(old), _TOKEN.findall(new)
+    runs: list[WordRun] = []
+    for op, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        x, y = "".join(a[i1:i2]), "".join(b[j1:j2])
+        if op == "equal":
+            runs.append(WordRun(x, y, False))
+            continue
+        # Spaces at either end are layout, not changed words.
+        (x_lead, x_core, x_trail), (y_lead, y_core, y_trail) = _edges(x), _edges(y)
+        runs += [WordRun(x_lead, y_lead, False), WordRun(x_core, y_core, True), WordRun(x_trail, y_trail, False)]
+    return _joined([r for r in runs if r.old or r.new])
+
+
+def _edges(text: str) -> tuple[str, str, str]:
+    """(leading spaces, words, trailing spaces); text of spaces only is all leading."""
+    core = text.strip()
+    if not core:
+        return text, "", ""
+    lead = text[:len(text) - len(text.lstrip())]
+    return lead, core, text[len(lead) + len(core):]
+
+
+def _joined(runs: list[WordRun]) -> list[WordRun]:
+    """Neighbouring runs of the same kind as one, and a lone space between two changes inside them."""
+    out: list[WordRun] = []
+    for run in runs:
+        if out and out[-1].changed == run.changed:
+            out[-1] = WordRun(out[-1].old + run.old, out[-1].new + run.new, run.changed)
+        elif (run.changed and len(out) >= 2 and out[-2].changed and not out[-1].changed
+              and not (out[-1].old + out[-1].new).strip()):
+            space = out.pop()
+            out[-1] = WordRun(out[-1].old + space.old + run.old, out[-1].new + space.new + run.new, True)
+        else:
+            out.append(run)
+    return out
+
+
 def mark_words(old: str, new: str) -> str:
     """`new` with the words that differ from `old` marked: [-removed-]{+inserted+}."""
-    a, b = _WORDS.findall(old), _WORDS.findall(new)
-    parts: list[str] = []
-    for op, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if op == "equal":
-            parts.append(" ".join(a[i1:i2]))
+    parts = []
+    for run in word_runs(old, new):
+        if not run.changed:
+            # The sides differ at most by a space beside a change (a removed word's gap): keep it.
+            parts.append(max(run.new, run.old, key=len))
             continue
-        removed = "[-" + " ".join(a[i1:i2]) + "-]" if i2 > i1 else ""
-        inserted = "{+" + " ".join(b[j1:j2]) + "+}" if j2 > j1 else ""
-        parts.append(removed + inserted)
-    return " ".join(parts)
+        parts.append(f"[-{run.old}-]" if run.old else "")
+        parts.append(f"{{+{run.new}+}}" if run.new else "")
+    return "".join(parts)
+
+
+def mark_changes(old: str | None, new: str | None) -> tuple[list[Segment], list[Segment]]:
+    """Both sentences as runs with the words removed from `old` and added in `new` marked.
+
+    A missing side (a fact added or removed) has no runs, and the other side has no marks: the
+    whole sentence is new or gone, so marking words in it would single out nothing.
+    """
+    if old is None or new is None:
+        return [Segment(old)] if old else [], [Segment(new)] if new else []
+    runs = word_runs(old, new)
+    return ([Segment(r.old, r.changed) for r in runs if r.old],
+            [Segment(r.new, r.changed) for r in runs if r.new])
 
 
 def _replaced(old: list[str], new: list[str]) -> list[SentenceDiff]:

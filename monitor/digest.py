@@ -11,7 +11,6 @@ changed words are pure functions over rows, so they are tested without a databas
 """
 from __future__ import annotations
 
-import difflib
 import json
 import re
 import uuid
@@ -22,6 +21,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import sqlite_utils
 
 from monitor.config import Config
+from monitor.diff import Segment, mark_changes
 from monitor.errors import MonitorError
 from monitor.store import utcnow, write_transaction
 
@@ -50,14 +50,6 @@ class DigestError(MonitorError):
 
 
 # --- The data model: what templates receive --------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Segment:
-    """A run of an evidence sentence; `changed` runs are the words that differ between versions."""
-
-    text: str
-    changed: bool = False
 
 
 @dataclass(frozen=True)
@@ -383,76 +375,6 @@ def fact_label(kind: str, subject: str) -> str:
     noun = {"deadline": "Deadline", "money": "Amount", "percent": "Share", "count": "Count",
             "exemption": "Exemption"}.get(kind, kind.capitalize())
     return f"{noun} ({subject})"
-
-
-# --- Marking changed words (pure) -------------------------------------------------------------
-
-# Words, numbers with their % or currency sign ("25%", "$1.5"), and punctuation on its own, so
-# that "August 1," against "August 15," marks "15" and not the comma.
-_TOKEN = re.compile(r"\s+|[$€£]?\d+(?:[.,]\d+)*%?|\w+(?:['’-]\w+)*|[^\w\s]")
-
-
-def mark_changes(old: str | None, new: str | None) -> tuple[list[Segment], list[Segment]]:
-    """Split two sentences into runs, marking the words removed from `old` and added in `new`.
-
-    Words are compared whole ("25%" against "30%"), so the marks fall on what a reader would call
-    the changed words; adjacent changed words and the spaces between them form one run.
-    """
-    a = _TOKEN.findall(old or "")
-    b = _TOKEN.findall(new or "")
-    old_runs: list[Segment] = []
-    new_runs: list[Segment] = []
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        changed = op != "equal"
-        _append(old_runs, a[i1:i2], changed)
-        _append(new_runs, b[j1:j2], changed)
-    if old is None:
-        new_runs = [Segment(s.text, False) for s in new_runs]
-    if new is None:
-        old_runs = [Segment(s.text, False) for s in old_runs]
-    return _merge(old_runs), _merge(new_runs)
-
-
-def _append(runs: list[Segment], tokens: Sequence[str], changed: bool) -> None:
-    if not tokens:
-        return
-    text = "".join(tokens)
-    if changed:
-        # Leading and trailing spaces are not "changed words"; keep them outside the mark.
-        lead = text[: len(text) - len(text.lstrip())]
-        trail = text[len(text.rstrip()):] if text.strip() else ""
-        core = text.strip()
-        if lead:
-            runs.append(Segment(lead))
-        if core:
-            runs.append(Segment(core, True))
-        if trail:
-            runs.append(Segment(trail))
-    else:
-        runs.append(Segment(text))
-
-
-def _merge(runs: list[Segment]) -> list[Segment]:
-    """Join neighbouring runs with the same mark, and a lone space between two marked runs."""
-    merged: list[Segment] = []
-    for run in runs:
-        if merged and merged[-1].changed == run.changed:
-            merged[-1] = Segment(merged[-1].text + run.text, run.changed)
-        else:
-            merged.append(run)
-    out: list[Segment] = []
-    i = 0
-    while i < len(merged):
-        run = merged[i]
-        if (out and out[-1].changed and not run.changed and not run.text.strip()
-                and i + 1 < len(merged) and merged[i + 1].changed):
-            out[-1] = Segment(out[-1].text + run.text + merged[i + 1].text, True)
-            i += 2
-            continue
-        out.append(run)
-        i += 1
-    return out
 
 
 # --- Chains, lines and groups (pure) ----------------------------------------------------------

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.diff import VersionNotFound, diff_document, diff_sentences, diff_texts, find_versions, mark_words
+from digest_scenario import NEW_LETTER, OLD_LETTER
+from monitor.diff import (VersionNotFound, diff_document, diff_sentences, diff_texts, find_versions,
+                          mark_changes, mark_words)
 from monitor.store import open_store, utcnow
 
 SEED = ("Earlier this week, Trump sent tariff letters to nearly 20 countries. The letter threatened "
@@ -14,13 +16,31 @@ SEED = ("Earlier this week, Trump sent tariff letters to nearly 20 countries. Th
 def test_mark_words():
     assert mark_words("it would face a 25% tariff.", "it would face a 30% tariff.") == \
         "it would face a [-25%-]{+30%+} tariff."
+    # Spaces stay outside the marks; a removed word leaves its gap.
+    assert mark_words("the very big tariff", "the big tariff now") == "the [-very-] big tariff {+now+}"
+    # Two changed words with a space between are one change.
+    assert mark_words("a b c d", "a x y d") == "a [-b c-]{+x y+} d"
+
+
+def test_changed_words_are_marked_in_both_sentences():
+    old, new = mark_changes(OLD_LETTER, NEW_LETTER)
+    assert [s.text for s in old if s.changed] == ["1", "25%"]
+    assert [s.text for s in new if s.changed] == ["15", "30%"]
+    # Nothing is lost: the runs put together give the sentences back.
+    assert "".join(s.text for s in old) == OLD_LETTER
+    assert "".join(s.text for s in new) == NEW_LETTER
+
+
+def test_an_added_fact_has_no_marks_on_its_sentence():
+    old, new = mark_changes(None, NEW_LETTER)
+    assert old == [] and not any(s.changed for s in new)
 
 
 def test_changed_sentence_is_marked():
     new = SEED.replace("August 1,", "August 15,").replace("25%", "30%")
     (d,) = diff_texts(SEED, new)
     assert d.change == "changed"
-    assert "[-1,-]{+15,+}" in d.marked and "[-25%-]{+30%+}" in d.marked
+    assert "August [-1-]{+15+}, it" in d.marked and "[-25%-]{+30%+}" in d.marked
     assert d.old.endswith("a 25% tariff.") and d.new.endswith("a 30% tariff.")
 
 

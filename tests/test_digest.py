@@ -10,7 +10,7 @@ from digest_scenario import (NEW_LETTER, OBSERVER, OLD_LETTER, OTHER, T1, add_do
                              make_config, record_extraction, seed_scenario)
 from monitor.delivery import render
 from monitor.digest import (build_digest, chain_line, collapse_chains, collect_digest, difference, format_value,
-                            group_lines, mark_changes, next_digest_due)
+                            group_lines, next_digest_due)
 
 NOW = "2025-07-13T08:00:00.000Z"
 
@@ -52,20 +52,6 @@ def test_difference_says_how_much_and_which_way(kind, old, new, unit, expected):
 ])
 def test_values_read_as_articles_write_them(kind, value, unit, expected):
     assert format_value(kind, value, unit) == expected
-
-
-def test_changed_words_are_marked_in_both_sentences():
-    old, new = mark_changes(OLD_LETTER, NEW_LETTER)
-    assert [s.text for s in old if s.changed] == ["1", "25%"]
-    assert [s.text for s in new if s.changed] == ["15", "30%"]
-    # Nothing is lost: the runs put together give the sentences back.
-    assert "".join(s.text for s in old) == OLD_LETTER
-    assert "".join(s.text for s in new) == NEW_LETTER
-
-
-def test_an_added_fact_has_no_marks_on_its_sentence():
-    old, new = mark_changes(None, NEW_LETTER)
-    assert old == [] and not any(s.changed for s in new)
 
 
 def _row(i, old, new, version, change="changed", kind="tariff", subject="Kazakhstan", document_id=1):
