@@ -43,7 +43,9 @@ _MD_QUOTE = re.compile(r"\n([ \t]*)(>+)")
 _MD_RULE = re.compile(r"\n[ \t]*(?:[-*_][ \t]*){3,}$", re.M)
 _MD_EMPHASIS = re.compile(r"\*\*{0,2}|_(?:(?<![A-Za-z0-9]_)_{0,2}|_{0,2}(?![A-Za-z0-9]))|~~|``*")
 _MD_ESCAPE = re.compile(r"\\(?=[\\`*_{}\[\]()#+\-.!|<>\"'$])")
-_MD_TABLE_RULE = re.compile(r"\n[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$", re.M)
+# No two space runs side by side around an optional pipe ("[ \t]*\|?[ \t]*"): on the long runs
+# of spaces that blanked markup leaves, re would try every way of splitting a run between them.
+_MD_TABLE_RULE = re.compile(r"\n[ \t]*(?:\|[ \t]*)?:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*(?:\|[ \t]*)?$", re.M)
 
 
 def _spaces(text: str) -> str:
