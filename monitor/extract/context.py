@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ..markup import visible_text
-from .dates import MONTH_WORDS, DateMention, document_year, find_dates
+from .dates import MONTH_WORDS, RELATIVE_WORDS, DateMention, document_year, find_dates
 from .folding import CasePattern
 from .gazetteer import Entity, Gazetteer, Mention
 from .numbers import SPELLED_FIRST_WORDS
@@ -113,6 +113,24 @@ class Doc:
                 seen.add(i)
         return sorted(seen)
 
+    def starts_of_words(self, vocabulary: frozenset[str], digits: bool = False) -> list[int] | None:
+        """Sorted starts of the (lower-case) words of ``vocabulary`` standing as tokens, and with
+        ``digits`` of every number written in digits ("25", "1,000", ".5"): where a pattern that
+        must begin with one of them can match (see ``folding.matches_at``). The vocabulary must be
+        among the words ``prepare`` looked for (``RULE_WORDS``); None when the document has no
+        such index (then search the whole text)."""
+        if self.words is None:
+            return None
+        assert vocabulary <= RULE_WORDS, "a word the document's index was not built for"
+        out = self.words.starts_of(vocabulary)
+        if digits:
+            text = self.text
+            found = self.words.digits
+            out.extend(found)
+            out.extend(p - 1 for p in found if p > 0 and text[p - 1] == ".")  # ".5"
+            out.sort()
+        return out
+
     def starts(self, rx: CasePattern) -> list[int]:
         """Where ``rx`` matches in the whole text, left to right (candidate starts for ``matches_at``)."""
         text, pattern = (self.lower, rx.lower) if self.lower is not None else (self.text, rx.any_case)
@@ -167,14 +185,14 @@ def _main_country(mentions: list[Mention]) -> Entity | None:
 
 
 # The words the rules look for besides the gazetteer's (see words.py).
-_RULE_WORDS = MONTH_WORDS | SPELLED_FIRST_WORDS
+RULE_WORDS = MONTH_WORDS | SPELLED_FIRST_WORDS | RELATIVE_WORDS
 
 
 def prepare(raw: str, fmt: str, reference: dt.date | None, gazetteer: Gazetteer) -> Doc:
     text = _normalise(visible_text(raw, fmt))
     sentences = split_sentences(raw, text)
     lowered = _lowered(text)
-    words = gazetteer.word_finder(_RULE_WORDS).find(lowered) if lowered is not None else None
+    words = gazetteer.word_finder(RULE_WORDS).find(lowered) if lowered is not None else None
     mentions = gazetteer.mentions(text, lowered, words)
     # Drop a product match inside a country/bloc name and vice versa: keep the longest.
     kept: list[Mention] = []

@@ -51,8 +51,9 @@ def count_facts(doc: Doc) -> list[Fact]:
     facts: list[Fact] = []
     text = doc.text
     date_spans = [(d.start, d.end) for d in doc.dates]
-    count_starts = doc.words.starts_of(SPELLED_FIRST_WORDS, with_digits=True) if doc.words is not None \
-        else doc.starts(_COUNT_START)
+    count_starts = doc.starts_of_words(SPELLED_FIRST_WORDS, digits=True)
+    if count_starts is None:
+        count_starts = doc.starts(_COUNT_START)
     of_the_starts = doc.starts(_OF_THE_START)
     sentences = {doc.sentence_at(p) for p in count_starts + of_the_starts} - {-1}
     for s in (doc.sentences[i] for i in sorted(sentences)):

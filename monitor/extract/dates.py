@@ -10,10 +10,12 @@ from .folding import matches_at
 from .gazetteer import lexicon
 from .words import Words
 
-__all__ = ["DateMention", "find_dates", "resolve_year", "iso", "add_days", "document_year", "MONTH_WORDS"]
+__all__ = ["DateMention", "find_dates", "resolve_year", "iso", "add_days", "document_year", "MONTH_WORDS", "RELATIVE_WORDS"]
 
 _MONTHS: dict[str, int] = lexicon()["months"]
 MONTH_WORDS = frozenset(_MONTHS)
+# Words a relative date can start with ("within 90 days", "no later than 30 days after ...").
+RELATIVE_WORDS = frozenset({"within", "no", "not"})
 _MONTH = r"(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")"
 # "August 1, 2025", "Aug. 7", "August 1st", "Sept 30 2025". The year needs a comma or a space
 # and must not be the start of a longer number.

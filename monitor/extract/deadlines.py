@@ -12,9 +12,9 @@ import re
 
 from ..fact import Fact
 from .context import Doc
-from .dates import DateMention, add_days, iso, resolve_year
-from .folding import CasePattern
-from .numbers import NUM_OR_WORD, parse_any
+from .dates import RELATIVE_WORDS, DateMention, add_days, iso, resolve_year
+from .folding import CasePattern, matches_at
+from .numbers import NUM_OR_WORD, SPELLED_FIRST_WORDS, parse_any
 from .sentences import Sentence
 
 __all__ = ["deadline_facts", "deadline_dates"]
@@ -27,8 +27,8 @@ _TRIGGERS = [
     ("until", r"(?:until|till|through|before|prior\s+to|on\s+or\s+before|ends?\s+on|end\s+of)\s+"),
     ("by", r"(?:by|no\s+later\s+than|not\s+later\s+than|deadline\s+of|due(?:\s+on)?)\s+"),
 ]
-_TRIGGER_RE = re.compile(
-    r"(?:" + "|".join(f"(?P<{name}>{rx})" for name, rx in _TRIGGERS) + r")" + _TIME + r"(?:on\s+)?$", re.I)
+_TRIGGER_RE = CasePattern.compile(
+    r"(?:" + "|".join(f"(?P<{name}>{rx})" for name, rx in _TRIGGERS) + r")" + _TIME + r"(?:on\s+)?$")
 # Things that say what is due, nearest before the trigger wins.
 _WHAT = re.compile(
     r"\b(suspensions?|suspend\w*|exclusions?|agreements?|deals?|tariffs?|duties|duty|rates?|modifications?|"
@@ -50,8 +50,8 @@ _RELATIVE_GATE = CasePattern.compile(r"day|week|month")
 
 
 def _classify(doc: Doc, d: DateMention, floor: int) -> str | None:
-    before = doc.text[max(floor, d.start - 90):d.start]
-    m = _TRIGGER_RE.search(before)
+    before, lowered = doc.window(max(floor, d.start - 90), d.start)
+    m = _TRIGGER_RE.search(before, lowered)
     if not m:
         return None
     # "by deleting “April 9, 2025”" and "after ... announced on" are not triggers.
@@ -101,6 +101,8 @@ def deadline_facts(doc: Doc) -> list[Fact]:
     facts: list[Fact] = []
     text = doc.text
     relative = set(doc.indices_matching(_RELATIVE_GATE)) if doc.reference is not None else set()
+    # _RELATIVE begins with one of these words or a number: it is tried only where one starts.
+    relative_starts = doc.starts_of_words(RELATIVE_WORDS | SPELLED_FIRST_WORDS, digits=True)
     dated = {doc.sentence_at(d.start) for d in doc.dates} - {-1}
     for index in sorted(dated | relative):
         s = doc.sentences[index]
@@ -135,7 +137,8 @@ def deadline_facts(doc: Doc) -> list[Fact]:
                                       sentence=sentence, rule="deadline.period_end",
                                       qualifier=f"expires:{what}", details={"what": what, "trigger": "period"}))
         if index in relative:
-            for m in _RELATIVE.finditer(text, s.start, s.end):
+            for m in (_RELATIVE.finditer(text, s.start, s.end) if relative_starts is None
+                      else matches_at(_RELATIVE, text, relative_starts, s.start, s.end)):
                 n = parse_any(m.group("n1") or m.group("n2"))
                 unit = (m.group("u1") or m.group("u2")).lower().rstrip("s")
                 if not n:

@@ -17,14 +17,23 @@ __all__ = ["CasePattern", "fold", "matches_at"]
 
 
 def fold(pattern: str) -> str:
-    """``pattern`` with its letters lower-cased, escapes (``\\b``, ``\\S``...) left as written."""
-    if "(?P" in pattern or "(?i" in pattern or "(?-i" in pattern:
-        raise ValueError(f"cannot fold a pattern with group names or inline flags: {pattern!r}")
+    """``pattern`` with its letters lower-cased; escapes (``\\b``, ``\\S``...) and group names
+    left as written."""
+    if "(?i" in pattern or "(?-i" in pattern or "(?P=" in pattern:
+        raise ValueError(f"cannot fold a pattern with inline flags or back references: {pattern!r}")
     out = []
-    escaped = False
-    for ch in pattern:
-        out.append(ch if escaped else ch.lower())
-        escaped = not escaped and ch == "\\"
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("(?P<", i):
+            j = pattern.index(">", i) + 1
+            out.append(pattern[i:j])
+            i = j
+        elif pattern[i] == "\\":
+            out.append(pattern[i:i + 2])
+            i += 2
+        else:
+            out.append(pattern[i].lower())
+            i += 1
     return "".join(out)
 
 

@@ -6,6 +6,7 @@ import re
 
 from ..fact import Fact
 from .context import Doc, clean_phrase
+from .folding import matches_at
 from .gazetteer import lexicon
 from .numbers import NUMBER, parse_number, scale_of, tidy
 
@@ -14,6 +15,9 @@ __all__ = ["money_facts"]
 _SYMBOLS: dict[str, str] = lexicon()["currency_symbols"]
 _CWORDS: dict[str, str] = lexicon()["currency_words"]
 _SYM = "|".join(re.escape(s) for s in sorted(_SYMBOLS, key=len, reverse=True))
+# Every symbol ends with one of these characters, at most _SYMBOL_REACH characters after its start.
+_SYMBOL_CHARS = sorted({s[-1] for s in _SYMBOLS})
+_SYMBOL_REACH = max(len(s) for s in _SYMBOLS) - 1
 _CW = "|".join(sorted(_CWORDS, key=len, reverse=True))
 _SCALE = r"(?:thousand|million|billion|trillion|bn|mn|mln|tn|[kmb](?![\w]))"
 _QUAL = r"(?:(?P<qual>over|about|around|approximately|nearly|almost|roughly|some|more\s+than|less\s+than|at\s+least|up\s+to|at\s+most|under|an\s+estimated|estimated|exceeded|exceeding)\s+)?"
@@ -70,11 +74,29 @@ def _subject(doc: Doc, start: int, end: int, s_start: int, s_end: int) -> str:
     return "amount"
 
 
+def _starts(doc: Doc) -> list[int] | None:
+    """Where _MONEY can match: at a number, or at a currency symbol ("$", "US$", "U.S.$": up to
+    four characters before a "$"). None: search everywhere."""
+    starts = doc.starts_of_words(frozenset(), digits=True)
+    if starts is None:
+        return None
+    text = doc.text
+    for ch in _SYMBOL_CHARS:
+        i = text.find(ch)
+        while i >= 0:
+            starts.extend(range(max(0, i - _SYMBOL_REACH), i + 1))
+            i = text.find(ch, i + 1)
+    return sorted(set(starts))
+
+
 def money_facts(doc: Doc) -> list[Fact]:
     facts: list[Fact] = []
     text = doc.text
-    for s in doc.sentences:
-        for m in _MONEY.finditer(text, s.start, s.end):
+    starts = _starts(doc)
+    indices = range(len(doc.sentences)) if starts is None else sorted({doc.sentence_at(p) for p in starts} - {-1})
+    for s in (doc.sentences[i] for i in indices):
+        for m in (_MONEY.finditer(text, s.start, s.end) if starts is None
+                  else matches_at(_MONEY, text, starts, s.start, s.end)):
             sym, cw = m.group("sym"), (m.group("cw1") or m.group("cw2"))
             n = m.group("n1") or m.group("n2")
             scale = m.group("s1") or m.group("s2")

@@ -8,7 +8,6 @@ then tries its own pattern only where one of its words starts (``folding.matches
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from dataclasses import dataclass
 from typing import Collection, Iterable
 
@@ -54,15 +53,9 @@ class Words:
     tokens: list[tuple[int, str]]  # (start, word) for each listed word standing as a whole token
     digits: list[int]  # starts of digit runs (not after a word character)
 
-    def starts_of(self, vocabulary: Collection[str], with_digits: bool = False) -> list[int]:
-        """Sorted starts of the tokens in ``vocabulary`` (and of digit runs)."""
-        out = [p for p, w in self.tokens if w in vocabulary]
-        if with_digits:
-            out = sorted(out + self.digits)
-        return out
-
-    def digits_from(self, start: int) -> list[int]:
-        return self.digits[bisect_left(self.digits, start):]
+    def starts_of(self, vocabulary: Collection[str]) -> list[int]:
+        """Sorted starts of the tokens in ``vocabulary``."""
+        return [p for p, w in self.tokens if w in vocabulary]
 
 
 class WordFinder:
