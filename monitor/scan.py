@@ -35,17 +35,18 @@ import logging
 import multiprocessing
 import os
 import re
+import signal
 import stat
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, NamedTuple, Sequence
 
 import sqlite_utils
 
 from monitor.config import Config
-from monitor.document import Document, DocumentError, FileVanished, read_document
+from monitor.document import Document, DocumentError, read_document
 from monitor.errors import MonitorError
 from monitor.store import insert_row, update_row, utcnow, write_transaction
 
@@ -191,9 +192,28 @@ class Prepared:
 _worker_gazetteer: Any = None
 
 
-def _init_worker(entities: Sequence[str], aliases: dict[str, str]) -> None:
+def _init_worker(parent_pid: int, extract: bool, entities: Sequence[str], aliases: dict[str, str]) -> None:
     global _worker_gazetteer
-    _worker_gazetteer = load_gazetteer(entities, aliases)
+    die_with_parent(parent_pid)
+    if extract:
+        _worker_gazetteer = load_gazetteer(entities, aliases)
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """Linux: have the kernel SIGKILL this process when its parent dies (kill -9 included).
+
+    A pool worker blocks on its task queue, whose write end it holds itself, so it never sees
+    EOF: without this, killing the scanning process would orphan its workers for ever. Elsewhere
+    the caller's other means apply (the daemon kills the ingest process's whole group)."""
+    try:
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent_pid:
+        os._exit(0)  # the parent died before prctl took effect
 
 
 def load_gazetteer(entities: Sequence[str], aliases: dict[str, str]) -> Any:
@@ -209,9 +229,7 @@ def prepare(job: Job) -> Prepared:
     read_at = time.time_ns()
     try:
         document = read_document(job.file, max_size=job.max_size)
-    except FileVanished as e:
-        return Prepared(job.path, error_stage="read", error=_reason(e, job.file))
-    except DocumentError as e:
+    except DocumentError as e:  # FileVanished included
         return Prepared(job.path, error_stage="read", error=_reason(e, job.file))
     result = Prepared(job.path, document=document, read_at_ns=read_at)
     if job.extract and document.sha256 != job.known_sha and document.sha256 not in job.moved_shas:
@@ -238,8 +256,6 @@ def extract_document(document: Document, gazetteer: Any = None) -> list:
 
 
 def _without_text(document: Document) -> Document:
-    from dataclasses import replace
-
     return replace(document, text="")
 
 
@@ -268,6 +284,8 @@ class Scanner:
         self._gazetteer_loaded = False
         self.roots = make_roots(config.watch_paths) if all(p.is_dir() for p in config.watch_paths) else []
         self._store_files = _store_files(db)
+        # Digests are written there: inside a watched folder they must not come back as documents.
+        self._reports = os.path.realpath(config.reports_folder)
         self.filters = Filters(config.watch.include, config.watch.exclude)
 
     # -- public API ---------------------------------------------------------------------------
@@ -315,8 +333,9 @@ class Scanner:
 
     def is_ignored(self, path: str | Path) -> bool:
         """True for a path that is never ingested: outside the watched folders, hidden, a
-        temporary, the store's own files, a symlink leading out of its folder, or a file that the
-        include/exclude globs leave out. A path that no longer exists is judged by its name."""
+        temporary, the store's own files, in the reports folder, a symlink leading out of its
+        folder, or a file that the include/exclude globs leave out. A path that no longer exists
+        is judged by its name."""
         path = Path(os.path.abspath(path))
         if str(path) in self._store_files:
             return True
@@ -326,6 +345,8 @@ class Scanner:
         root, rel = found
         if not rel:
             return False
+        if _within(str(root.path / rel), self._reports) and not _within(str(root.path), self._reports):
+            return True  # (a watched folder inside the reports folder is still watched)
         if any(part.startswith(".") for part in rel.split("/")) or _is_temporary(path.name):
             return True
         if os.path.islink(path) and not _inside(os.path.realpath(path), root.path):
@@ -351,6 +372,7 @@ class Scanner:
         top = self._relative(root, str(folder))
         stack = [(str(folder), top + "/" if top else "")]
         filters = self.filters
+        reports = self._reports
         while stack:
             current, rel_dir = stack.pop()
             try:
@@ -368,7 +390,7 @@ class Scanner:
                     continue
                 rel = rel_dir + name
                 if entry.is_dir(follow_symlinks=False):
-                    if not filters.excluded(rel, name):
+                    if not filters.excluded(rel, name) and entry.path != reports:
                         stack.append((entry.path, rel + "/"))
                     continue
                 if filters.wanted(rel, name) and entry.path not in self._store_files:
@@ -545,10 +567,9 @@ def _pool_results(jobs: list[Job], scanner: Scanner) -> Iterator[Prepared]:
     context = multiprocessing.get_context("spawn")
     limit = scanner.workers * CHUNKS_IN_FLIGHT_PER_WORKER
     config = scanner.config.extract
-    initargs = (list(config.entities), dict(config.aliases)) if scanner.extract else ((), {})
+    initargs = (os.getpid(), scanner.extract, list(config.entities), dict(config.aliases))
     with concurrent.futures.ProcessPoolExecutor(max_workers=scanner.workers, mp_context=context,
-                                                initializer=_init_worker if scanner.extract else None,
-                                                initargs=initargs if scanner.extract else ()) as pool:
+                                                initializer=_init_worker, initargs=initargs) as pool:
         pending: list[concurrent.futures.Future] = []
         next_chunk = 0
         while next_chunk < len(chunks) or pending:
@@ -752,6 +773,10 @@ def _matches(compiled: tuple[re.Pattern[str], re.Pattern[str]], rel: str, name: 
 def _inside(path: str, folder: Path) -> bool:
     folder_s = str(folder)
     return path.startswith(folder_s.rstrip(os.sep) + os.sep)
+
+
+def _within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 def _under(path: str, prefix: str) -> bool:

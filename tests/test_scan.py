@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -10,7 +12,7 @@ import pytest
 
 import monitor.document
 import monitor.scan
-from monitor.config import Config, WatchConfig
+from monitor.config import Config, ReportsConfig, WatchConfig, load_config
 from monitor.scan import ScanError, Scanner
 from monitor.store import open_store
 
@@ -380,6 +382,43 @@ def test_database_files_inside_the_watched_folder_are_never_ingested(tmp_path):
     assert [r[0] for r in db.execute("SELECT path FROM documents")] == ["a.txt"]
     for suffix in ("", "-wal", "-shm", "-journal", ".lock"):
         assert scanner.is_ignored(root / f"monitor.db{suffix}")
+    db.close()
+
+
+def test_reports_folder_inside_the_watched_folder_is_never_ingested(tmp_path):
+    """Digests written into a reports folder inside a watched folder never come back as documents,
+    through `monitor scan`, an ingest of their paths, or `is_ignored` (what the daemon asks)."""
+    root = tmp_path / "docs"
+    (root / "out" / "reports").mkdir(parents=True)
+    (root / "a.md").write_text("# a")
+    (root / "out" / "b.md").write_text("# b")  # beside the reports folder: still a document
+    digest = root / "out" / "reports" / "digest-2026-01-01.md"
+    digest.write_text("# Digest")
+    config = tmp_path / "config.toml"
+    config.write_text('[watch]\npaths = ["docs"]\n[database]\npath = "m.db"\n'
+                      '[reports]\nfolder = "docs/out/reports"\n')
+    result = subprocess.run([sys.executable, "-m", "monitor", "--config", str(config), "scan"],
+                            cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert "2 new" in result.stdout, result.stdout + result.stderr
+    db = open_store(tmp_path / "m.db")
+    scanner = Scanner(db, load_config(config))
+    assert sorted(r[0] for r in db.execute("SELECT path FROM documents")) == ["a.md", "out/b.md"]
+    assert counts(scanner.ingest([digest, digest.parent])) == (0, 0, 0, 0, 0, 0)
+    assert scanner.is_ignored(digest) and scanner.is_ignored(digest.parent)
+    assert scanner.is_ignored(digest.parent / "gone.md")
+    assert not scanner.is_ignored(root / "out" / "b.md")
+    db.close()
+
+
+def test_a_watched_folder_inside_the_reports_folder_is_still_watched(tmp_path):
+    root = tmp_path / "reports" / "docs"
+    root.mkdir(parents=True)
+    (root / "a.txt").write_text("a")
+    db = open_store(tmp_path / "m.db")
+    config = Config(watch=WatchConfig(paths=[str(root)]), reports=ReportsConfig(folder=str(tmp_path / "reports")))
+    scanner = Scanner(db, config)
+    assert counts(scanner.reconcile()) == (1, 0, 0, 0, 0, 0)
+    assert not scanner.is_ignored(root / "a.txt")
     db.close()
 
 
