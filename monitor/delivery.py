@@ -73,7 +73,6 @@ def template_environment(config: Config) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["when"] = format_time
-    env.filters["qualifier"] = format_qualifier
     return env
 
 
@@ -83,11 +82,6 @@ def format_time(iso: str | None) -> str:
         return "the beginning"
     t = datetime.fromisoformat(iso.replace("Z", "+00:00"))
     return t.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def format_qualifier(qualifier: str) -> str:
-    """The extractor's normalised qualifier ('by:agreement') as words ('by agreement')."""
-    return " ".join(qualifier.replace(":", " ").replace("_", " ").split())
 
 
 def render(digest: Digest, fmt: str, config: Config, env: jinja2.Environment | None = None) -> str:

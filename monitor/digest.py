@@ -35,6 +35,10 @@ KIND_HEADINGS = {
     "count": "Counts",
     "exemption": "Exemptions",
 }
+# Facts listed per kind for a new or removed document; the rest are counted ("and 4 more").
+# Tariffs and deadlines are what readers look for, the other kinds are context.
+LISTED_PER_KIND = {"tariff": 8, "deadline": 6}
+LISTED_OTHER_KINDS = 3
 # A scheduled scan later than this many intervals (plus a minute) counts as missed.
 SCAN_LATE_FACTOR = 2
 # A scheduled digest this late counts as not run on time.
@@ -96,13 +100,28 @@ class ChangeLine:
     timeline: list[TimelinePoint] = field(default_factory=list)
 
     @property
+    def label(self) -> str:
+        return fact_label(self.kind, self.subject, self.qualifier)
+
+    @property
+    def note(self) -> str:
+        return qualifier_note(self.kind, self.subject, self.qualifier)
+
+    @property
     def headline(self) -> str:
-        return f"{fact_label(self.kind, self.subject)}: {self.old_display} → {self.new_display}"
+        """'tariff on Kazakhstan: 25% → 30%', 'agreement due by August 1 → August 15'."""
+        if self.change == "added":
+            values = f"{self.new_display} (new)"
+        elif self.change == "removed":
+            values = f"{self.old_display} (no longer stated)"
+        else:
+            values = f"{self.old_display} → {self.new_display}"
+        return f"{self.label}{_label_separator(self.kind)}{values}"
 
 
 @dataclass
 class EntityGroup:
-    """The changes of one kind about one entity (subject), across documents."""
+    """The changes to one fact (a tariff on one country, one kind of deadline), across documents."""
 
     kind: str
     subject: str
@@ -111,12 +130,26 @@ class EntityGroup:
 
 
 @dataclass
+class FactList:
+    """The facts of one kind a document states, each as a few words: 'Kazakhstan 25%'."""
+
+    kind: str
+    heading: str
+    items: list[str]
+    more: int = 0  # facts beyond the ones listed
+
+
+@dataclass
 class DocumentEvent:
+    """A document that appeared or went away, with what it says (or said last)."""
+
     path: str
     title: str
     event: str  # new or removed
     at: str
     version: int | None
+    source_url: str | None = None
+    facts: list[FactList] = field(default_factory=list)
 
 
 @dataclass
@@ -190,26 +223,37 @@ class Digest:
 
     @property
     def title(self) -> str:
+        """The first changes themselves ("Tariff on Kazakhstan: 25% → 30%; ..."), else the counts."""
         if not self.has_news:
             return "Nothing changed"
+        if not self.lines:
+            return self.summary
         parts = [line.headline for line in self.lines[:2]]
-        more = self.change_count - len(parts)
-        if more > 0:
-            parts.append(f"{more} more")
-        if not parts:
-            counts = []
-            if self.new_documents:
-                counts.append(_plural(len(self.new_documents), "new document"))
-            if self.removed_documents:
-                counts.append(_plural(len(self.removed_documents), "removed document"))
-            if self.health:
-                counts.append(_plural(len(self.health), "health notice"))
-            parts = counts
-        return "; ".join(parts)
+        if self.change_count > 2:
+            parts.append(f"{self.change_count - 2} more")
+        return _capitalized("; ".join(parts))
+
+    @property
+    def summary(self) -> str:
+        """What the digest holds, counted: '2 changes in 1 document; 1 new document'."""
+        parts = []
+        if self.lines:
+            documents = len({line.path for line in self.lines})
+            parts.append(f"{_plural(self.change_count, 'change')} in {_plural(documents, 'document')}")
+        if self.new_documents:
+            parts.append(_plural(len(self.new_documents), "new document"))
+        if self.removed_documents:
+            parts.append(_plural(len(self.removed_documents), "removed document"))
+        if self.disagreements:
+            parts.append(f"sources disagree on {_plural(len(self.disagreements), 'fact')}")
+        if self.health:
+            parts.append(_plural(len(self.health), "health notice"))
+        return _capitalized("; ".join(parts)) or "Nothing changed"
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        data.update(title=self.title, change_count=self.change_count, has_news=self.has_news)
+        data.update(title=self.title, summary=self.summary, change_count=self.change_count,
+                    has_news=self.has_news)
         return data
 
     @classmethod
@@ -230,8 +274,8 @@ class Digest:
             period_end=data["period_end"],
             groups=[EntityGroup(kind=g["kind"], subject=g["subject"], label=g["label"],
                                 lines=[line(x) for x in g["lines"]]) for g in data["groups"]],
-            new_documents=[DocumentEvent(**e) for e in data["new_documents"]],
-            removed_documents=[DocumentEvent(**e) for e in data["removed_documents"]],
+            new_documents=[_document_event(e) for e in data["new_documents"]],
+            removed_documents=[_document_event(e) for e in data["removed_documents"]],
             disagreements=[Disagreement(kind=d["kind"], subject=d["subject"], qualifier=d["qualifier"],
                                         label=d["label"], sources=[SourceValue(**s) for s in d["sources"]])
                            for d in data["disagreements"]],
@@ -242,22 +286,18 @@ class Digest:
         )
 
 
+def _document_event(data: Mapping[str, Any]) -> DocumentEvent:
+    facts = [FactList(**f) for f in data.get("facts", [])]  # digests recorded before facts were listed have none
+    return DocumentEvent(**{**data, "facts": facts})
+
+
 # --- Values and differences (pure) ------------------------------------------------------------
 
 
 def parse_value(value: Any) -> Any:
-    """A stored value as a Python value: numbers stay numbers, a JSON-quoted string is unquoted."""
-    if isinstance(value, (bytes, bytearray)):
-        value = value.decode("utf-8", "replace")
-    if isinstance(value, str):
-        text = value.strip()
-        if text.startswith('"') and text.endswith('"'):
-            try:
-                return json.loads(text)
-            except ValueError:
-                return value
-        if re.fullmatch(r"-?\d+(\.\d+)?", text):
-            return float(text) if "." in text else int(text)
+    """A stored value (a number, date text or None) with numbers given as text made numbers."""
+    if isinstance(value, str) and re.fullmatch(r"-?\d+(\.\d+)?", value.strip()):
+        return float(value) if "." in value else int(value)
     return value
 
 
@@ -368,13 +408,55 @@ def rate_change(kind: str, old: Any, new: Any) -> float | None:
     return None if x is None or y is None else abs(y - x)
 
 
-def fact_label(kind: str, subject: str) -> str:
-    """'Tariff on Kazakhstan', 'Deadline (trade agreement)'."""
-    if kind == "tariff":
-        return f"Tariff on {subject}"
-    noun = {"deadline": "Deadline", "money": "Amount", "percent": "Share", "count": "Count",
-            "exemption": "Exemption"}.get(kind, kind.capitalize())
-    return f"{noun} ({subject})"
+# What a deadline is for, from the word that introduced its date (the extractor's qualifier is
+# "trigger:what"): a phrase that reads before the date, "agreement due by August 1". The second
+# phrase is for a deadline whose text names nothing that is due (what = "effect").
+DEADLINE_PHRASES = {
+    "by": ("{what} due by", "deadline"),
+    "effective": ("{what} takes effect", "takes effect"),
+    "until": ("{what} until", "until"),
+    "expires": ("{what} expires", "expires"),
+}
+LABEL_PATTERNS = {
+    "tariff": "tariff on {subject}",
+    "money": "amount for {subject}",
+    "percent": "share of {subject}",
+    "count": "number of {subject}",
+    "exemption": "exemption for {subject}",
+}
+
+
+def fact_label(kind: str, subject: str, qualifier: str = "") -> str:
+    """What a fact is about, in words: 'tariff on Kazakhstan', 'tariff takes effect'."""
+    if kind == "deadline":
+        trigger, _, what = qualifier.partition(":")
+        if trigger not in DEADLINE_PHRASES:
+            return f"deadline for {subject}"
+        phrase, bare = DEADLINE_PHRASES[trigger]
+        what = what or subject
+        return bare if what == "effect" else phrase.format(what=what)
+    return LABEL_PATTERNS.get(kind, kind + " ({subject})").format(subject=subject)
+
+
+def qualifier_note(kind: str, subject: str, qualifier: str) -> str:
+    """What the qualifier adds to the label, in words ('part', 'range high'), else ''.
+
+    A deadline's qualifier is its label already; others often repeat the subject before the part
+    that tells two facts apart ("minerals|part").
+    """
+    if kind == "deadline":
+        return ""
+    parts = [p for p in qualifier.split("|") if p and p.lower() != subject.lower()]
+    return " ".join(" ".join(parts).replace(":", " ").replace("_", " ").replace("-", " ").split())
+
+
+def _label_separator(kind: str) -> str:
+    # A deadline's label runs into its date ("takes effect August 1"); others are named, then valued.
+    return " " if kind == "deadline" else ": "
+
+
+def _capitalized(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 # --- Chains, lines and groups (pure) ----------------------------------------------------------
@@ -497,16 +579,17 @@ def tariff_timeline(history: Sequence[Mapping[str, Any]]) -> list[TimelinePoint]
 
 
 def group_lines(lines: Iterable[ChangeLine]) -> list[EntityGroup]:
-    """Group lines by kind and entity: tariffs first, then deadlines, then the rest; A–Z within."""
+    """Group lines by what they are about ('tariff on Kazakhstan', across documents): tariffs
+    first, then deadlines, then the rest; A–Z within."""
     groups: dict[tuple[str, str], EntityGroup] = {}
     for line in lines:
-        key = (line.kind, line.subject.lower())
+        key = (line.kind, line.label.lower())
         if key not in groups:
-            groups[key] = EntityGroup(line.kind, line.subject, fact_label(line.kind, line.subject), [])
+            groups[key] = EntityGroup(line.kind, line.subject, _capitalized(line.label), [])
         groups[key].lines.append(line)
     for group in groups.values():
         group.lines.sort(key=lambda l: (l.path, l.qualifier, l.change_ids[0]))
-    return sorted(groups.values(), key=lambda g: (_kind_rank(g.kind), g.subject.lower()))
+    return sorted(groups.values(), key=lambda g: (_kind_rank(g.kind), g.label.lower()))
 
 
 def _kind_rank(kind: str) -> int:
@@ -614,26 +697,84 @@ def change_lines(db: sqlite_utils.Database, rows: Sequence[Mapping[str, Any]]) -
 
 
 def document_events(db: sqlite_utils.Database, start: str | None, end: str) -> tuple[list[DocumentEvent], list[DocumentEvent]]:
-    """Documents first seen, and documents deleted, within the period."""
+    """Documents first seen, and documents deleted, within the period, with their facts.
+
+    The change log has no rows for a document's first version (history.record_facts), so what a
+    new document says is read from its current facts; a removed one's from the runs that reached
+    its last version, since its current facts went with it (history.document_deleted).
+    """
     lower = start or ""
     new = _rows(
         db,
-        """select d.path, d.first_seen_at as at, v.version, coalesce(v.title, d.path) as title
-           from documents d left join document_versions v on v.document_id = d.id and v.version = 1
+        """select d.id, d.path, d.first_seen_at as at, d.current_version as version,
+                  coalesce(v.title, d.path) as title, v.source_url
+           from documents d left join document_versions v
+                on v.document_id = d.id and v.version = d.current_version
            where d.first_seen_at > ? and d.first_seen_at <= ? order by d.path""",
         [lower, end],
     )
     removed = _rows(
         db,
-        """select d.path, d.deleted_at as at, d.current_version as version,
-                  coalesce(v.title, d.path) as title
+        """select d.id, d.path, d.deleted_at as at, d.current_version as version,
+                  coalesce(v.title, d.path) as title, v.source_url
            from documents d left join document_versions v
                 on v.document_id = d.id and v.version = d.current_version
            where d.deleted_at is not null and d.deleted_at > ? and d.deleted_at <= ? order by d.path""",
         [lower, end],
     )
-    return ([DocumentEvent(r["path"], r["title"], "new", r["at"], r["version"]) for r in new],
-            [DocumentEvent(r["path"], r["title"], "removed", r["at"], r["version"]) for r in removed])
+    current_facts = """select kind, subject, qualifier, value, unit, details from facts
+                       where document_id = ? order by span_start, id"""
+    last_facts = """select r.kind, r.subject, r.qualifier, r.value, r.unit, null as details
+                    from fact_runs r join documents d on d.id = r.document_id
+                    where r.document_id = ? and r.last_version = d.current_version
+                    order by r.span_start, r.id"""
+    return ([_event(r, "new", _rows(db, current_facts, [r["id"]])) for r in new],
+            [_event(r, "removed", _rows(db, last_facts, [r["id"]])) for r in removed])
+
+
+def _event(row: Mapping[str, Any], event: str, facts: Sequence[Mapping[str, Any]]) -> DocumentEvent:
+    return DocumentEvent(row["path"], row["title"], event, row["at"], row["version"],
+                         row["source_url"], fact_lists(facts))
+
+
+def fact_lists(rows: Sequence[Mapping[str, Any]]) -> list[FactList]:
+    """A document's facts as one short list per kind, tariffs first, each in text order.
+
+    A value-less mention ("tariffs on Kazakhstan") is left out where the document gives that
+    subject a value: it would say less than the fact beside it.
+    """
+    valued = {(r["kind"], r["subject"].lower()) for r in rows if r["value"] is not None}
+    by_kind: dict[str, list[str]] = {}
+    for r in rows:
+        if r["value"] is None and (r["kind"], r["subject"].lower()) in valued:
+            continue
+        item = fact_item(r)
+        if item not in by_kind.setdefault(r["kind"], []):
+            by_kind[r["kind"]].append(item)
+    lists = []
+    for kind in sorted(by_kind, key=_kind_rank):
+        items = by_kind[kind]
+        cap = LISTED_PER_KIND.get(kind, LISTED_OTHER_KINDS)
+        if len(items) == cap + 1:
+            cap += 1  # "and 1 more" would take the room the one fact needs
+        lists.append(FactList(kind, KIND_HEADINGS.get(kind, kind.capitalize()), items[:cap],
+                              max(len(items) - cap, 0)))
+    return lists
+
+
+def fact_item(row: Mapping[str, Any]) -> str:
+    """One fact in a few words: 'Kazakhstan 25%', 'agreement due by August 1', 'over 20 countries'."""
+    kind, subject = row["kind"], row["subject"]
+    if kind == "exemption":
+        return subject
+    if kind == "deadline":
+        return f"{fact_label(kind, subject, row['qualifier'] or '')} {format_value(kind, row['value'], row['unit'])}"
+    if kind == "tariff" and row["value"] is None:
+        return f"{subject} (no rate stated)"
+    modifier = json.loads(row["details"] or "{}").get("modifier")
+    value = " ".join(filter(None, [modifier, format_value(kind, row["value"], row["unit"])]))
+    # Counts read number first ("20 countries"); rates and amounts after what they are of.
+    return f"{value} {subject}" if kind == "count" else f"{subject} {value}"
 
 
 def disagreements(db: sqlite_utils.Database, lines: Sequence[ChangeLine]) -> list[Disagreement]:
@@ -661,7 +802,8 @@ def disagreements(db: sqlite_utils.Database, lines: Sequence[ChangeLine]) -> lis
         values = {_value_key(r["value"]) for r in rows}
         paths = {r["path"] for r in rows}
         if len(values) > 1 and len(paths) > 1:
-            label = fact_label(kind, rows[0]["subject"]) + (f" ({qualifier})" if qualifier else "")
+            note = qualifier_note(kind, rows[0]["subject"], qualifier)
+            label = _capitalized(fact_label(kind, rows[0]["subject"], qualifier)) + (f" ({note})" if note else "")
             found.append(Disagreement(kind, rows[0]["subject"], qualifier, label, [
                 SourceValue(r["path"], r["title"], parse_value(r["value"]), format_value(kind, r["value"], r["unit"]))
                 for r in rows

@@ -91,7 +91,8 @@ def seed_scenario(db_path: Path) -> sqlite_utils.Database:
     observer = add_document(db, OBSERVER, T0)
     v1, _ = add_version(db, observer, "…" + OLD_LETTER, T0)
     set_fact(db, observer, v1, "tariff", "Kazakhstan", 25, "percent", OLD_LETTER, subject_code="KZ")
-    set_fact(db, observer, v1, "deadline", "trade agreement", "2025-08-01", "date", OLD_LETTER)
+    # As the extractor reads it: what is due ("agreement") and the word before the date ("by").
+    set_fact(db, observer, v1, "deadline", "agreement", "2025-08-01", "date", OLD_LETTER, qualifier="by:agreement")
     record_extraction(db, v1, 2)
     other = add_document(db, OTHER, T0)
     o1, _ = add_version(db, other, "Imports from Kazakhstan will be subject to a 25% tariff.", T0,
@@ -103,11 +104,11 @@ def seed_scenario(db_path: Path) -> sqlite_utils.Database:
 
     v2, _ = add_version(db, observer, "…" + NEW_LETTER, T1)
     set_fact(db, observer, v2, "tariff", "Kazakhstan", 30, "percent", NEW_LETTER, subject_code="KZ")
-    set_fact(db, observer, v2, "deadline", "trade agreement", "2025-08-15", "date", NEW_LETTER)
+    set_fact(db, observer, v2, "deadline", "agreement", "2025-08-15", "date", NEW_LETTER, qualifier="by:agreement")
     record_extraction(db, v2, 2)
     log_change(db, observer, v2, "tariff", "Kazakhstan", "changed", 25, 30, "percent", OLD_LETTER, NEW_LETTER, T1,
                subject_code="KZ")
-    log_change(db, observer, v2, "deadline", "trade agreement", "changed", "2025-08-01", "2025-08-15", "date",
-               OLD_LETTER, NEW_LETTER, T1)
+    log_change(db, observer, v2, "deadline", "agreement", "changed", "2025-08-01", "2025-08-15", "date",
+               OLD_LETTER, NEW_LETTER, T1, qualifier="by:agreement")
     db["scans"].insert({"started_at": T1, "finished_at": T1, "trigger": "scan", "changed": 1})
     return db

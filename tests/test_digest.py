@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from digest_scenario import (NEW_LETTER, OBSERVER, OLD_LETTER, OTHER, T1, add_document, add_version, log_change,
-                             make_config, record_extraction, seed_scenario)
+                             make_config, record_extraction, seed_scenario, set_fact)
 from monitor.delivery import render
-from monitor.digest import (build_digest, chain_line, collapse_chains, collect_digest, difference, format_value,
-                            group_lines, next_digest_due)
+from monitor.digest import (build_digest, chain_line, collapse_chains, collect_digest, difference, fact_label,
+                            fact_lists, format_value, group_lines, load_digest, next_digest_due)
 
 NOW = "2025-07-13T08:00:00.000Z"
 
@@ -93,6 +93,50 @@ def test_groups_put_tariffs_first_then_deadlines_then_the_rest():
                                                      ("deadline", "trade agreement"), ("count", "deposits")]
 
 
+@pytest.mark.parametrize("kind, subject, qualifier, expected", [
+    ("tariff", "Kazakhstan", "", "tariff on Kazakhstan"),
+    ("deadline", "agreement", "by:agreement", "agreement due by"),
+    ("deadline", "tariff", "effective:tariff", "tariff takes effect"),
+    ("deadline", "suspension", "expires:suspension", "suspension expires"),
+    ("deadline", "exclusion", "until:exclusion", "exclusion until"),
+    ("deadline", "effect", "effective:effect", "takes effect"),
+    ("deadline", "trade agreement", "", "deadline for trade agreement"),
+    ("count", "countries", "countries", "number of countries"),
+    ("exemption", "uranium", "uranium", "exemption for uranium"),
+])
+def test_facts_are_labelled_by_what_they_are_about(kind, subject, qualifier, expected):
+    assert fact_label(kind, subject, qualifier) == expected
+
+
+def _fact(kind, subject, value, unit, qualifier="", details=None):
+    return {"kind": kind, "subject": subject, "qualifier": qualifier, "value": value, "unit": unit,
+            "details": json.dumps(details or {})}
+
+
+def test_a_documents_facts_are_listed_by_kind_tariffs_first_in_text_order():
+    rows = [_fact("count", "countries", 20, "count", "countries", {"modifier": "nearly"}),
+            _fact("tariff", "Kazakhstan", None, "percent"),
+            _fact("tariff", "Kazakhstan", 25, "percent"),
+            _fact("deadline", "agreement", "XXXX-08-01", "date", "by:agreement"),
+            _fact("tariff", "copper", 50, "percent"),
+            _fact("tariff", "BRICS", 10, "percent"),
+            _fact("deadline", "tariff", "2025-08-01", "date", "effective:tariff"),
+            _fact("money", "investments", 1_000_000_000, "USD", "investments", {"modifier": "over"})]
+    rows += [_fact("exemption", name, None, None, name) for name in ("uranium", "silver", "oil", "iron", "gold")]
+    lists = fact_lists(rows)
+    assert [(f.heading, f.items, f.more) for f in lists] == [
+        # The value-less mention of Kazakhstan says less than the 25% beside it: left out.
+        ("Tariffs", ["Kazakhstan 25%", "copper 50%", "BRICS 10%"], 0),
+        ("Deadlines", ["agreement due by August 1", "tariff takes effect August 1, 2025"], 0),
+        ("Amounts", ["investments over $1 billion"], 0),
+        ("Counts", ["nearly 20 countries"], 0),
+        ("Exemptions", ["uranium", "silver", "oil"], 2),
+    ]
+    # One over the cap is listed rather than counted: "and 1 more" would take its room.
+    assert fact_lists(rows[-4:])[0].items == ["silver", "oil", "iron", "gold"]
+    assert fact_lists([_fact("tariff", "Kazakhstan", None, "percent")])[0].items == ["Kazakhstan (no rate stated)"]
+
+
 def test_next_digest_due_is_the_next_local_occurrence():
     from datetime import datetime
     after = datetime(2025, 7, 13, 9, 0).astimezone()
@@ -108,9 +152,12 @@ def test_seed_scenario_digest_says_what_changed(db, tmp_path):
     digest = build_digest(db, config, now=NOW)
     assert digest is not None and digest.id == 1
     assert [(g.kind, g.label) for g in digest.groups] == [("tariff", "Tariff on Kazakhstan"),
-                                                          ("deadline", "Deadline (trade agreement)")]
+                                                          ("deadline", "Agreement due by")]
     md = render(digest, "md", config)
-    assert "# Tariff on Kazakhstan: 25% → 30%; Deadline (trade agreement): August 1, 2025 → August 15, 2025" in md
+    # The title is the news itself; the line under it counts what the digest holds.
+    assert md.startswith("# Tariff on Kazakhstan: 25% → 30%; agreement due by August 1, 2025 → August 15, 2025\n\n"
+                         "2 changes in 1 document; 2 new documents; sources disagree on 1 fact · "
+                         "up to 2025-07-13 08:00 UTC\n")
     assert "- **25% → 30%** (+5 points)" in md
     assert "- **August 1, 2025 → August 15, 2025** (moved 14 days later)" in md
     assert "> was: The letter threatened that if the country did not reach a trade agreement by August ~~1~~, " \
@@ -123,7 +170,12 @@ def test_seed_scenario_digest_says_what_changed(db, tmp_path):
     # The other seed still says 25%: the sources now disagree.
     assert "- Tariff on Kazakhstan: 25% in US Woos Kazakhstan for Minerals, Slaps on Sweeping Trade Tariffs " \
            f"(`{OTHER}`); 30% in {OBSERVER}" in md
-    assert "- New: US Woos Kazakhstan for Minerals" in md
+    # New documents say what they state now, tariffs first, then deadlines with their dates.
+    assert f"- **New:** {OBSERVER}, 2025-07-10 08:00 UTC\n" \
+           "  - Tariffs: Kazakhstan 30%\n" \
+           "  - Deadlines: agreement due by August 15, 2025\n" in md
+    assert f"- **New:** US Woos Kazakhstan for Minerals, Slaps on Sweeping Trade Tariffs (`{OTHER}`), " \
+           "2025-07-10 08:00 UTC\n  - Tariffs: Kazakhstan 25%\n" in md
 
 
 def test_json_carries_the_same_content(db, tmp_path):
@@ -199,16 +251,36 @@ def test_filtered_changes_are_covered_but_not_shown(db, tmp_path):
     assert {(r["change_id"], r["shown"]) for r in db["digest_changes"].rows} == {(1, 0), (2, 1)}
 
 
-def test_a_new_fact_and_a_removed_document(db, tmp_path):
-    third = add_document(db, "brazil.md", "2025-07-12T10:00:00.000Z")
-    add_version(db, third, "x", "2025-07-12T10:00:00.000Z", title="Brazil <b>tariffs</b>")
-    db["documents"].update(2, {"deleted_at": "2025-07-12T11:00:00.000Z"})
-    digest = collect_digest(db, make_config(tmp_path), now=NOW)
-    assert ("brazil.md", "Brazil <b>tariffs</b>") in [(d.path, d.title) for d in digest.new_documents]
-    assert [d.path for d in digest.removed_documents] == [OTHER]
-    # A deleted document states nothing, so nothing disagrees any more.
+def test_a_new_document_and_a_removed_document_with_their_facts(db, tmp_path):
+    config = make_config(tmp_path)
+    build_digest(db, config, now=NOW)
+    third = add_document(db, "brazil.md", "2025-07-14T10:00:00.000Z")
+    vid, _ = add_version(db, third, "x", "2025-07-14T10:00:00.000Z", title="Brazil <b>tariffs</b>")
+    db["document_versions"].update(vid, {"source_url": "https://example.org/brazil"})
+    set_fact(db, third, vid, "tariff", "Brazil", 50, "percent", "A 50% tariff on Brazil.", subject_code="BR")
+    set_fact(db, third, vid, "exemption", "orange juice", None, None, "Orange juice is exempt.")
+    # The other seed goes away: its facts go with it (history.document_deleted), its runs stay.
+    db["documents"].update(2, {"deleted_at": "2025-07-14T11:00:00.000Z"})
     db.execute("delete from facts where document_id = 2")
-    assert collect_digest(db, make_config(tmp_path), now=NOW).disagreements == []
+    digest = build_digest(db, config, now="2025-07-15T08:00:00.000Z")
+    [new] = digest.new_documents
+    assert (new.path, new.title, new.source_url) == ("brazil.md", "Brazil <b>tariffs</b>", "https://example.org/brazil")
+    assert [(f.heading, f.items) for f in new.facts] == [("Tariffs", ["Brazil 50%"]), ("Exemptions", ["orange juice"])]
+    [removed] = digest.removed_documents
+    assert removed.path == OTHER and [(f.heading, f.items) for f in removed.facts] == [("Tariffs", ["Kazakhstan 25%"])]
+    assert digest.title == "1 new document; 1 removed document"
+    md = render(digest, "md", config)
+    assert "- **New:** Brazil <b>tariffs</b> (`brazil.md`), 2025-07-14 10:00 UTC · <https://example.org/brazil>\n" \
+           "  - Tariffs: Brazil 50%\n  - Exemptions: orange juice\n" in md
+    assert "  It no longer states:\n  - Tariffs: Kazakhstan 25%\n" in md
+    data = json.loads(render(digest, "json", config))
+    assert data["new_documents"][0]["facts"][0] == {"kind": "tariff", "heading": "Tariffs", "items": ["Brazil 50%"],
+                                                    "more": 0}
+    # Rendered again from the record, as delivery does, it says the same.
+    assert render(load_digest(db, digest.id), "md", config) == md
+    # A deleted document states nothing, so nothing disagrees any more.
+    assert collect_digest(db, config, now=NOW).disagreements == []
+    # A deleted document states nothing, so nothing disagrees any more.
 
 
 def test_health_failed_files_since_the_last_digest(db, tmp_path):
@@ -281,12 +353,17 @@ def test_seed_edit_reaches_the_digest_through_the_cli(tmp_path):
     (tmp_path / "config.toml").write_text('[watch]\npaths = ["docs"]\n[reports]\nfolder = "reports"\n')
     _monitor("scan", cwd=tmp_path)
     assert "digest 1: 2 new documents" in _monitor("digest", cwd=tmp_path)
+    # The first digest tells what the new documents say, read by the real extractor.
+    first = next((tmp_path / "reports").glob("digest-*-1.md")).read_text(encoding="utf-8")
+    observer_section = first[first.index(f"- **New:** {OBSERVER}"):]
+    assert "  - Tariffs: Kazakhstan 25%, " in observer_section and "copper 50%" in observer_section
+    assert "  - Deadlines: agreement due by August 1" in observer_section
     observer = docs / OBSERVER
     text = observer.read_text(encoding="utf-8")
     observer.write_text(re.sub(r"August 1\b", "August 15", text.replace("25%", "30%")), encoding="utf-8")
     _monitor("scan", cwd=tmp_path)
     out = _monitor("digest", cwd=tmp_path)
-    assert "digest 2: Tariff on Kazakhstan: 25% → 30%;" in out
+    assert "digest 2: Tariff on Kazakhstan: 25% → 30%; agreement due by August 1 → August 15" in out
     md = next((tmp_path / "reports").glob("digest-*-2.md")).read_text(encoding="utf-8")
     assert "- **25% → 30%** (+5 points)" in md
     assert "- **August 1 → August 15** (moved 14 days later)" in md

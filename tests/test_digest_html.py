@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from digest_scenario import add_document, add_version, make_config, seed_scenario
+from digest_scenario import add_document, add_version, make_config, seed_scenario, set_fact
 from monitor.delivery import deliver_pending
 from monitor.digest import build_digest
 
@@ -48,7 +48,11 @@ def hostile_digest(tmp_path: Path) -> Path:
     db.execute("update fact_changes set new_sentence = new_sentence || ? where kind = 'tariff'", [" " + SCRIPT])
     db.execute("update fact_changes set old_sentence = old_sentence || ? where kind = 'deadline'", [" " + IMG])
     doc = add_document(db, "hostile.html", "2025-07-12T10:00:00.000Z")
-    add_version(db, doc, "x", "2025-07-12T10:00:00.000Z", title=f"Tariffs {IMG} {SCRIPT}")
+    vid, _ = add_version(db, doc, "x", "2025-07-12T10:00:00.000Z", title=f"Tariffs {IMG} {SCRIPT}")
+    # Front matter names the source: a script address must not become a link.
+    db["document_versions"].update(vid, {"source_url": "javascript:document.title='pwned'"})
+    set_fact(db, doc, vid, "tariff", f"Brazil {SCRIPT}", 50, "percent", "x")
+    set_fact(db, doc, vid, "deadline", "agreement", "2025-08-01", "date", "x", qualifier="by:agreement")
     config = make_config(tmp_path)
     build_digest(db, config, now=NOW)
     [result] = deliver_pending(db, config, now=NOW)
@@ -68,7 +72,12 @@ def test_the_html_digest_in_a_browser(tmp_path):
     page = hostile_digest(tmp_path)
     dom = chromium(tmp_path, "--dump-dom", page.as_uri()).stdout
     # The expected content, as the browser laid it out.
-    assert "<title>Tariff on Kazakhstan: 25% → 30%; Deadline (trade agreement): August 1, 2025 → August 15, 2025" in dom
+    assert "<title>Tariff on Kazakhstan: 25% → 30%; agreement due by August 1, 2025 → August 15, 2025" in dom
+    # Its own deadline for the agreement (August 1) disagrees with the edited seed's August 15.
+    assert "2 changes in 1 document; 3 new documents; sources disagree on 2 facts · up to 2025-07-13 08:00 UTC" in dom
+    # The new document says what it states: its tariffs and deadlines, as text.
+    assert "<dt>Tariffs</dt><dd>Brazil &lt;script&gt;" in dom and "<dd>agreement due by August 1, 2025</dd>" in dom
+    assert "<a href" not in dom.split("<h2>Documents</h2>")[1], "javascript: is not a web address"
     assert "<h2>Tariffs</h2>" in dom and "<h2>Deadlines</h2>" in dom and "<h2>Sources disagree</h2>" in dom
     assert "(+5 points)" in dom and "(moved 14 days later)" in dom
     assert dom.count("<svg") == 1, "one timeline: the one changed tariff"
