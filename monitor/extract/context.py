@@ -6,10 +6,11 @@ import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from ..markup import visible_text
 from .dates import MONTH_WORDS, RELATIVE_WORDS, DateMention, document_year, find_dates
-from .folding import CasePattern
+from .folding import CasePattern, Prefilter
 from .gazetteer import Entity, Gazetteer, Mention
 from .numbers import SPELLED_FIRST_WORDS
 from .rates import Rate, find_rates, has_unit
@@ -71,9 +72,12 @@ class Doc:
         self._sstarts = [s.start for s in self.sentences]
         if self.lower is None:
             self.lower = _lowered(self.text)
-        # "Japan (25%)" in a list reads as a rate only in a document about tariffs.
-        self.about_tariffs = bool(re.search(r"\b(?:tariffs?|duties)\b", self.text, re.I))
         self._rates: dict[int, list[Rate]] | None = None
+
+    @cached_property
+    def about_tariffs(self) -> bool:
+        """Whether the document speaks of tariffs: "Japan (25%)" in a list reads as a rate only then."""
+        return bool(re.search(r"\b(?:tariffs?|duties)\b", self.text, re.I))
 
     def mentions_in(self, start: int, end: int) -> list[Mention]:
         i = bisect_left(self._starts, start)
@@ -97,11 +101,13 @@ class Doc:
         i = bisect_right(self._sstarts, pos) - 1
         return i if i >= 0 and pos < self.sentences[i].end else -1
 
-    def indices_matching(self, rx: "re.Pattern[str] | CasePattern") -> list[int]:
+    def indices_matching(self, rx: "re.Pattern[str] | CasePattern | Prefilter") -> list[int]:
         """Indices of the sentences in which ``rx`` matches (inside the sentence): one pass over
         the text instead of one search per sentence.
 
         A pre-filter: a rule that needs a match of ``rx`` inside the sentence can skip the rest."""
+        if isinstance(rx, Prefilter):
+            return sorted(set().union(*(self.indices_matching(part) for part in rx.parts)))
         if isinstance(rx, CasePattern):
             text, pattern = (self.lower, rx.lower) if self.lower is not None else (self.text, rx.any_case)
         else:
@@ -136,7 +142,7 @@ class Doc:
         text, pattern = (self.lower, rx.lower) if self.lower is not None else (self.text, rx.any_case)
         return [m.start() for m in pattern.finditer(text)]
 
-    def sentences_matching(self, rx: "re.Pattern[str] | CasePattern") -> list[Sentence]:
+    def sentences_matching(self, rx: "re.Pattern[str] | CasePattern | Prefilter") -> list[Sentence]:
         """Sentences with at least one match of ``rx`` (one pass over the text, not one per sentence)."""
         return [self.sentences[i] for i in self.indices_matching(rx)]
 

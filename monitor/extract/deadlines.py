@@ -13,7 +13,7 @@ import re
 from ..fact import Fact
 from .context import Doc
 from .dates import RELATIVE_WORDS, DateMention, add_days, iso, resolve_year
-from .folding import CasePattern, matches_at
+from .folding import CasePattern, Prefilter, matches_at
 from .numbers import NUM_OR_WORD, SPELLED_FIRST_WORDS, parse_any
 from .sentences import Sentence
 
@@ -46,7 +46,7 @@ _PERIOD = re.compile(
     rf"\bfor\s+(?:a\s+period\s+of\s+|an?\s+(?:initial\s+)?period\s+of\s+)?(?P<n>{NUM_OR_WORD})[\s-]+(?P<u>days?|years?|months?)[,]?\s+(?:beginning|starting|commencing)\s+(?:at\s+|on\s+)?", re.I)
 _UNIT_DAYS = {"day": 1, "week": 7, "month": 30}
 # Pre-filter for _RELATIVE (every form names its unit), found in one pass over the text.
-_RELATIVE_GATE = CasePattern.compile(r"day|week|month")
+_RELATIVE_GATE = Prefilter.any_of("day", "week", "month")
 
 
 def _classify(doc: Doc, d: DateMention, floor: int) -> str | None:

@@ -6,7 +6,7 @@ import re
 
 from ..fact import Fact
 from .context import Doc, clean_phrase
-from .folding import CasePattern
+from .folding import Prefilter
 
 __all__ = ["exemption_facts"]
 
@@ -15,7 +15,7 @@ _EXEMPT_LIST = re.compile(
     r"(?:,\s*)?(?:such\s+as|including|namely|:)\s+(?P<list>[^.;]+)", re.I)
 _NOT_SUBJECT = re.compile(
     r"\s+(?:are|is|will|shall|would)\s+(?:not|no\s+longer)\s+(?:be\s+)?subject\s+to\s+(?:[\w-]+\s+){0,4}?(?:tariffs?|duties)", re.I)
-_ANCHOR = CasePattern.compile(r"exempt|exclu|subject\s+to")  # pre-filter: both patterns need one
+_ANCHOR = Prefilter.any_of("exempt", "exclu", r"subject\s+to")  # pre-filter: both patterns need one
 _SPLIT = re.compile(r"\s*(?:,\s*(?:and|or)\s+|,|;|\band\b|\bor\b)\s*")
 _PAREN = re.compile(r"\([^()]*\)")
 

@@ -13,7 +13,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from typing import Iterator, Sequence
 
-__all__ = ["CasePattern", "fold", "matches_at"]
+__all__ = ["CasePattern", "Prefilter", "fold", "matches_at"]
 
 
 def fold(pattern: str) -> str:
@@ -56,6 +56,21 @@ class CasePattern:
     def search(self, text: str, lowered: str | None) -> re.Match[str] | None:
         """Search ``lowered`` (``text`` lower-cased, same length) if given, else ``text``."""
         return self.lower.search(lowered) if lowered is not None else self.any_case.search(text)
+
+
+@dataclass(frozen=True)
+class Prefilter:
+    """A necessary condition for a rule: a match of any of several case-insensitive patterns.
+
+    Each part should start with a literal word: re finds the next place a literal occurs very
+    fast, while an alternation of several first words ("tariff|duty") makes it test every
+    character. Parts are searched one by one, so one cannot hide another's match."""
+
+    parts: tuple[CasePattern, ...]
+
+    @classmethod
+    def any_of(cls, *patterns: str) -> "Prefilter":
+        return cls(tuple(CasePattern.compile(p) for p in patterns))
 
 
 def matches_at(rx: re.Pattern[str], text: str, starts: Sequence[int], start: int = 0,

@@ -57,6 +57,9 @@ _WS = re.compile(r"\s+")
 _TOKEN = re.compile(r"(?<![\w.])[^\W_]+|(?<=-)[^\W_]+")
 
 
+_FIRST_WORD = re.compile(r"[^\W_]+")
+
+
 def _first_word(name: str) -> str:
     m = re.match(r"[^\W_]+", name)
     return m.group(0) if m else name
@@ -99,7 +102,8 @@ class Gazetteer:
         for a in sorted(self._products, key=len, reverse=True):
             self._first_products.setdefault(_first_word(a).lower(), []).append(
                 re.compile(_flex(a) + r"(?![\w-])", re.I))
-        self._name_finder = re.compile(word_start_finder(self._first_names))
+        # Where a whole name occurs (not just its first word: "the" alone is no candidate).
+        self._name_finder = re.compile(word_start_finder(self._names, space=r"\s+", end=r"(?![\w-]|\.\w)"))
         self._product_finder = re.compile(word_start_finder(self._first_products))  # lower-cased text
         self._word_finders: dict[frozenset[str], WordFinder] = {}
 
@@ -143,7 +147,7 @@ class Gazetteer:
         out = []
         names, products = self._names, self._products
         first_names, first_products = self._first_names, self._first_products
-        starts = _token_starts(self._name_finder, text)
+        starts = {m.start(): _FIRST_WORD.match(text, m.start()).group(0) for m in self._name_finder.finditer(text)}
         product_starts = self._product_starts(text, lowered, words)
         end_name = end_prod = -1
         for p in sorted(starts.keys() | product_starts.keys()):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .folding import Prefilter
 from .numbers import NUMBER, SPELLED, parse_any, tidy
 
 __all__ = ["Rate", "find_rates", "has_unit"]
@@ -22,9 +23,9 @@ _RATE = re.compile(
     rf")(?![\w])", re.I)
 
 
-# Every form above ends with a unit, so a sentence without one holds no rate: a pre-filter that
-# re can scan for quickly (it starts with a character class; re.I would stop that).
-has_unit = re.compile(r"[%pP](?:(?<=%)|(?i:ercent|er\s*cent|ct))")
+# Every form above ends with a unit, so a sentence without one holds no rate ("percent" is
+# "per\s*cent" with no space).
+has_unit = Prefilter.any_of(r"%", r"per\s*cent", r"pct")
 
 
 @dataclass

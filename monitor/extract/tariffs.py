@@ -5,7 +5,7 @@ import re
 
 from ..fact import Fact
 from .context import Doc
-from .folding import CasePattern
+from .folding import CasePattern, Prefilter
 from .gazetteer import lexicon
 from .rates import Rate
 from .sentences import Sentence
@@ -258,14 +258,16 @@ def _rates(doc: Doc, index: int, gates: dict[str, set[int]]) -> list[Rate]:
 # Pre-filters: the literal core of each sentence rule, which re finds in one fast pass over the
 # whole text (see folding.py). A rule runs only on the sentences where its pre-filter matched, so
 # each must be a necessary condition for its rule's pattern.
-_GATES: dict[str, "CasePattern | re.Pattern[str]"] = {
-    "zero": CasePattern.compile(r"(?:zero|0)\s+(?:[\w-]+\s+){0,2}?(?:tariff|dut)"),  # _ZERO
-    "on": CasePattern.compile(r"(?:tariffs?|duties|duty|levies|surcharges?)\s+(?:imposed\s+|to\s+be\s+imposed\s+)?on\s"),  # _NULL_ON
-    "named": CasePattern.compile(r"(?:232|301|201|122)\s+(?:tariffs?|duties)"),  # _NULL_NAMED
+_GATES: dict[str, "Prefilter | re.Pattern[str]"] = {
+    "zero": Prefilter.any_of(*(w + r"\s+(?:[\w-]+\s+){0,2}?(?:tariff|dut)" for w in ("zero", "0"))),  # _ZERO
+    "on": Prefilter.any_of(*(w + r"\s+(?:imposed\s+|to\s+be\s+imposed\s+)?on\s"
+                            for w in ("tariffs?", "duties", "duty", "levies", "surcharges?"))),  # _NULL_ON
+    "named": Prefilter.any_of(*(n + r"\s+(?:tariffs?|duties)" for n in ("232", "301", "201", "122"))),  # _NULL_NAMED
     "title": re.compile(r"Imposing\s"),  # _IMPOSING_TITLE
-    "subject_the": CasePattern.compile(r"(?:will|shall)\s+be\s+subject\s+to\s+the\s+(?:tariffs?|duties)"),
+    "subject_the": Prefilter.any_of(*(w + r"\s+be\s+subject\s+to\s+the\s+(?:tariffs?|duties)"
+                                     for w in ("will", "shall"))),  # _WILL_BE_SUBJECT_THE
     "for_group": re.compile(r"for\s+countries\s+with"),  # _FOR_GROUP
-    "include": CasePattern.compile(r"include"),  # _INCLUDE_LIST
+    "include": Prefilter.any_of(r"include"),  # _INCLUDE_LIST
 }
 
 

@@ -14,9 +14,12 @@ from typing import Collection, Iterable
 __all__ = ["trie", "word_start_finder", "WordFinder", "Words"]
 
 
-def trie(words: Iterable[str]) -> str:
+def trie(words: Iterable[str], space: str | None = None, end: str = "") -> str:
     """An alternation of ``words`` factored by common prefixes ("ab|ac" -> "a(?:b|c)"): re tries
-    alternatives one after the other, so a flat list of hundreds of words is slow to reject."""
+    alternatives one after the other, so a flat list of hundreds of words is slow to reject.
+
+    ``space``, if given, is the pattern a space in a word stands for; ``end`` is appended where
+    a word ends. Longer words are tried before their prefixes (as "\\w+" would be)."""
     tree: dict = {}
     for w in words:
         node = tree
@@ -24,25 +27,31 @@ def trie(words: Iterable[str]) -> str:
             node = node.setdefault(ch, {})
         node[""] = {}
 
+    def atom(ch: str) -> str:
+        return space if ch == " " and space is not None else re.escape(ch)
+
     def emit(node: dict) -> str:
-        alts = [re.escape(ch) + emit(child) if ch else "" for ch, child in sorted(node.items())]
+        alts = [atom(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if "" in node:
+            alts.append(end)
         if len(alts) == 1:
             return alts[0]
         return "(?:" + "|".join(alts) + ")"
     return emit(tree)
 
 
-def word_start_finder(words: Iterable[str]) -> str:
-    """A pattern for where one of ``words`` begins a token (not after a word character or a
-    dot) and stands as the whole token. Grouped by first character, with the token-start test
-    as a lookbehind after that character, so that re can skip to where a first character occurs.
+def word_start_finder(words: Iterable[str], space: str | None = None, end: str = r"(?![^\W_])") -> str:
+    """A pattern for where one of ``words`` begins at a token start (not after a word character
+    or a dot) and ends as ``end`` says (by default: the whole token). Grouped by first character,
+    with the token-start test as a lookbehind after that character, so that re can skip to where
+    a first character occurs; ``space`` as in ``trie``.
 
     A flat alternation whose every branch starts with a literal character (what re needs to skip
     ahead), so it can be joined with other such alternations by "|"."""
     by_first: dict[str, list[str]] = {}
     for w in words:
         by_first.setdefault(w[0], []).append(w[1:])
-    return "|".join(re.escape(c) + r"(?<![\w.]" + re.escape(c) + ")" + trie(tails) + r"(?![^\W_])"
+    return "|".join(re.escape(c) + r"(?<![\w.]" + re.escape(c) + ")" + trie(tails, space, end)
                     for c, tails in sorted(by_first.items()))
 
 
@@ -67,7 +76,7 @@ class WordFinder:
     the very start is found too."""
 
     def __init__(self, words: Iterable[str]):
-        self._rx = re.compile(r"[^0-9a-z_](?<!\w)(?:(?P<w>" + trie(sorted(set(words))) + r")(?![^\W_])|(?P<d>\d))")
+        self._rx = re.compile(r"[^0-9a-z_](?<!\w)(?:(?P<w>" + trie(set(words)) + r")(?![^\W_])|(?P<d>\d))")
 
     def find(self, lowered: str) -> Words:
         tokens: list[tuple[int, str]] = []
