@@ -20,7 +20,7 @@ import subprocess
 import tempfile
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
@@ -30,7 +30,7 @@ import jinja2
 import sqlite_utils
 
 from monitor.config import Config
-from monitor.digest import Digest, channels, load_digest
+from monitor.digest import Digest, channels, load_digest, parse_time
 from monitor.errors import MonitorError
 from monitor.store import utcnow, write_transaction
 
@@ -80,8 +80,7 @@ def format_time(iso: str | None) -> str:
     """'2025-08-02T08:00:00.000Z' → '2025-08-02 08:00 UTC'."""
     if not iso:
         return "the beginning"
-    t = datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    return t.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return parse_time(iso).astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def render(digest: Digest, fmt: str, config: Config, env: jinja2.Environment | None = None) -> str:
@@ -98,12 +97,26 @@ def render(digest: Digest, fmt: str, config: Config, env: jinja2.Environment | N
 
 
 def render_feed(digests: list[Digest], config: Config, env: jinja2.Environment | None = None) -> str:
+    """The Atom feed of `digests`, each entry's content the digest's HTML body."""
     env = env or template_environment(config)
-    entries = [{"digest": d, "html": _render(env, "digest_body.html", {"digest": d, "files": digest_files(d, config)}),
-                "files": digest_files(d, config)} for d in digests]
+    entries = []
+    for d in digests:
+        context = {"digest": d, "files": digest_files(d, config)}
+        entries.append({**context, "html": _render(env, "digest_body.html", context)})
     feed_id = uuid.uuid5(uuid.NAMESPACE_URL, config.reports_folder.as_uri())
     updated = max((d.created_at for d in digests), default=utcnow())
     return _render(env, FEED_NAME, {"entries": entries, "feed_id": f"urn:uuid:{feed_id}", "updated": updated})
+
+
+@dataclass(frozen=True)
+class DigestEntry:
+    """A digest as the index lists it: read from its row, without loading the whole digest."""
+
+    id: int
+    uuid: str
+    created_at: str
+    title: str
+    change_count: int
 
 
 def render_index(digests: list[DigestEntry], config: Config, env: jinja2.Environment | None = None) -> str:
@@ -116,7 +129,7 @@ def _render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
     try:
         return env.get_template(name).render(**context)
     except jinja2.TemplateError as e:
-        where = f"{getattr(e, 'filename', None) or name}"
+        where = getattr(e, "filename", None) or name
         lineno = getattr(e, "lineno", None)
         raise DeliveryError(f"template {where}{f':{lineno}' if lineno else ''}: {e}") from e
 
@@ -124,7 +137,7 @@ def _render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
 def digest_basename(digest: Digest | DigestEntry) -> str:
     """'digest-20250802T080000Z-7': by time, so a folder listing is chronological; the id keeps two
     digests built within one second apart."""
-    t = datetime.fromisoformat(digest.created_at.replace("Z", "+00:00")).astimezone(timezone.utc)
+    t = parse_time(digest.created_at).astimezone(timezone.utc)
     return f"digest-{t:%Y%m%dT%H%M%SZ}-{digest.id if digest.id is not None else 'preview'}"
 
 
@@ -153,53 +166,28 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
-def export_digest(digest: Digest, config: Config, folder: Path, formats: list[str]) -> list[Path]:
-    """Write a digest (recorded or a preview) in the given formats to `folder`; return the paths."""
-    env = template_environment(config)
-    written = []
-    for fmt in formats:
-        name = FEED_NAME if fmt == "atom" else f"{digest_basename(digest)}.{EXTENSIONS[fmt]}"
-        path = folder / name
-        write_atomically(path, render(digest, fmt, config, env))
-        written.append(path)
-    return written
-
-
 def deliver_files(db: sqlite_utils.Database, digest: Digest, config: Config) -> str:
     """The digest's files, then the feed and the index, which list every delivered digest."""
     folder = config.reports_folder
     env = template_environment(config)
-    written = []
     for fmt, name in digest_files(digest, config).items():
         write_atomically(folder / name, render(digest, fmt, config, env))
-        written.append(folder / name)
     listed = delivered_digests(db, include=digest.id)
     if "atom" in config.reports.formats:
         feed = [load_digest(db, entry.id) for entry in listed[:FEED_ENTRIES]]
         write_atomically(folder / FEED_NAME, render_feed(feed, config, env))
     write_atomically(folder / INDEX_NAME, render_index(listed, config, env))
-    main = primary_file(digest, config)
-    return str(main if main else folder / INDEX_NAME)
+    return str(primary_file(digest, config))
 
 
-def primary_file(digest: Digest, config: Config) -> Path | None:
-    """The file a command or a person opens first: HTML if written, else Markdown, else JSON."""
+def primary_file(digest: Digest, config: Config) -> Path:
+    """The file a command or a person opens first: HTML if written, else Markdown, else JSON, else
+    the index (with only the feed configured, the index is the one page that shows the digest)."""
     files = digest_files(digest, config)
     for fmt in ("html", "md", "json"):
         if fmt in files:
             return config.reports_folder / files[fmt]
-    return None
-
-
-@dataclass(frozen=True)
-class DigestEntry:
-    """A digest as the index lists it: read from its row, without loading the whole digest."""
-
-    id: int
-    uuid: str
-    created_at: str
-    title: str
-    change_count: int
+    return config.reports_folder / INDEX_NAME
 
 
 def delivered_digests(db: sqlite_utils.Database, include: int | None = None) -> list[DigestEntry]:
@@ -244,7 +232,7 @@ def mail_message(digest: Digest, config: Config) -> EmailMessage:
     message["Subject"] = f"[monitor] {title}"[:250]
     message["From"] = mail.sender
     message["To"] = ", ".join(mail.recipients)
-    message["Date"] = format_datetime(datetime.fromisoformat(digest.created_at.replace("Z", "+00:00")))
+    message["Date"] = format_datetime(parse_time(digest.created_at))
     message["Message-ID"] = f"<{digest.uuid}@monitor>"
     message.set_content(render(digest, "md", config, env))
     message.add_alternative(render(digest, "html", config, env), subtype="html")
@@ -253,7 +241,7 @@ def mail_message(digest: Digest, config: Config) -> EmailMessage:
 
 def deliver_command(db: sqlite_utils.Database, digest: Digest, config: Config) -> str:
     """Run the configured command with the digest's file path as its last argument (no shell)."""
-    path = primary_file(digest, config) or config.reports_folder / INDEX_NAME
+    path = primary_file(digest, config)
     argv = shlex.split(config.reports.command) + [str(path)]
     env = {**os.environ, "MONITOR_DIGEST_ID": str(digest.id), "MONITOR_DIGEST_UUID": digest.uuid,
            "MONITOR_DIGEST_TITLE": " ".join(digest.title.split())}
@@ -293,11 +281,8 @@ def deliver_pending(db: sqlite_utils.Database, config: Config, *, now: str | Non
     waits for its digest's files.
     """
     now = now or utcnow()
-    configured = set(channels(config))
     results = []
-    for row in _pending(db):
-        if row["channel"] not in configured:
-            continue  # e.g. mail switched off since: keep it pending rather than drop it
+    for row in _pending(db, channels(config)):
         if not retry_now and not _due(row, now):
             continue
         if row["channel"] == "command" and not _delivered(db, row["digest_id"], "files"):
@@ -308,24 +293,25 @@ def deliver_pending(db: sqlite_utils.Database, config: Config, *, now: str | Non
     return results
 
 
-def _pending(db: sqlite_utils.Database) -> list[dict[str, Any]]:
-    order = " ".join(f"when '{c}' then {i}" for i, c in enumerate(CHANNELS))
-    return list(db.query(f"""select * from deliveries where delivered_at is null
-                             order by digest_id, case channel {order} else 99 end"""))
+def _pending(db: sqlite_utils.Database, configured: list[str]) -> list[dict[str, Any]]:
+    """Undelivered rows of the configured channels, oldest digest first, channels in the given order.
+
+    A channel switched off since its digest was built (mail disabled) stays pending, not dropped:
+    switched on again, it delivers what it missed.
+    """
+    rows = [r for r in db.query("select * from deliveries where delivered_at is null") if r["channel"] in configured]
+    return sorted(rows, key=lambda r: (r["digest_id"], configured.index(r["channel"])))
 
 
 def retry_delay(attempts: int) -> timedelta:
+    """The pause after the n-th failed attempt: doubling, so a long outage costs few tries."""
     return min(RETRY_BASE * (2 ** max(attempts - 1, 0)), RETRY_MAX)
 
 
 def _due(row: dict[str, Any], now: str) -> bool:
     if not row["attempts"] or not row["last_attempt_at"]:
         return True
-    return _t(row["last_attempt_at"]) + retry_delay(row["attempts"]) <= _t(now)
-
-
-def _t(iso: str) -> datetime:
-    return datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    return parse_time(row["last_attempt_at"]) + retry_delay(row["attempts"]) <= parse_time(now)
 
 
 def _delivered(db: sqlite_utils.Database, digest_id: int, channel: str) -> bool:
@@ -335,7 +321,7 @@ def _delivered(db: sqlite_utils.Database, digest_id: int, channel: str) -> bool:
 
 def _claim(db: sqlite_utils.Database, delivery_id: int, now: str) -> bool:
     """Take the delivery for this process; False if it is delivered or another sender holds it."""
-    stale = (_t(now) - CLAIM_LEASE).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    stale = (parse_time(now) - CLAIM_LEASE).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     with write_transaction(db):
         cursor = db.execute(
             """update deliveries set claimed_at = ?, last_attempt_at = ?, attempts = attempts + 1

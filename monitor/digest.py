@@ -367,23 +367,37 @@ def _plural(n: float, word: str) -> str:
 
 def difference(kind: str, old: Any, new: Any, unit: str | None) -> str:
     """The size of a change in words: '+5 points', 'moved 14 days later', '+$500 million (+50%)'."""
-    if parse_value(old) is None and parse_value(new) is None:
-        return ""
-    if parse_value(old) is None:
-        return "now stated" if kind == "tariff" else "new"
-    if parse_value(new) is None:
-        return "rate no longer stated" if kind == "tariff" else "no longer stated"
+    old, new = parse_value(old), parse_value(new)
+    if old is None or new is None:
+        return _stated_difference(kind, old, new)
     if unit == "date" or kind == "deadline":
-        a, b = _parse_date(old), _parse_date(new)
-        if not a or not b:
-            return ""
-        if a[1] != b[1]:
-            # One side has no year: the day count would be a guess.
-            return "date changed"
-        days = (b[0] - a[0]).days
-        if days == 0:
-            return "same date"
-        return f"moved {_plural(abs(days), 'day')} {'later' if days > 0 else 'earlier'}"
+        return _date_difference(old, new)
+    return _number_difference(kind, old, new, unit)
+
+
+def _stated_difference(kind: str, old: Any, new: Any) -> str:
+    """A value that appeared or went while the fact stayed ("tariffs on X" with and without a rate)."""
+    if old is None and new is None:
+        return ""
+    if old is None:
+        return "now stated" if kind == "tariff" else "new"
+    return "rate no longer stated" if kind == "tariff" else "no longer stated"
+
+
+def _date_difference(old: Any, new: Any) -> str:
+    a, b = _parse_date(old), _parse_date(new)
+    if not a or not b:
+        return ""
+    if a[1] != b[1]:
+        # One side has no year: the day count would be a guess.
+        return "date changed"
+    days = (b[0] - a[0]).days
+    if days == 0:
+        return "same date"
+    return f"moved {_plural(abs(days), 'day')} {'later' if days > 0 else 'earlier'}"
+
+
+def _number_difference(kind: str, old: Any, new: Any, unit: str | None) -> str:
     x, y = _number(old), _number(new)
     if x is None or y is None:
         return ""
@@ -394,9 +408,8 @@ def difference(kind: str, old: Any, new: Any, unit: str | None) -> str:
     if unit == "percent" or kind in ("tariff", "percent"):
         return f"{sign}{_plural(round(abs(delta), 4), 'point')}"
     if kind == "money":
-        money = format_value(kind, abs(delta), unit)
         ratio = f" ({sign}{_fmt_number(round(abs(delta) / abs(x) * 100, 1))}%)" if x else ""
-        return f"{sign}{money}{ratio}"
+        return f"{sign}{format_value(kind, abs(delta), unit)}{ratio}"
     return f"{sign}{_fmt_number(abs(delta))}"
 
 
@@ -497,14 +510,10 @@ def collapse_chains(rows: Iterable[Mapping[str, Any]]) -> list[list[Mapping[str,
 
 
 def net_change(chain: Sequence[Mapping[str, Any]]) -> str:
-    first, last = chain[0], chain[-1]
-    if first["change"] == "added" and last["change"] == "removed":
-        return "removed" if len(chain) > 1 else "added"
-    if first["change"] == "added":
-        return "added"
-    if last["change"] == "removed":
-        return "removed"
-    return "changed"
+    """added, removed or changed, from the chain's first value to its last."""
+    if chain[-1]["change"] == "removed":
+        return "removed"  # also a fact added and removed again: it is gone at the end
+    return "added" if chain[0]["change"] == "added" else "changed"
 
 
 def chain_line(chain: Sequence[Mapping[str, Any]], title: str, history: Sequence[Mapping[str, Any]] = ()) -> ChangeLine:
@@ -635,8 +644,8 @@ def _rows(db: sqlite_utils.Database, sql: str, params: Sequence[Any] | Mapping[s
 
 
 def _require_tables(db: sqlite_utils.Database) -> None:
-    missing = [t for t in ("fact_changes", "facts", "digests", "digest_changes", "deliveries", "digest_runs")
-               if not db[t].exists()]
+    missing = [t for t in ("fact_changes", "facts", "fact_runs", "fact_extractions", "digests", "digest_changes",
+                           "deliveries", "digest_runs") if not db[t].exists()]
     if missing:
         raise DigestError(f"the database has no {', '.join(missing)} table; is it from an older release?")
 
@@ -819,7 +828,8 @@ def _value_key(value: Any) -> str:
 # --- Health ------------------------------------------------------------------------------------
 
 
-def _parse_time(text: str) -> datetime:
+def parse_time(text: str) -> datetime:
+    """ISO 8601 text as stored (store.utcnow: '...Z') as an aware datetime; naive means UTC."""
     t = datetime.fromisoformat(text.replace("Z", "+00:00"))
     return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
 
@@ -860,12 +870,12 @@ def missed_scans(db: sqlite_utils.Database, config: Config, start: str | None, e
     scans = _rows(db, "select * from scans where started_at > ? and started_at <= ? order by started_at",
                   [start or "", end])
     items = []
-    end_t = _parse_time(end)
+    end_t = parse_time(end)
     for prev, nxt in zip(scans, scans[1:] + [None]):
         if prev["trigger"] != "schedule":
             continue
-        began = _parse_time(prev["started_at"])
-        following = _parse_time(nxt["started_at"]) if nxt else end_t
+        began = parse_time(prev["started_at"])
+        following = parse_time(nxt["started_at"]) if nxt else end_t
         if following - began > late:
             items.append(HealthItem(
                 "scan",
@@ -874,7 +884,7 @@ def missed_scans(db: sqlite_utils.Database, config: Config, start: str | None, e
                 prev["started_at"],
             ))
     for scan in scans:
-        if scan["finished_at"] is None and end_t - _parse_time(scan["started_at"]) > SCAN_STUCK_AFTER:
+        if scan["finished_at"] is None and end_t - parse_time(scan["started_at"]) > SCAN_STUCK_AFTER:
             items.append(HealthItem("scan", f"the {scan['trigger']} scan started at {scan['started_at']} never finished",
                                     scan["started_at"]))
     return items
@@ -896,46 +906,34 @@ def missed_digests(db: sqlite_utils.Database, config: Config, end: str) -> list[
                  [end])
     if not rows:
         return []
-    last = _parse_time(rows[0]["ran_at"])
+    last = parse_time(rows[0]["ran_at"])
     due = next_digest_due(last + timedelta(minutes=1), config.schedule.digest_time)
-    if _parse_time(end) > due + DIGEST_GRACE:
+    if parse_time(end) > due + DIGEST_GRACE:
         return [HealthItem("digest", f"the digest due at {_iso(due)} did not run on time "
                                      f"(previous scheduled digest: {_iso(last)})", _iso(due))]
     return []
 
 
 def silent_documents(db: sqlite_utils.Database, start: str | None, end: str) -> list[HealthItem]:
-    """Documents changed in the period whose newest version yields no fact although older ones did."""
-    if db["fact_extractions"].exists():
-        # The extraction log counts what the extractor itself read, before facts whose evidence is
-        # still in the text are carried over: the sharper signal that extraction broke.
-        rows = _rows(
-            db,
-            """select d.path, d.current_version, max(pv.version) as last_with_facts
-               from documents d
-               join document_versions v on v.document_id = d.id and v.version = d.current_version
-               join fact_extractions e on e.version_id = v.id and e.facts = 0
-               join fact_extractions pe on pe.document_id = d.id and pe.facts > 0
-               join document_versions pv on pv.id = pe.version_id and pv.version < v.version
-               where d.deleted_at is null and v.observed_at > ? and v.observed_at <= ?
-               group by d.id order by d.path""",
-            [start or "", end],
-        )
-        return [HealthItem("extraction", f"{r['path']}: version {r['current_version']} yields no facts; "
-                                         f"version {r['last_with_facts']} did", None, r["path"]) for r in rows]
+    """Documents changed in the period whose newest version yields no fact although older ones did.
+
+    The extraction log counts what the extractor itself read, before facts whose evidence is still
+    in the text are carried over: the sharper signal that extraction broke.
+    """
     rows = _rows(
         db,
-        """select d.path, d.current_version, max(r.last_version) as last_with_facts, count(*) as runs
-           from documents d join fact_runs r on r.document_id = d.id
+        """select d.path, d.current_version, max(pv.version) as last_with_facts
+           from documents d
            join document_versions v on v.document_id = d.id and v.version = d.current_version
+           join fact_extractions e on e.version_id = v.id and e.facts = 0
+           join fact_extractions pe on pe.document_id = d.id and pe.facts > 0
+           join document_versions pv on pv.id = pe.version_id and pv.version < v.version
            where d.deleted_at is null and v.observed_at > ? and v.observed_at <= ?
-             and not exists (select 1 from facts f where f.document_id = d.id)
            group by d.id order by d.path""",
         [start or "", end],
     )
     return [HealthItem("extraction", f"{r['path']}: version {r['current_version']} yields no facts; "
-                                     f"version {r['last_with_facts']} did", None, r["path"])
-            for r in rows if r["last_with_facts"] < r["current_version"]]
+                                     f"version {r['last_with_facts']} did", None, r["path"]) for r in rows]
 
 
 def failing_deliveries(db: sqlite_utils.Database) -> list[HealthItem]:
@@ -1011,9 +1009,8 @@ def build_digest(db: sqlite_utils.Database, config: Config, since: str | None = 
             "since": since,
             "title": digest.title,
             "change_count": digest.change_count,
-            "data": "{}",
+            "data": json.dumps(digest.to_dict(), ensure_ascii=False),  # its id is the row's
         }).last_pk
-        db["digests"].update(digest.id, {"data": json.dumps(digest.to_dict(), ensure_ascii=False)})
         shown = {i for line in digest.lines for i in line.change_ids}
         db["digest_changes"].insert_all(
             ({"digest_id": digest.id, "change_id": i, "shown": int(i in shown)} for i in digest.covered_change_ids),
@@ -1035,11 +1032,3 @@ def load_digest(db: sqlite_utils.Database, digest_id: int) -> Digest:
     digest = Digest.from_dict(json.loads(rows[0]["data"]))
     digest.id = rows[0]["id"]
     return digest
-
-
-def deliver_pending(db: sqlite_utils.Database, config: Config, **options: Any) -> list[Any]:
-    """`delivery.deliver_pending`, named here too because the architecture's contract lists it with
-    `build_digest`; imported late because delivery imports this module."""
-    from monitor.delivery import deliver_pending as deliver
-
-    return deliver(db, config, **options)

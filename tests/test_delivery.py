@@ -194,6 +194,17 @@ def test_the_command_receives_the_digest_path_and_id(tmp_path):
     assert Path(path).name == "digest-20250713T080000Z-1.html" and Path(path).exists() and digest_id == "1"
 
 
+def test_a_channel_switched_off_stays_pending_until_switched_on(tmp_path):
+    out = tmp_path / "out.txt"
+    command = script(tmp_path, "touch.py", f"open({str(out)!r}, 'w').write('ran')")
+    db = seed_scenario(tmp_path / "monitor.db")
+    build_digest(db, make_config(tmp_path, command=command), now=NOW)
+    assert [r.channel for r in deliver_pending(db, make_config(tmp_path), now=NOW)] == ["files"]
+    assert deliveries(db)["command"]["delivered_at"] is None and not out.exists()
+    [ran] = deliver_pending(db, make_config(tmp_path, command=command), now=NOW)
+    assert (ran.channel, ran.delivered, out.read_text()) == ("command", True, "ran")
+
+
 def test_two_senders_at_once_send_once(tmp_path):
     log = tmp_path / "sent.log"
     command = script(tmp_path, "slow.py", f"""
