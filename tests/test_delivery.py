@@ -63,6 +63,9 @@ def test_files_are_named_by_time_with_a_feed_and_an_index(tmp_path):
     # The entry's content is the digest's HTML, escaped once in the XML.
     content = entry.findtext(f"{ATOM}content")
     assert "(+5 points)" in content and "<h2>Tariffs</h2>" in content
+    # New documents say what they state in the feed too.
+    assert "<dt>Tariffs</dt><dd>Kazakhstan 30%</dd>" in content
+    assert "<dt>Deadlines</dt><dd>agreement due by August 15, 2025</dd>" in content
     index = (reports / "index.html").read_text()
     assert f'<a href="{base}.html">Tariff on Kazakhstan: 25% → 30%' in index and 'href="feed.atom"' in index
 
