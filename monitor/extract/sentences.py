@@ -12,12 +12,15 @@ from .gazetteer import lexicon
 
 __all__ = ["Sentence", "split_sentences"]
 
-_BULLET = re.compile(r"[ \t]*(?:[-*+•]|\d{1,3}[.)]|\(\w{1,4}\)|\\\(\w{1,4}\\\))[ \t]+")
+_BULLET = r"[ \t]*(?:[-*+•]|\d{1,3}[.)]|\(\w{1,4}\)|\\\(\w{1,4}\\\))[ \t]+"
+# A bullet at a line start, found in one pass over "\n" + the file text (a line break that
+# markup put in the visible text stands for a block tag, whose name is no bullet).
+_BULLET_LINE = re.compile(r"\n" + _BULLET)
 _ABBREV = frozenset(a.lower() for a in lexicon()["abbreviations"])
 # A sentence ends at . ! ? (plus closing quotes/brackets) followed by space and a capital,
 # digit or opening quote.
 _END = re.compile(r"[.!?][\"”’')\]]*(?=\s+[\"“‘(\[]?[A-Z0-9])")
-_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
+_WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.")
 
 
 @dataclass
@@ -31,56 +34,61 @@ class Sentence:
     is_table_row: bool = False
 
 
+def _bullet_lines(raw: str) -> set[int]:
+    """Offsets of the lines of ``raw`` that start with a list bullet."""
+    return {m.start() for m in _BULLET_LINE.finditer("\n" + raw)}
+
+
 def _blocks(raw: str, vis: str) -> list[tuple[int, int, int, bool]]:
     """(start, end, indent, is_list_item) for each paragraph, list item or table row."""
     blocks: list[list] = []
     current: list | None = None
+    bullets = _bullet_lines(raw)
+    size = len(vis)
     s = 0
-    # Lines by str.split (C speed); blanked markup leaves many blank lines, skipped at once.
+    # Lines by str.split (C speed); blanked markup leaves many blank lines.
     for piece in vis.split("\n"):
         start, s = s, s + len(piece) + 1
-        end = min(s, len(vis))  # a line ends after its "\n" (the last one may have none)
-        stripped = piece.strip()
-        if not stripped:
+        if not piece or piece.isspace():
             current = None
             continue
-        indent = len(piece) - len(piece.lstrip(" \t"))
-        is_item = bool(_BULLET.match(raw, start, end)) and not raw[start:end].lstrip().startswith("**")
-        is_row = "|" in stripped and (stripped.startswith("|") or stripped.count("|") >= 2)
+        is_item = start in bullets and not raw[start:s].lstrip().startswith("**")
+        is_row = "|" in piece and (piece.lstrip().startswith("|") or piece.count("|") >= 2)
         # HTML block tags turned into line breaks start new blocks too.
         html_break = start > 0 and raw[start - 1] == "<"
         if current is None or is_item or is_row or current[4] or html_break:
-            current = [start + indent, end, indent, is_item, is_row]
+            indent = len(piece) - len(piece.lstrip(" \t"))
+            current = [start + indent, min(s, size), indent, is_item, is_row]
             blocks.append(current)
         else:
-            current[1] = end
+            current[1] = min(s, size)  # a line ends after its "\n" (the last one may have none)
     return [(b[0], b[1], b[2], b[3]) for b in blocks]
 
 
-# How far back the word before a full stop is looked for; a longer run of letters and dots is
-# looked for from the block's start (as if there were no limit).
-_WORD_WINDOW = 200
-
-
-def _word_before(vis: str, start: int, at: int) -> "re.Match[str] | None":
-    """The word (letters and dots) that ends at ``at``, not reaching before ``start``."""
-    lo = max(start, at - _WORD_WINDOW)
-    m = _WORD_BEFORE.search(vis, lo, at)
-    if m is not None and m.start() == lo and lo > start:
-        m = _WORD_BEFORE.search(vis, start, at)
-    return m
+def _word_before(vis: str, start: int, at: int) -> str | None:
+    """The word (ASCII letters, and dots after its first letter) that ends at ``at``, not reaching
+    before ``start``: "U.S" before the last dot of "U.S.". Read backwards, a few characters (a
+    regex search for "[A-Za-z][A-Za-z.]*$" would try every letter of the block)."""
+    q = at
+    while q > start and vis[q - 1] in _WORD_CHARS:
+        q -= 1
+    while q < at and vis[q] == ".":
+        q += 1
+    return vis[q:at] or None
 
 
 def _sentence_ends(vis: str, start: int, end: int) -> list[int]:
+    """Where sentences end inside the block ``vis[start:end]`` (searched with ``end`` as the
+    end of the text, so that nothing after the block counts)."""
     cuts = []
-    for m in _END.finditer(vis[start:end]):
+    for m in _END.finditer(vis, start, end):
         if m.group(0)[0] == ".":
-            before = _word_before(vis, start, start + m.start())
-            if before:
-                word = before.group(1).lower()
+            word = _word_before(vis, start, m.start())
+            if word:
+                word = word.lower()
                 if word in _ABBREV or word.rstrip(".") in _ABBREV or (len(word) == 1 and word.isalpha()):
                     continue
-        cuts.append(start + m.end())
+        cuts.append(m.end())
     return cuts
 
 
