@@ -27,7 +27,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -48,7 +48,7 @@ from watchdog.observers import Observer
 
 from monitor.config import Config, load_config
 from monitor.errors import ConfigError
-from monitor.lock import DaemonLock, lock_path
+from monitor.lock import DaemonLock
 from monitor.store import open_store, utcnow, write_transaction
 
 log = logging.getLogger("monitor.daemon")
@@ -62,7 +62,8 @@ HEALTH_CHECK_INTERVAL_SECONDS = 1.0
 # A path written without pause for this long is ingested anyway (a log file appended forever);
 # later writes make it pending again.
 MAX_WAIT_SECONDS = 120.0
-# Paths handed to one `Scanner.ingest` call: under the scanner's POOL_THRESHOLD (20), so a batch
+# Paths handed to one `Scanner.ingest` call (more only for a chain of moves, which is never
+# split): under the scanner's POOL_THRESHOLD (20), so a batch
 # is read in the ingest process itself (no pool to spawn per batch) and takes well under a
 # second, which is how a stop request is honoured quickly: we finish the batch in hand. Large
 # enough that a burst of a thousand files is not a thousand scan records.
@@ -105,10 +106,15 @@ class _PendingPath:
     last_event: float
     sample: Any = _UNSAMPLED
     sampled_at: float = 0.0
+    partners: set[str] = field(default_factory=set)  # the other ends of moves
 
 
 class PendingPaths:
     """Paths that had events, released once quiet for `quiet` seconds and stable on disk.
+
+    The two ends of a move are linked and released together, in one group, only when both are
+    due: the scanner recognises a move only when it sees the file vanish and reappear in one
+    ingest; ingested apart, the two ends are a deletion and a new document.
 
     Thread-safe: the observer thread calls `touch`, the worker calls `take_due`. The stability
     check takes a stat sample `settle` seconds before the quiet period ends and releases the path
@@ -133,27 +139,43 @@ class PendingPaths:
             # The second look comes a quarter of the quiet time after the first, within bounds.
             self.settle = min(max(self.quiet / 4, 0.02), 0.5, self.quiet) if self.quiet else 0.0
 
-    def touch(self, path: str) -> None:
-        """Record an event for `path` (restarts its quiet period)."""
+    def touch(self, *paths: str) -> None:
+        """Record an event for `paths` (restarts their quiet period); several paths are the ends
+        of one move, and are linked."""
         now = self._clock()
         with self._cond:
-            entry = self._paths.get(path)
-            if entry is None:
-                self._paths[path] = _PendingPath(first_event=now, last_event=now)
-            else:
+            for path in paths:
+                entry = self._paths.setdefault(path, _PendingPath(first_event=now, last_event=now))
                 entry.last_event = now
+                entry.partners.update(p for p in paths if p != path)
             self._cond.notify()
 
-    def take_due(self) -> list[str]:
-        """Remove and return the paths that are quiet and stable now, oldest first."""
+    def take_due(self) -> list[list[str]]:
+        """Remove and return the groups of linked paths that are all quiet and stable now, oldest
+        first (a path without moves is a group of one)."""
         now = self._clock()
-        due: list[tuple[float, str]] = []
+        groups: list[list[str]] = []
         with self._cond:
-            for path, entry in list(self._paths.items()):
-                if self._is_due(path, entry, now):
-                    due.append((entry.first_event, path))
-                    del self._paths[path]
-        return [path for _, path in sorted(due)]
+            due = {path for path, entry in self._paths.items() if self._is_due(path, entry, now)}
+            for path in sorted(due, key=lambda p: self._paths[p].first_event):
+                if path not in self._paths:
+                    continue  # released with an earlier group
+                group = self._group(path)
+                if group <= due:
+                    groups.append(sorted(group, key=lambda p: (self._paths[p].first_event, p)))
+                    for member in group:
+                        del self._paths[member]
+        return groups
+
+    def _group(self, path: str) -> set[str]:
+        """`path` and the pending paths linked to it by moves, directly or through others."""
+        group, todo = set(), [path]
+        while todo:
+            current = todo.pop()
+            if current not in group and current in self._paths:
+                group.add(current)
+                todo.extend(self._paths[current].partners)
+        return group
 
     def _is_due(self, path: str, entry: _PendingPath, now: float) -> bool:
         if now - entry.first_event >= self._max_wait:
@@ -177,16 +199,18 @@ class PendingPaths:
         return False
 
     def next_deadline(self) -> float | None:
-        """The clock time at which `take_due` may next release something (None when empty)."""
+        """The clock time at which `take_due` may next release something (None when empty): a
+        group waits for its last member, so a due path waiting for its partner is no busy loop."""
         with self._cond:
-            deadlines = []
-            for entry in self._paths.values():
-                if entry.sample is _UNSAMPLED or entry.sampled_at < entry.last_event:
-                    deadlines.append(entry.last_event + self.quiet - self.settle)
-                else:
-                    deadlines.append(max(entry.last_event + self.quiet, entry.sampled_at + self.settle))
-                deadlines.append(entry.first_event + self._max_wait)
+            deadlines = [max(self._deadline(self._paths[p]) for p in self._group(path)) for path in self._paths]
             return min(deadlines) if deadlines else None
+
+    def _deadline(self, entry: _PendingPath) -> float:
+        if entry.sample is _UNSAMPLED or entry.sampled_at < entry.last_event:
+            quiet_at = entry.last_event + self.quiet - self.settle
+        else:
+            quiet_at = max(entry.last_event + self.quiet, entry.sampled_at + self.settle)
+        return min(quiet_at, entry.first_event + self._max_wait)
 
     def wait(self, timeout: float) -> None:
         """Block until a path is touched or `timeout` seconds pass."""
@@ -251,8 +275,9 @@ class Backoff:
 class EventRecorder(FileSystemEventHandler):
     """Turns watchdog events into pending paths; never does any work on the observer thread.
 
-    A move records both ends (the source may be a document that is now gone, the destination a
-    document that now exists: an atomic save moves a temp file over the document). Any exception is
+    A move records both ends, linked (the source may be a document that is now gone, the
+    destination a document that now exists: an atomic save moves a temp file over the document;
+    a rename makes the one the other). Any exception is
     logged and swallowed: watchdog does not catch it and its observer thread would die.
     """
 
@@ -262,9 +287,9 @@ class EventRecorder(FileSystemEventHandler):
 
     def dispatch(self, event: FileSystemEvent) -> None:
         try:
-            for path in _event_paths(event):
-                if not self.is_ignored(path):
-                    self.pending.touch(path)
+            paths = [path for path in _event_paths(event) if not self.is_ignored(path)]
+            if paths:
+                self.pending.touch(*paths)  # a move's two ends, linked
         except Exception:
             log.exception("could not record the event %r", event)
 
@@ -309,7 +334,9 @@ class IngestFailed(Exception):
 
 
 def ingest_timeout_seconds() -> float:
-    """How long one document may take to read and extract before it is given up on.
+    """How long the ingest process may go without finishing a document before it is given up
+    on. With the pool, results come a chunk at a time (scan.CHUNK_SIZE documents), so this is
+    also the time a chunk of ordinary documents, and the pool's start, must stay under.
 
     `MONITOR_INGEST_TIMEOUT` overrides it (tests use a small value; a machine that legitimately
     needs longer for 20 MB documents can raise it)."""
@@ -323,6 +350,10 @@ class IngestProcess:
     for ever inside one C call, which no signal interrupts and no thread can be killed out of.
     A process can: the child reports progress after each document, and when it has been silent
     for the timeout the parent kills it (its open transaction rolls back) and starts a new one.
+
+    The child leads its own process group, which its Scanner's pool workers join, so a kill takes
+    the whole group: the pool is free to use every core and a kill orphans nothing. (Pool
+    workers block on a queue whose write end they hold, so they would never notice on their own.)
     """
 
     def __init__(self, config: Config) -> None:
@@ -334,7 +365,8 @@ class IngestProcess:
         context = multiprocessing.get_context("spawn")  # never fork a process that has threads
         parent_end, child_end = context.Pipe()
         proc = context.Process(target=_ingest_child,
-                               args=(child_end, self.config, logging.getLogger().getEffectiveLevel()),
+                               args=(child_end, self.config, logging.getLogger().getEffectiveLevel(),
+                                     os.getpid()),
                                # Not a daemonic process: those may not start the scanner's pool.
                                # Its end is ours to manage: stop(), kill(), and PDEATHSIG.
                                name="monitor-ingest", daemon=False)
@@ -373,11 +405,10 @@ class IngestProcess:
             raise IngestFailed(f"the ingest process went away: {e}") from None
 
     def kill(self) -> None:
-        """Kill the child at once (used on a stall, and at shutdown when the budget runs out)."""
-        proc = self._proc
-        if proc is not None and proc.is_alive():
-            proc.kill()
-            proc.join(2.0)
+        """Kill the child and its pool at once (on a stall, and at shutdown when the budget runs
+        out). The group goes first, while the unreaped child keeps its id from being reused."""
+        if self._proc is not None:
+            _kill_group(self._proc)
 
     def stop(self, timeout: float) -> None:
         """Ask the child to exit after its current request; kill it if it does not."""
@@ -390,27 +421,37 @@ class IngestProcess:
         except (OSError, BrokenPipeError):
             pass
         proc.join(timeout)
-        if proc.is_alive():
-            proc.kill()
-            proc.join(2.0)
+        _kill_group(proc)
         conn.close()
 
 
-def _ingest_child(conn: Any, config: Config, log_level: int) -> None:
+def _kill_group(proc: Any) -> None:
+    """SIGKILL the process group that `proc` leads (a no-op for one that has exited and been
+    reaped, or that died before it could lead one), then reap `proc`."""
+    if proc.exitcode is not None:
+        return  # its pool workers die with it (PR_SET_PDEATHSIG)
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass  # not a group leader yet: nothing below it either
+    proc.kill()
+    proc.join(2.0)
+
+
+def _ingest_child(conn: Any, config: Config, log_level: int, parent_pid: int) -> None:
     """The child's loop: one request at a time on its own connection; exits when the parent does."""
-    _die_with_parent()
-    logging.basicConfig(level=log_level, format=LOG_FORMAT)
-    # Ctrl-C and systemd signal the whole process group: the parent decides when we stop.
+    from monitor.scan import Scanner, die_with_parent
+
+    die_with_parent(parent_pid)  # kill -9 of the daemon ends us too (its pool follows us)
+    # Lead a new session (so a process group) before any pool exists: the parent kills the group.
+    os.setsid()
+    # systemd signals the whole cgroup: the parent decides when we stop. (The pool inherits this.)
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, signal.SIG_IGN)
-    from monitor.scan import Scanner
-
+    logging.basicConfig(level=log_level, format=LOG_FORMAT)
     db = open_store(config.database_path)
-    # workers=1: no process pool below this process. Pool workers would outlive a kill of this
-    # process (they hold their own queue's pipe, so they never see EOF) and keep writing nothing
-    # but memory; one killable process is what makes the stall timeout and kill -9 clean.
-    # `monitor scan` still uses every core for a big first import.
-    scanner = Scanner(db, config, workers=1, progress=lambda done, total: conn.send(("progress", done)))
+    # Default workers, as `monitor scan`: a large batch (a cold start) is read on every core.
+    scanner = Scanner(db, config, progress=lambda done, total: conn.send(("progress", done)))
     while True:
         try:
             request = conn.recv()
@@ -427,21 +468,6 @@ def _ingest_child(conn: Any, config: Config, log_level: int) -> None:
         except Exception as e:  # noqa: BLE001 - reported to the parent, which records it
             logging.getLogger("monitor.daemon").debug("ingest request failed", exc_info=True)
             conn.send(("error", f"{type(e).__name__}: {e}"))
-
-
-def _die_with_parent() -> None:
-    """Linux: have the kernel kill us if the daemon dies (kill -9 included), so that an orphan
-    never writes beside the next daemon."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        PR_SET_PDEATHSIG = 1
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass  # elsewhere: the pipe's EOF ends us after the request in hand
-    if os.getppid() == 1:
-        os._exit(0)  # the parent died before prctl took effect
 
 
 # --------------------------------------------------------------------------------------------
@@ -487,16 +513,24 @@ class IngestWorker(threading.Thread):
                 if trigger is not None:
                     self.reconcile(trigger)
                     continue
-                paths = [p for p in self.d.pending.take_due() if not self.backoff.should_wait(p)]
-                paths += [p for p in self.backoff.due() if p not in paths and p not in self.d.pending]
-                if paths:
-                    self.ingest(paths)
+                groups = self._ready_groups()
+                if groups:
+                    self.ingest(groups)
                     continue
                 self.d.pending.wait(self._idle_timeout())
         except Exception:  # noqa: BLE001 - the supervisor sees the thread gone and exits non-zero
             log.exception("the ingest worker failed")
         finally:
             self.process.stop(timeout=1.0)
+
+    def _ready_groups(self) -> list[list[str]]:
+        """Due paths not backing off, and failed paths whose backoff expired, in groups of one
+        move each (or one path)."""
+        groups = [[p for p in group if not self.backoff.should_wait(p)] for group in self.d.pending.take_due()]
+        groups = [group for group in groups if group]
+        taken = {p for group in groups for p in group}
+        groups += [[p] for p in self.backoff.due() if p not in taken and p not in self.d.pending]
+        return groups
 
     def _idle_timeout(self) -> float:
         deadline = self.d.pending.next_deadline()
@@ -506,30 +540,33 @@ class IngestWorker(threading.Thread):
 
     # ---- ingest
 
-    def ingest(self, paths: list[str]) -> None:
-        """Ingest `paths` in small batches, stopping between batches when asked to."""
-        for start in range(0, len(paths), INGEST_BATCH):
+    def ingest(self, groups: list[list[str]]) -> None:
+        """Ingest groups of paths in small batches, stopping between batches when asked to."""
+        left = sum(map(len, groups))
+        for batch in batches(groups, INGEST_BATCH):
             if self.d.stopping.is_set():
                 # Not lost: a change not ingested now is found by the reconcile at the next start.
-                log.info("stopping: %d changed paths left for the next start", len(paths) - start)
+                log.info("stopping: %d changed paths left for the next start", left)
                 return
-            self._ingest_batch(paths[start:start + INGEST_BATCH])
+            self._ingest_batch(batch)
+            left -= sum(map(len, batch))
 
-    def _ingest_batch(self, batch: list[str], trigger: str = "event") -> None:
-        """Ingest a batch; when it fails or stalls, halve it until the culprit is alone."""
+    def _ingest_batch(self, batch: list[list[str]], trigger: str = "event") -> None:
+        """Ingest a batch of groups in one call; when it fails or stalls, halve it until the
+        culprit is alone (a move is split only when it is all that is left)."""
+        paths = [p for group in batch for p in group]
         try:
-            counts = self.process.call(("ingest", batch, trigger), ingest_timeout_seconds())
+            counts = self.process.call(("ingest", paths, trigger), ingest_timeout_seconds())
         except (IngestTimeout, IngestFailed) as e:
             if self.d.stopping.is_set():
                 return  # killed at shutdown, not a fault of these files
-            if len(batch) > 1:
-                middle = len(batch) // 2
-                self._ingest_batch(batch[:middle], trigger)
-                self._ingest_batch(batch[middle:], trigger)
+            if len(paths) == 1:
+                self._failed(paths[0], e)
             else:
-                self._failed(batch[0], e)
+                for half in halves(batch):
+                    self._ingest_batch(half, trigger)
             return
-        for path in batch:
+        for path in paths:
             self.backoff.succeeded(path)
         self.d.record_progress(trigger, counts)
 
@@ -570,9 +607,9 @@ class IngestWorker(threading.Thread):
         Documents whose files are gone are then ingested by path, which records their deletion."""
         for root in self.d.config.watch_paths:
             self._ingest_tree(root, trigger)
-        gone = [p for p in self._known_files() if not os.path.lexists(p)]
-        for start in range(0, len(gone), INGEST_BATCH):
-            self._ingest_batch(gone[start:start + INGEST_BATCH], trigger)
+        gone = [[p] for p in self._known_files() if not os.path.lexists(p)]
+        for batch in batches(gone, INGEST_BATCH):
+            self._ingest_batch(batch, trigger)
 
     def _ingest_tree(self, folder: Path, trigger: str) -> None:
         try:
@@ -591,7 +628,7 @@ class IngestWorker(threading.Thread):
                 except IngestFailed as e:
                     self._failed(entry.path, e)
             elif not self.backoff.should_wait(entry.path):
-                self._ingest_batch([entry.path], trigger)
+                self._ingest_batch([[entry.path]], trigger)
 
     def _known_files(self) -> list[str]:
         """Absolute paths of the documents the database holds as present."""
@@ -603,6 +640,30 @@ class IngestWorker(threading.Thread):
             rel = path.split("/", 1)[1] if prefixed and "/" in path else path
             files.append(os.path.join(root, rel))
         return files
+
+
+def batches(groups: list[list[str]], size: int) -> Iterator[list[list[str]]]:
+    """Consecutive groups packed into batches of at most `size` paths; a group is never split
+    (one larger than `size` is a batch of its own)."""
+    batch: list[list[str]] = []
+    count = 0
+    for group in groups:
+        if batch and count + len(group) > size:
+            yield batch
+            batch, count = [], 0
+        batch.append(group)
+        count += len(group)
+    if batch:
+        yield batch
+
+
+def halves(batch: list[list[str]]) -> tuple[list[list[str]], list[list[str]]]:
+    """A batch of groups cut in two between groups; a batch of one group, between its paths."""
+    if len(batch) == 1:
+        batch = [[path] for path in batch[0]]
+    middle = len(batch) // 2
+    return batch[:middle], batch[middle:]
+
 
 # --------------------------------------------------------------------------------------------
 # The daemon
@@ -640,7 +701,6 @@ class Daemon:
         self.observer: Any = None
         self.scheduler: BackgroundScheduler | None = None
         self.worker: IngestWorker | None = None
-        self._own_files = self._daemon_files(self.db_path)
         self._missing_roots: set[Path] = set()
         self._status_lock = threading.Lock()
         # Set by signal handlers, read by the main thread. Plain attributes: a handler must not
@@ -791,17 +851,8 @@ class Daemon:
 
         return Scanner(self.db, config)
 
-    # ---- what is never ingested
-
-    @staticmethod
-    def _daemon_files(db_path: Path) -> frozenset[str]:
-        db = str(db_path)
-        return frozenset({db, db + "-wal", db + "-shm", db + "-journal", str(lock_path(db_path))})
-
     def is_ignored(self, path: str) -> bool:
-        """The database, its WAL and the lock file are never ingested; the rest as the scanner says."""
-        if path in self._own_files:
-            return True
+        """As the scanner says (the database, its WAL and lock file, the reports folder included)."""
         return bool(self.scanner.is_ignored(path))
 
     # ---- observer
@@ -889,9 +940,11 @@ class Daemon:
             self.lock.update(**status)
 
     def record_error(self, path: str, stage: str, reason: str) -> None:
-        """Keep a failure where users look for them (the `errors` table); never raise."""
+        """Keep a failure where users look for them (the `errors` table, by document path, as the
+        scanner records its own); never raise."""
         self.activity.errors += 1
         try:
+            path = self.scanner.document_path(path) or path
             with write_transaction(self.db):
                 self.db["errors"].insert({"path": path, "occurred_at": utcnow(), "stage": stage, "reason": reason})
         except Exception:  # noqa: BLE001 - the log line is the fallback

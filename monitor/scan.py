@@ -331,6 +331,14 @@ class Scanner:
                     known.root == root and _under(known.path, prefix) for root, prefix in scope)
             return batch.run()
 
+    def document_path(self, path: str | Path) -> str | None:
+        """The document path of the file at `path` (None outside the watched folders)."""
+        try:
+            found = self._locate(Path(path), self.roots or self._configured_roots())
+        except ScanError:  # a watched folder is missing
+            return None
+        return None if found is None else found[0].document_path(found[1])
+
     def is_ignored(self, path: str | Path) -> bool:
         """True for a path that is never ingested: outside the watched folders, hidden, a
         temporary, the store's own files, in the reports folder, a symlink leading out of its

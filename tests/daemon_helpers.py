@@ -9,8 +9,9 @@ import sqlite3
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from monitor.lock import read_lock
 
@@ -20,7 +21,8 @@ DEADLINE = 60.0
 
 
 def write_config(base: Path, *, debounce: float = 0.2, rescan_minutes: float = 60.0,
-                 watch: str = "watched", db: str = "state/monitor.db", extra: str = "") -> Path:
+                 watch: str = "watched", db: str = "state/monitor.db", reports: str = "reports",
+                 extra: str = "") -> Path:
     """A tests-only config: small debounce, rare rescans, reports into the temp folder."""
     (base / watch).mkdir(parents=True, exist_ok=True)
     config = base / "config.toml"
@@ -34,7 +36,7 @@ debounce_seconds = {debounce}
 path = "{db}"
 
 [reports]
-folder = "reports"
+folder = "{reports}"
 formats = ["md"]
 
 [schedule]
@@ -60,12 +62,14 @@ def document_text(i: int, rate: int | None = None) -> str:
 class Daemon:
     """`python -m monitor run` on a config, with its stderr kept in a file for the assertions."""
 
-    def __init__(self, config: Path, *, args: tuple[str, ...] = ()) -> None:
+    def __init__(self, config: Path, *, args: tuple[str, ...] = (), env: dict[str, str] | None = None) -> None:
         self.config = config
         self.base = config.parent
         self.log_path = self.base / f"daemon-{time.monotonic_ns()}.log"
         self._log = open(self.log_path, "w")
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        # Every process the daemon starts inherits the tag, so it can be found after its parent died.
+        self.tag = uuid.uuid4().hex
+        env = dict(os.environ, PYTHONUNBUFFERED="1", MONITOR_TEST_TAG=self.tag, **(env or {}))
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "monitor", "--config", str(config), *args, "run"],
             cwd=self.base, stdout=self._log, stderr=subprocess.STDOUT, env=env,
@@ -101,6 +105,34 @@ class Daemon:
             self.proc.kill()
         self.proc.wait()
         self._log.close()
+
+
+class Proc(NamedTuple):
+    pid: int
+    ppid: int
+    pgid: int
+    cmdline: str
+
+
+def tagged_processes(tag: str) -> list[Proc]:
+    """Live (not zombie) processes whose environment carries `tag`: a daemon and everything below
+    it, orphans included."""
+    found = []
+    needle = f"MONITOR_TEST_TAG={tag}".encode()
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            if needle not in Path(entry.path, "environ").read_bytes().split(b"\0"):
+                continue
+            stat = Path(entry.path, "stat").read_text()
+            cmdline = Path(entry.path, "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue  # gone, or not ours
+        fields = stat[stat.rindex(")") + 2:].split()  # state ppid pgrp ...
+        if fields[0] != "Z":
+            found.append(Proc(int(entry.name), int(fields[1]), int(fields[2]), cmdline))
+    return found
 
 
 def wait_for(condition: Callable[[], object], deadline: float = DEADLINE,

@@ -7,6 +7,7 @@ import os
 import socket
 from pathlib import Path
 
+import pytest
 from watchdog.events import (
     DirModifiedEvent,
     FileAttribEvent,
@@ -17,7 +18,7 @@ from watchdog.events import (
     FileOpenedEvent,
 )
 
-from monitor.daemon import Backoff, EventRecorder, OverflowDetector, PendingPaths, sd_notify
+from monitor.daemon import Backoff, EventRecorder, OverflowDetector, PendingPaths, batches, halves, sd_notify
 
 
 class FakeClock:
@@ -49,12 +50,16 @@ def make_pending(quiet: float = 1.0) -> tuple[PendingPaths, FakeClock, FakeDisk]
     return PendingPaths(quiet, clock=clock, stat=disk, max_wait=60), clock, disk
 
 
+def flat(groups: list[list[str]]) -> list[str]:
+    return [path for group in groups for path in group]
+
+
 def drain(pending: PendingPaths, clock: FakeClock, step: float, seconds: float) -> list[tuple[float, str]]:
     """Advance the clock in steps, collecting (time, path) as paths are released."""
     released = []
     start = clock.now
     while clock.now - start < seconds:
-        for path in pending.take_due():
+        for path in flat(pending.take_due()):
             released.append((round(clock.now - start, 3), path))
         clock.advance(step)
     return released
@@ -100,7 +105,7 @@ def test_a_file_growing_without_events_is_held_back() -> None:
     released = []
     for i in range(40):  # keeps growing every 0.05 s for 2 s, but no event says so
         disk.write("/w/big.bin", 2 + i)
-        released += pending.take_due()
+        released += flat(pending.take_due())
         clock.advance(0.05)
     assert released == []
     assert [p for _, p in drain(pending, clock, 0.05, 3)] == ["/w/big.bin"]
@@ -125,14 +130,14 @@ def test_released_oldest_first_and_next_deadline() -> None:
     clock.advance(2)
     pending.take_due()  # first look (the stat sample)
     clock.advance(pending.settle)
-    assert pending.take_due() == ["/w/b.txt", "/w/a.txt"]
+    assert pending.take_due() == [["/w/b.txt"], ["/w/a.txt"]]
 
 
 def test_zero_debounce_releases_at_once() -> None:
     pending, clock, disk = make_pending(quiet=0.0)
     disk.write("/w/a.txt", 1)
     pending.touch("/w/a.txt")
-    assert pending.take_due() == ["/w/a.txt"]
+    assert pending.take_due() == [["/w/a.txt"]]
 
 
 def test_a_path_written_forever_is_released_after_max_wait() -> None:
@@ -141,9 +146,52 @@ def test_a_path_written_forever_is_released_after_max_wait() -> None:
     for i in range(int(61 / 0.5)):
         disk.write("/w/forever.log", i)
         pending.touch("/w/forever.log")
-        released += pending.take_due()
+        released += flat(pending.take_due())
         clock.advance(0.5)
     assert released == ["/w/forever.log"]
+
+
+def test_the_two_ends_of_a_move_are_released_together_when_both_are_due() -> None:
+    pending, clock, disk = make_pending(quiet=1.0)  # settle 0.25
+    start = clock.now
+    for name in ("other", "old", "new"):
+        disk.write(f"/w/{name}.txt", 5)
+    pending.touch("/w/other.txt")
+    pending.touch("/w/old.txt", "/w/new.txt")  # a rename
+    clock.advance(0.6)
+    pending.touch("/w/new.txt")  # written again after the rename
+    clock.advance(0.2)
+    assert pending.take_due() == []  # first look at other.txt and old.txt
+    clock.advance(0.25)
+    assert pending.take_due() == [["/w/other.txt"]]  # old.txt is due too, but waits for new.txt
+    # ... so the worker sleeps until new.txt may be due, instead of spinning on old.txt.
+    assert pending.next_deadline() == pytest.approx(start + 0.6 + 0.75)
+    clock.advance(0.3)
+    assert pending.take_due() == []
+    clock.advance(0.25)
+    assert pending.take_due() == [["/w/new.txt", "/w/old.txt"]]
+    assert len(pending) == 0
+
+
+def test_chained_moves_make_one_group() -> None:
+    pending, clock, _ = make_pending(quiet=0.0)
+    pending.touch("/w/a.txt", "/w/b.txt")
+    pending.touch("/w/b.txt", "/w/c.txt")
+    pending.touch("/w/d.txt")
+    assert sorted(map(sorted, pending.take_due())) == [["/w/a.txt", "/w/b.txt", "/w/c.txt"], ["/w/d.txt"]]
+    assert len(pending) == 0
+
+
+def test_batches_never_split_a_move_and_halves_split_a_lone_move_last() -> None:
+    groups = [[f"/w/{i}.txt"] for i in range(9)] + [["/w/old.txt", "/w/new.txt"]] + [["/w/z.txt"]]
+    packed = list(batches(groups, 10))
+    assert [sum(map(len, b)) for b in packed] == [9, 3]
+    assert ["/w/old.txt", "/w/new.txt"] in packed[1]
+    assert flat([g for b in packed for g in b]) == flat(groups)
+    assert list(batches([["/w/a", "/w/b", "/w/c"]], 2)) == [[["/w/a", "/w/b", "/w/c"]]]  # too big: alone
+    left, right = halves([["/w/a"], ["/w/old", "/w/new"], ["/w/b"]])
+    assert left == [["/w/a"]] and right == [["/w/old", "/w/new"], ["/w/b"]]
+    assert halves([["/w/old", "/w/new"]]) == ([["/w/old"]], [["/w/new"]])
 
 
 # ---- backoff
@@ -177,6 +225,8 @@ def test_recorder_keeps_both_ends_of_a_move_and_drops_ignored_names() -> None:
     recorder.dispatch(FileMovedEvent("/w/old.txt", "/w/new.txt"))
     assert "/w/doc.txt" in pending and "/w/old.txt" in pending and "/w/new.txt" in pending
     assert "/w/doc.txt.tmp" not in pending
+    pending.set_quiet(0)
+    assert sorted(map(sorted, pending.take_due())) == [["/w/doc.txt"], ["/w/new.txt", "/w/old.txt"]]
 
 
 def test_recorder_ignores_events_that_cannot_change_content() -> None:
@@ -237,19 +287,21 @@ import sys  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
 
-import pytest  # noqa: E402
 
 from daemon_helpers import (  # noqa: E402
     Daemon,
+    Proc,
     converged,
     db_current,
     document_text,
     folder_truth,
     query,
+    tagged_processes,
     versions_per_path,
     wait_for,
     write_config,
 )
+from monitor.lock import read_lock  # noqa: E402
 
 
 @pytest.fixture
@@ -489,5 +541,133 @@ def test_database_inside_the_watched_folder_is_never_ingested(tmp_path: Path) ->
         assert query(db, "SELECT count(*) FROM scans")[0][0] == scans_before
         paths = {p for (p,) in query(db, "SELECT path FROM documents")}
         assert not any("monitor.db" in p for p in paths)
+    finally:
+        d.kill()
+
+
+def current_facts(db: Path, paths: list[str]) -> dict[str, set[tuple]]:
+    """path -> what the database says the document states now (kind, subject, qualifier, value)."""
+    facts: dict[str, set[tuple]] = {path: set() for path in paths}
+    for path, *fact in query(db, """
+            SELECT d.path, f.kind, f.subject, f.qualifier, f.value_key FROM facts f
+            JOIN documents d ON d.id = f.document_id"""):
+        if path in facts:
+            facts[path].add(tuple(fact))
+    return facts
+
+
+def test_renames_through_the_daemon_are_moves_with_their_facts(daemon: Daemon) -> None:
+    """Many renames at once: their 2 x 30 paths span several ingest batches, and each move's two
+    ends must still be ingested together, or it is recorded as a deletion plus a new document."""
+    root = watched(daemon)
+    n = 30
+    for i in range(n):
+        (root / f"m{i:02d}.txt").write_text(document_text(i))
+    assert_converges(daemon)
+    old = [f"m{i:02d}.txt" for i in range(n)]
+    new = [f"moved{i:02d}.txt" for i in range(n)]
+    facts_before = current_facts(daemon.db_path, old)
+    assert all(facts_before.values())
+    changes_before = query(daemon.db_path, "SELECT count(*) FROM fact_changes")[0][0]
+    for a, b in zip(old, new):
+        os.rename(root / a, root / b)
+    assert_converges(daemon)
+    documents = {path: (moved_to, moved_from) for path, moved_to, moved_from in
+                 query(daemon.db_path, "SELECT path, moved_to, moved_from FROM documents")}
+    assert [documents[a][0] for a in old] == new, daemon.log
+    assert [documents[b][1] for b in new] == old
+    assert current_facts(daemon.db_path, new) == {b: facts_before[a] for a, b in zip(old, new)}
+    assert query(daemon.db_path, "SELECT count(*) FROM fact_changes")[0][0] == changes_before
+
+
+def test_reports_folder_inside_the_watched_folder_is_never_ingested(tmp_path: Path) -> None:
+    """The daemon writes a digest at start into watched/reports: neither it nor anything else
+    written there becomes a document, by event or by the reconcile at the next start."""
+    config = write_config(tmp_path, reports="watched/reports")
+    root = tmp_path / "watched"
+    (root / "a.txt").write_text(document_text(1))
+    d = Daemon(config)
+    try:
+        d.wait_ready()
+        wait_for(lambda: list((root / "reports").glob("*.md")), message=lambda: f"no digest written\n{d.log}")
+        (root / "reports" / "notes.md").write_text(document_text(2))
+        (root / "later.txt").write_text(document_text(3))  # released after notes.md
+        wait_for(lambda: ("later.txt",) in query(d.db_path, "SELECT path FROM documents"), message=lambda: d.log)
+        assert d.stop() == 0
+        again = Daemon(config)
+        again.wait_ready()
+        again.kill()
+        paths = {p for (p,) in query(d.db_path, "SELECT path FROM documents")}
+        assert paths == {"a.txt", "later.txt"}, paths
+    finally:
+        d.kill()
+
+
+def ingest_groups(d: Daemon) -> dict[int, set[Proc]]:
+    """The daemon's ingest processes (each leads its own group, by pgid) with the processes in
+    their groups: its pool workers, and multiprocessing's resource tracker."""
+    procs = tagged_processes(d.tag)
+    leaders = {p.pid for p in procs if p.ppid == d.proc.pid and p.pgid == p.pid}
+    return {leader: {p for p in procs if p.pgid == leader and p.pid != leader} for leader in leaders}
+
+
+def pool_workers(leader: int, members: set[Proc]) -> set[int]:
+    return {p.pid for p in members if p.ppid == leader and "spawn_main" in p.cmdline}
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: the scanner uses no pool")
+def test_cold_start_ingests_with_the_scanners_pool_and_counts_right(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    n = 300
+    for i in range(n):
+        (tmp_path / "watched" / f"c{i:03d}.txt").write_text(document_text(i) * 3)
+    d = Daemon(config)
+    workers: set[int] = set()
+    try:
+        def ready() -> bool:
+            for leader, members in ingest_groups(d).items():
+                workers.update(pool_workers(leader, members))
+            info = read_lock(d.db_path)
+            return d.proc.poll() is not None or (info is not None and info.state == "ready")
+
+        wait_for(ready, message=lambda: d.log)
+        assert len(workers) >= 2, f"pool workers seen: {workers}\n{d.log}"
+        assert db_current(d.db_path) == folder_truth(tmp_path / "watched")
+        status = read_lock(d.db_path).status
+        expected = {"new": n, "changed": 0, "unchanged": 0, "deleted": 0, "moved": 0, "errors": 0}
+        assert status["last_reconcile"] == expected
+        assert status["totals"] == expected  # the counts, and nothing else (no scan id)
+    finally:
+        d.kill()
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: the scanner uses no pool")
+def test_a_stalled_ingest_is_killed_with_its_whole_process_group(tmp_path: Path) -> None:
+    """A document whose extraction takes far longer than the stall timeout (3.5 MB of dense policy
+    text: ~20 s) makes the start reconcile stall inside the pool. The ingest process is killed
+    with everything in its group, the file is isolated and recorded, the rest is ingested."""
+    config = write_config(tmp_path)
+    root = tmp_path / "watched"
+    for i in range(60):
+        (root / f"s{i:02d}.txt").write_text(document_text(i))
+    (root / "huge.txt").write_text("".join(document_text(i) for i in range(20_000)))
+    d = Daemon(config, env={"MONITOR_INGEST_TIMEOUT": "3"})
+    seen: dict[int, set[Proc]] = {}
+    try:
+        def stalled() -> bool:
+            for leader, members in ingest_groups(d).items():
+                seen.setdefault(leader, set()).update(members)
+            return d.proc.poll() is not None or "reconcile (start) stalled" in d.log
+
+        wait_for(stalled, message=lambda: d.log)
+        first = min(seen)  # the ingest process that ran the start reconcile
+        assert pool_workers(first, seen[first]), f"no pool below the stalled process: {seen}\n{d.log}"
+        wait_for(lambda: not [p for p in tagged_processes(d.tag) if p.pgid == first],
+                 deadline=10, message=lambda: f"left of group {first}: {tagged_processes(d.tag)}")
+        d.wait_ready()
+        truth = folder_truth(root)
+        del truth["huge.txt"]
+        assert db_current(d.db_path) == truth
+        assert ("huge.txt", "timeout") in query(d.db_path, "SELECT path, stage FROM errors")
     finally:
         d.kill()

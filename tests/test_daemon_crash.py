@@ -15,6 +15,7 @@ from daemon_helpers import (
     document_text,
     folder_truth,
     query,
+    tagged_processes,
     versions_per_path,
     wait_for,
     write_config,
@@ -54,6 +55,9 @@ def test_kill_9_during_heavy_ingest_never_corrupts_and_converges(tmp_path: Path)
             write(name, document_text(rng.randrange(10_000), rate=rng.randrange(1, 99)))
         time.sleep(rng.uniform(0.1, 2.0))
         d.kill()
+        # Nothing outlives the daemon: its ingest process, nor that one's pool workers.
+        wait_for(lambda: not tagged_processes(d.tag), deadline=10,
+                 message=lambda: f"round {round_no}: left behind {tagged_processes(d.tag)}")
         if db.exists():
             assert query(db, "PRAGMA integrity_check") == [("ok",)], f"round {round_no}\n{d.log}"
 
