@@ -60,10 +60,23 @@ def _blank(match: re.Match[str]) -> str:
     return _spaces(match.group(0))
 
 
-def _line_sub(rx: re.Pattern[str], repl, text: str) -> str:
+def _line_sub(rx: re.Pattern[str], repl, text: str, needs: str = "") -> str:
     """``rx.sub`` for a pattern that starts with "\\n" in place of "^": a line break is put in
-    front of the text so that the first line is found too, and taken off again."""
+    front of the text so that the first line is found too, and taken off again. ``needs``: a
+    string every match contains; without it in the text there is nothing to do."""
+    if needs not in text:
+        return text
     return rx.sub(repl, "\n" + text)[1:]
+
+
+def _sub(rx: re.Pattern[str], repl, text: str, needs: str) -> str:
+    """``rx.sub``, skipped when ``needs`` (a string every match contains) is not in the text."""
+    return rx.sub(repl, text) if needs in text else text
+
+
+def _link_text(match: re.Match[str]) -> str:
+    """A Markdown link: its text stays where it was, the brackets and target become spaces."""
+    return " " + match.group(1) + " " * (len(match.group(0)) - len(match.group(1)) - 1)
 
 
 def _keep_indent(match: re.Match[str]) -> str:
@@ -99,24 +112,24 @@ def _entity(match: re.Match[str]) -> str:
 
 
 def _html(text: str) -> str:
-    text = _HIDDEN_ELEMENT.sub(_blank, text)
-    text = _COMMENT.sub(_blank, text)
-    text = _TAG.sub(_tag, text)
-    return _ENTITY.sub(_entity, text)
+    text = _sub(_HIDDEN_ELEMENT, _blank, text, "<")
+    text = _sub(_COMMENT, _blank, text, "<!--")
+    text = _sub(_TAG, _tag, text, "<")
+    return _sub(_ENTITY, _entity, text, "&")
 
 
 def _markdown(text: str) -> str:
     # Scrapers embed raw HTML in Markdown: read it the way a browser would.
     text = _html(text)
-    text = _MD_IMAGE.sub(_blank, text)
-    text = _MD_LINK.sub(lambda m: " " + m.group(1) + " " * (len(m.group(0)) - len(m.group(1)) - 1), text)
-    text = _line_sub(_MD_REF_DEF, _blank, text)
+    text = _sub(_MD_IMAGE, _blank, text, "![")
+    text = _sub(_MD_LINK, _link_text, text, "](")
+    text = _line_sub(_MD_REF_DEF, _blank, text, "]:")
     text = _line_sub(_MD_RULE, _blank, text)
-    text = _line_sub(_MD_TABLE_RULE, _blank, text)
+    text = _line_sub(_MD_TABLE_RULE, _blank, text, "---")
     text = _line_sub(_MD_BULLET, _keep_indent, text)
-    text = _line_sub(_MD_HEADING, _keep_indent, text)
-    text = _line_sub(_MD_QUOTE, _keep_indent, text)
-    text = _MD_ESCAPE.sub(" ", text)
+    text = _line_sub(_MD_HEADING, _keep_indent, text, "#")
+    text = _line_sub(_MD_QUOTE, _keep_indent, text, ">")
+    text = _sub(_MD_ESCAPE, " ", text, "\\")
     text = _MD_EMPHASIS.sub(lambda m: " " * len(m.group(0)), text)
     return text
 

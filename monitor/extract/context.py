@@ -13,7 +13,7 @@ from .dates import MONTH_WORDS, RELATIVE_WORDS, DateMention, document_year, find
 from .folding import CasePattern, Prefilter
 from .gazetteer import Entity, Gazetteer, Mention
 from .numbers import SPELLED_FIRST_WORDS
-from .rates import Rate, find_rates, has_unit
+from .rates import RATE_WORDS, Rate, find_rates, has_unit
 from .sentences import Sentence, split_sentences
 from .words import Words
 
@@ -73,6 +73,7 @@ class Doc:
         if self.lower is None:
             self.lower = _lowered(self.text)
         self._rates: dict[int, list[Rate]] | None = None
+        self._sentence_texts: dict[int, str] = {}
 
     @cached_property
     def about_tariffs(self) -> bool:
@@ -151,12 +152,25 @@ class Doc:
         and percent rules; callers must not change the list)."""
         if self._rates is None:
             self._rates = {}
+            starts = self._rate_starts()
             for i in self.indices_matching(has_unit):
                 s = self.sentences[i]
-                found = find_rates(self.text, s.start, s.end)
+                found = find_rates(self.text, s.start, s.end, starts)
                 if found:
                     self._rates[i] = found
         return self._rates.get(index, [])
+
+    def _rate_starts(self) -> list[int] | None:
+        """Where a percentage can begin (see ``find_rates``); None: anywhere."""
+        starts = self.starts_of_words(RATE_WORDS | SPELLED_FIRST_WORDS, digits=True)
+        if starts is not None and '"' in self.text:
+            text = self.text
+            i = text.find('"')
+            while i >= 0:
+                starts.append(i)
+                i = text.find('"', i + 1)
+            starts.sort()
+        return starts
 
     def rate_indices(self) -> list[int]:
         """Indices of the sentences that hold a percentage."""
@@ -168,8 +182,11 @@ class Doc:
         return self.text[start:end], (self.lower[start:end] if self.lower is not None else None)
 
     def sentence_text(self, s: Sentence) -> str:
-        """The sentence as it reads, from the original file (typography kept), on one line."""
-        return _SPACE.sub(" ", self.text[s.start:s.end]).strip()
+        """The sentence as it reads, on one line (asked once per fact: kept per sentence)."""
+        text = self._sentence_texts.get(s.start)
+        if text is None:
+            text = self._sentence_texts[s.start] = " ".join(self.text[s.start:s.end].split())
+        return text
 
 
 def _lowered(text: str) -> str | None:
@@ -191,7 +208,7 @@ def _main_country(mentions: list[Mention]) -> Entity | None:
 
 
 # The words the rules look for besides the gazetteer's (see words.py).
-RULE_WORDS = MONTH_WORDS | SPELLED_FIRST_WORDS | RELATIVE_WORDS
+RULE_WORDS = MONTH_WORDS | SPELLED_FIRST_WORDS | RELATIVE_WORDS | RATE_WORDS
 
 
 def prepare(raw: str, fmt: str, reference: dt.date | None, gazetteer: Gazetteer) -> Doc:

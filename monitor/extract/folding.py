@@ -37,16 +37,90 @@ def fold(pattern: str) -> str:
     return "".join(out)
 
 
+def _alternatives(pattern: str) -> list[str]:
+    """``pattern`` cut at its top-level "|" (not inside groups or character classes)."""
+    out, depth, start, i = [], 0, 0, 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "[":
+            i = _class_end(pattern, i)
+            continue
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            out.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    out.append(pattern[start:])
+    return out
+
+
+def _class_end(pattern: str, i: int) -> int:
+    """Index after the character class that opens at ``pattern[i]``."""
+    j = i + 1
+    if j < len(pattern) and pattern[j] == "^":
+        j += 1
+    if j < len(pattern) and pattern[j] == "]":
+        j += 1
+    while j < len(pattern) and pattern[j] != "]":
+        j += 2 if pattern[j] == "\\" else 1
+    return j + 1
+
+
+def _required_literal(alternative: str) -> str:
+    """The longest run of plain characters that every match of ``alternative`` contains: outside
+    groups and classes, not escaped, not made optional by a quantifier ("" when there is none)."""
+    runs, run, depth, i = [], "", 0, 0
+    while i < len(alternative):
+        c = alternative[i]
+        if c in "?*{" and depth == 0:
+            run = run[:-1]  # the quantified character may be absent
+        if c in "\\.^$*+?{}[]()|" or depth > 0:
+            runs.append(run)
+            run = ""
+            if c == "\\":
+                i += 2
+                continue
+            if c == "[":
+                i = _class_end(alternative, i)
+                continue
+            if c == "{":
+                i = alternative.index("}", i) + 1
+                continue
+            depth += c == "("
+            depth -= c == ")"
+        else:
+            run += c
+        i += 1
+    runs.append(run)
+    return max(runs, key=len)
+
+
+def required_literals(pattern: str) -> tuple[str, ...] | None:
+    """One literal per top-level alternative of ``pattern`` such that every match contains one
+    of them; None when some alternative has none. A cheap ``in`` test before the regex."""
+    found = tuple(_required_literal(a) for a in _alternatives(pattern))
+    return None if not all(found) else found
+
+
 @dataclass(frozen=True)
 class CasePattern:
-    """One case-insensitive pattern: ``any_case`` for any text, ``lower`` for lower-cased text."""
+    """One case-insensitive pattern: ``any_case`` for any text, ``lower`` for lower-cased text,
+    and ``hints``: literals one of which every match contains (see ``required_literals``)."""
 
     any_case: re.Pattern[str]
     lower: re.Pattern[str]
+    hints: tuple[str, ...] | None = None
 
     @classmethod
     def compile(cls, pattern: str) -> "CasePattern":
-        return cls(re.compile(pattern, re.I), re.compile(fold(pattern)))
+        folded = fold(pattern)
+        return cls(re.compile(pattern, re.I), re.compile(folded), required_literals(folded))
 
     @classmethod
     def compile_lower(cls, pattern: str) -> "CasePattern":
@@ -55,7 +129,11 @@ class CasePattern:
 
     def search(self, text: str, lowered: str | None) -> re.Match[str] | None:
         """Search ``lowered`` (``text`` lower-cased, same length) if given, else ``text``."""
-        return self.lower.search(lowered) if lowered is not None else self.any_case.search(text)
+        if lowered is None:
+            return self.any_case.search(text)
+        if self.hints is not None and not any(h in lowered for h in self.hints):
+            return None
+        return self.lower.search(lowered)
 
 
 @dataclass(frozen=True)

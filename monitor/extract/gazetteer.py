@@ -58,6 +58,7 @@ _TOKEN = re.compile(r"(?<![\w.])[^\W_]+|(?<=-)[^\W_]+")
 
 
 _FIRST_WORD = re.compile(r"[^\W_]+")
+_NAME_END = r"(?![\w-]|\.\w)"  # what the name patterns below require after a name
 
 
 def _first_word(name: str) -> str:
@@ -97,13 +98,23 @@ class Gazetteer:
         self._first_names: dict[str, list[re.Pattern[str]]] = {}
         for a in alts:
             self._first_names.setdefault(_first_word(a), []).append(
-                re.compile(_flex(a) + r"(?![\w-]|\.\w)"))
+                re.compile(_flex(a) + _NAME_END))
         self._first_products: dict[str, list[re.Pattern[str]]] = {}
         for a in sorted(self._products, key=len, reverse=True):
             self._first_products.setdefault(_first_word(a).lower(), []).append(
                 re.compile(_flex(a) + r"(?![\w-])", re.I))
-        # Where a whole name occurs (not just its first word: "the" alone is no candidate).
-        self._name_finder = re.compile(word_start_finder(self._names, space=r"\s+", end=r"(?![\w-]|\.\w)"))
+        # Where a whole name occurs (not just its first word: "the" alone is no candidate). Names
+        # that start with a capital get one finder (re skips to the next capital); the few that
+        # do not ("the European Union") one per first word, which re finds as a literal.
+        # (A name that does not start with a letter or digit never begins a token: left out.)
+        capital = [n for n in self._names if n[0].isupper()]
+        lower_by_word: dict[str, list[str]] = {}
+        for n in self._names:
+            if not n[0].isupper() and _FIRST_WORD.match(n):
+                lower_by_word.setdefault(_first_word(n), []).append(n)
+        self._name_finders = [re.compile(word_start_finder(capital, space=r"\s+", end=_NAME_END))]
+        self._name_finders += [re.compile(word_start_finder(names, space=r"\s+", end=_NAME_END, lead=word))
+                               for word, names in lower_by_word.items()]
         self._product_finder = re.compile(word_start_finder(self._first_products))  # lower-cased text
         self._word_finders: dict[frozenset[str], WordFinder] = {}
 
@@ -147,7 +158,8 @@ class Gazetteer:
         out = []
         names, products = self._names, self._products
         first_names, first_products = self._first_names, self._first_products
-        starts = {m.start(): _FIRST_WORD.match(text, m.start()).group(0) for m in self._name_finder.finditer(text)}
+        starts = {m.start(): _FIRST_WORD.match(text, m.start()).group(0)
+                  for finder in self._name_finders for m in finder.finditer(text)}
         product_starts = self._product_starts(text, lowered, words)
         end_name = end_prod = -1
         for p in sorted(starts.keys() | product_starts.keys()):
@@ -156,7 +168,7 @@ class Gazetteer:
                 for rx in first_names[word]:
                     m = rx.match(text, p)
                     if m:
-                        entity, demonym = names[_WS.sub(" ", m.group(0))]
+                        entity, demonym = names[" ".join(m.group(0).split())]
                         out.append(Mention(entity, p, m.end(), demonym))
                         end_name = m.end()
                         break
@@ -165,7 +177,7 @@ class Gazetteer:
                 for rx in first_products[low]:
                     m = rx.match(text, p)
                     if m:
-                        out.append(Mention(products[_WS.sub(" ", m.group(0)).lower()], p, m.end()))
+                        out.append(Mention(products[" ".join(m.group(0).split()).lower()], p, m.end()))
                         end_prod = m.end()
                         break
         out.sort(key=lambda x: (x.start, -x.end))
@@ -176,7 +188,8 @@ class Gazetteer:
         first_products = self._first_products
         if words is not None and lowered is not None:
             # A token never follows a dot ("U.S." is one name), a ``WordFinder`` word may.
-            return {p: w for p, w in words.tokens if w in first_products and (p == 0 or lowered[p - 1] != ".")}
+            return {p: w for w in words.by_word.keys() & first_products.keys() for p in words.by_word[w]
+                    if p == 0 or lowered[p - 1] != "."}
         if lowered is not None:
             return _token_starts(self._product_finder, lowered)
         return {m.start(): low for m in _TOKEN.finditer(text) if (low := m.group(0).lower()) in first_products}

@@ -5,14 +5,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .folding import Prefilter
+from .folding import Prefilter, matches_at
 from .numbers import NUMBER, SPELLED, parse_any, tidy
 
-__all__ = ["Rate", "find_rates", "has_unit"]
+__all__ = ["Rate", "find_rates", "has_unit", "RATE_WORDS"]
 
 _UNIT = r"(?:%|\s*percent(?:age\s+points?)?\b|\s*per\s*cent\b|\s*pct\b)"
 _VAL = rf"(?:{NUMBER}|{SPELLED})"
-_QUAL = r"(?:(?P<qual>up\s+to|at\s+least|at\s+most|more\s+than|less\s+than|over|under|about|around|approximately|nearly|almost|roughly|some|virtually|as\s+much\s+as|as\s+high\s+as)\s+)?"
+_QUALIFIERS = ("up to", "at least", "at most", "more than", "less than", "over", "under", "about", "around",
+               "approximately", "nearly", "almost", "roughly", "some", "virtually", "as much as", "as high as")
+_QUAL = r"(?:(?P<qual>" + "|".join(q.replace(" ", r"\s+") for q in _QUALIFIERS) + r")\s+)?"
 # One pass finds every form; the alternatives are tried left to right at each position.
 _RATE = re.compile(
     rf"(?<![\w.,$])(?:"
@@ -23,6 +25,8 @@ _RATE = re.compile(
     rf")(?![\w])", re.I)
 
 
+# The words a form above can begin with, besides a number or a quote (see ``find_rates``).
+RATE_WORDS = frozenset({"between", "from"} | {q.split()[0] for q in _QUALIFIERS})
 # Every form above ends with a unit, so a sentence without one holds no rate ("percent" is
 # "per\s*cent" with no space).
 has_unit = Prefilter.any_of(r"%", r"per\s*cent", r"pct")
@@ -46,10 +50,14 @@ def _points(unit: str | None) -> bool:
     return bool(unit) and "point" in unit.lower()
 
 
-def find_rates(text: str, start: int = 0, end: int | None = None) -> list[Rate]:
-    """Every percentage in ``text[start:end]``; ranges and changes give one Rate per end."""
+def find_rates(text: str, start: int = 0, end: int | None = None, starts: list[int] | None = None) -> list[Rate]:
+    """Every percentage in ``text[start:end]``; ranges and changes give one Rate per end.
+
+    ``starts``, if given, holds every place a rate can begin (a ``RATE_WORDS`` word, a number or
+    a quote): the pattern is tried only there."""
     out: list[Rate] = []
-    for m in _RATE.finditer(text, start, len(text) if end is None else end):
+    end = len(text) if end is None else end
+    for m in _RATE.finditer(text, start, end) if starts is None else matches_at(_RATE, text, starts, start, end):
         g = m.groupdict()
         if g["blo"] is not None or g["flo"] is not None or g["rlo"] is not None:
             lo_key, hi_key = ("blo", "bhi") if g["blo"] is not None else (("flo", "fhi") if g["flo"] is not None else ("rlo", "rhi"))

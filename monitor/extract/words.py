@@ -40,17 +40,21 @@ def trie(words: Iterable[str], space: str | None = None, end: str = "") -> str:
     return emit(tree)
 
 
-def word_start_finder(words: Iterable[str], space: str | None = None, end: str = r"(?![^\W_])") -> str:
+def word_start_finder(words: Iterable[str], space: str | None = None, end: str = r"(?![^\W_])",
+                      lead: str | None = None) -> str:
     """A pattern for where one of ``words`` begins at a token start (not after a word character
     or a dot) and ends as ``end`` says (by default: the whole token). Grouped by first character,
     with the token-start test as a lookbehind after that character, so that re can skip to where
-    a first character occurs; ``space`` as in ``trie``.
+    a first character occurs; ``space`` as in ``trie``. With ``lead``, a beginning all the words
+    share, the pattern starts with that literal (which re finds faster still).
 
     A flat alternation whose every branch starts with a literal character (what re needs to skip
     ahead), so it can be joined with other such alternations by "|"."""
     by_first: dict[str, list[str]] = {}
     for w in words:
-        by_first.setdefault(w[0], []).append(w[1:])
+        head = lead if lead is not None else w[0]
+        assert w.startswith(head)
+        by_first.setdefault(head, []).append(w[len(head):])
     return "|".join(re.escape(c) + r"(?<![\w.]" + re.escape(c) + ")" + trie(tails, space, end)
                     for c, tails in sorted(by_first.items()))
 
@@ -59,12 +63,15 @@ def word_start_finder(words: Iterable[str], space: str | None = None, end: str =
 class Words:
     """What a ``WordFinder`` found in one text."""
 
-    tokens: list[tuple[int, str]]  # (start, word) for each listed word standing as a whole token
+    by_word: dict[str, list[int]]  # listed word -> where it stands as a whole token, in order
     digits: list[int]  # starts of digit runs (not after a word character)
 
     def starts_of(self, vocabulary: Collection[str]) -> list[int]:
         """Sorted starts of the tokens in ``vocabulary``."""
-        return [p for p, w in self.tokens if w in vocabulary]
+        found = self.by_word.keys() & vocabulary
+        if len(found) == 1:
+            return list(self.by_word[found.pop()])
+        return sorted(p for w in found for p in self.by_word[w])
 
 
 class WordFinder:
@@ -79,11 +86,11 @@ class WordFinder:
         self._rx = re.compile(r"[^0-9a-z_](?<!\w)(?:(?P<w>" + trie(set(words)) + r")(?![^\W_])|(?P<d>\d))")
 
     def find(self, lowered: str) -> Words:
-        tokens: list[tuple[int, str]] = []
+        by_word: dict[str, list[int]] = {}
         digits: list[int] = []
         for m in self._rx.finditer(" " + lowered):
             if m.lastgroup == "w":
-                tokens.append((m.start("w") - 1, m.group("w")))  # minus the space put in front
+                by_word.setdefault(m.group("w"), []).append(m.start("w") - 1)  # minus the space in front
             else:
                 digits.append(m.start("d") - 1)
-        return Words(tokens, digits)
+        return Words(by_word, digits)
