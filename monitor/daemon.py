@@ -382,6 +382,7 @@ class IngestProcess:
     def call(self, request: tuple, timeout: float) -> dict[str, int]:
         """Send one request and wait for its counts; raise IngestTimeout or IngestFailed."""
         if self._proc is None or not self._proc.is_alive():
+            self.stop(timeout=0)  # a killed or dead child's pipe is closed, not leaked
             self.start()
         try:
             self._conn.send(request)
@@ -632,9 +633,7 @@ class IngestWorker(threading.Thread):
 
     def _known_files(self) -> list[str]:
         """Absolute paths of the documents the database holds as present."""
-        config = self.d.config
-        roots = config.watch_paths
-        prefixed = len(roots) > 1
+        prefixed = len(self.d.config.watch_paths) > 1  # document paths then start with the folder name
         files = []
         for root, path in self.d.db.execute("SELECT root, path FROM documents WHERE deleted_at IS NULL").fetchall():
             rel = path.split("/", 1)[1] if prefixed and "/" in path else path
@@ -846,13 +845,15 @@ class Daemon:
         self.lock.update(config_reloaded_at=utcnow())
 
     def _make_scanner(self, config: Config) -> Any:
-        """The core's Scanner, used here only for `is_ignored` (ingest runs in IngestProcess)."""
+        """The core's Scanner, used here only for `is_ignored` and `document_path` (ingest runs in
+        IngestProcess)."""
         from monitor.scan import Scanner  # imported here so that lock/status stay light
 
         return Scanner(self.db, config)
 
     def is_ignored(self, path: str) -> bool:
-        """As the scanner says (the database, its WAL and lock file, the reports folder included)."""
+        """As the scanner says (the database, its WAL and lock file, the reports folder included).
+        The observer holds this method, not the scanner's: a reload replaces the scanner."""
         return bool(self.scanner.is_ignored(path))
 
     # ---- observer

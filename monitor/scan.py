@@ -308,7 +308,7 @@ class Scanner:
         """Bring the store in line with these paths: a file is read, a folder walked, a missing
         path (file or folder) recorded as deleted. Paths outside the watched folders are ignored."""
         with self._lock:
-            roots = self.roots or self._configured_roots()
+            roots = self._roots()
             batch = _Batch(self, roots, trigger)
             scope: set[tuple[str, str]] = set()
             for raw in paths:
@@ -334,7 +334,7 @@ class Scanner:
     def document_path(self, path: str | Path) -> str | None:
         """The document path of the file at `path` (None outside the watched folders)."""
         try:
-            found = self._locate(Path(path), self.roots or self._configured_roots())
+            found = self._locate(Path(path), self._roots())
         except ScanError:  # a watched folder is missing
             return None
         return None if found is None else found[0].document_path(found[1])
@@ -347,7 +347,7 @@ class Scanner:
         path = Path(os.path.abspath(path))
         if str(path) in self._store_files:
             return True
-        found = self._locate(path, self.roots or self._configured_roots())
+        found = self._locate(path, self._roots())
         if found is None:
             return True
         root, rel = found
@@ -366,6 +366,10 @@ class Scanner:
         return not self.filters.wanted(rel, path.name)
 
     # -- walking ------------------------------------------------------------------------------
+
+    def _roots(self) -> list[Root]:
+        """The watched folders, as found at start, or now (raising ScanError if one is missing)."""
+        return self.roots or self._configured_roots()
 
     def _configured_roots(self) -> list[Root]:
         try:
@@ -491,14 +495,13 @@ class _Batch:
         self._errors.append((path, stage, reason))
 
     def run(self) -> ScanSummary:
-        started = self.now
         seen = {c.path for c in self.candidates}
         unchanged, to_read = self._split()
         vanished = {k.path: k for k in self.known.values()
                     if not k.deleted and k.path not in seen and self.in_scope(k)}
         with write_transaction(self.db):
             self.summary.scan_id = insert_row(self.db, "scans", {
-                "started_at": started, "trigger": self.trigger,
+                "started_at": self.now, "trigger": self.trigger,
                 "roots": json.dumps([str(r.path) for r in self.roots])})
             self._touch_unchanged(unchanged)
         self.summary.unchanged += len(unchanged)
@@ -556,8 +559,7 @@ class _Batch:
 
     def _results(self, jobs: list[Job]) -> Iterator[Prepared]:
         scanner = self.scanner
-        # A daemonic process (the daemon may run ingests in one) may not start a pool of its own.
-        if len(jobs) < POOL_THRESHOLD or scanner.workers < 2 or multiprocessing.current_process().daemon:
+        if len(jobs) < POOL_THRESHOLD or scanner.workers < 2:
             global _worker_gazetteer
             if scanner.extract:
                 _worker_gazetteer = scanner.gazetteer()
@@ -784,7 +786,7 @@ def _inside(path: str, folder: Path) -> bool:
 
 
 def _within(path: str, folder: str) -> bool:
-    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+    return path == folder or _inside(path, Path(folder))
 
 
 def _under(path: str, prefix: str) -> bool:
