@@ -131,9 +131,12 @@ class CasePattern:
         """Search ``lowered`` (``text`` lower-cased, same length) if given, else ``text``."""
         if lowered is None:
             return self.any_case.search(text)
-        if self.hints is not None and not any(h in lowered for h in self.hints):
-            return None
-        return self.lower.search(lowered)
+        if self.hints is None:
+            return self.lower.search(lowered)
+        for hint in self.hints:
+            if hint in lowered:
+                return self.lower.search(lowered)
+        return None
 
 
 @dataclass(frozen=True)

@@ -92,20 +92,16 @@ class Gazetteer:
         self._products = {k.lower(): v for k, v in products.items()}
         self._by_name = {e.name.lower(): e for e, _ in self._names.values()}
         self._by_name.update({e.name.lower(): e for e in self._products.values()})
-        # Longest surface first so "People's Republic of China" wins over "China".
-        alts = sorted(self._names, key=len, reverse=True)
-        # Per first word, the names that start with it, longest first.
-        self._first_names: dict[str, list[re.Pattern[str]]] = {}
-        for a in alts:
-            self._first_names.setdefault(_first_word(a), []).append(
-                re.compile(_flex(a) + _NAME_END))
+        # Per first word, the products that start with it, longest first ("copper products" wins
+        # over "copper").
         self._first_products: dict[str, list[re.Pattern[str]]] = {}
         for a in sorted(self._products, key=len, reverse=True):
             self._first_products.setdefault(_first_word(a).lower(), []).append(
                 re.compile(_flex(a) + r"(?![\w-])", re.I))
-        # Where a whole name occurs (not just its first word: "the" alone is no candidate). Names
-        # that start with a capital get one finder (re skips to the next capital); the few that
-        # do not ("the European Union") one per first word, which re finds as a literal.
+        # Where a whole name occurs (not just its first word: "the" alone is no candidate), the
+        # longest at a place ("People's Republic of China" wins over "People"). Names that start
+        # with a capital get one finder (re skips to the next capital); the few that do not ("the
+        # European Union") one per first word, which re finds as a literal.
         # (A name that does not start with a letter or digit never begins a token: left out.)
         capital = [n for n in self._names if n[0].isupper()]
         lower_by_word: dict[str, list[str]] = {}
@@ -152,26 +148,22 @@ class Gazetteer:
     def mentions(self, text: str, lowered: str | None = None, words: Words | None = None) -> list[Mention]:
         """Every name and product mention in ``text``, left to right, non-overlapping per matcher.
 
-        Only tokens that can begin a known name are tried against that name's patterns; they are
-        found by precompiled finders: ``words`` (what ``word_finder`` found in ``lowered``,
-        ``text`` lower-cased with the same offsets) or else a pass of our own."""
+        Names are found whole by the name finders, which prefer the longest name at a place, as
+        the longest-first name patterns do. Products: only tokens that can begin one are tried
+        against its patterns; ``words`` (what ``word_finder`` found in ``lowered``, ``text``
+        lower-cased with the same offsets) says where they are, or else a pass of our own."""
         out = []
         names, products = self._names, self._products
-        first_names, first_products = self._first_names, self._first_products
-        starts = {m.start(): _FIRST_WORD.match(text, m.start()).group(0)
-                  for finder in self._name_finders for m in finder.finditer(text)}
+        first_products = self._first_products
+        found = {m.start(): m for finder in self._name_finders for m in finder.finditer(text)}
         product_starts = self._product_starts(text, lowered, words)
         end_name = end_prod = -1
-        for p in sorted(starts.keys() | product_starts.keys()):
-            word = starts.get(p)
-            if word is not None and p >= end_name:
-                for rx in first_names[word]:
-                    m = rx.match(text, p)
-                    if m:
-                        entity, demonym = names[" ".join(m.group(0).split())]
-                        out.append(Mention(entity, p, m.end(), demonym))
-                        end_name = m.end()
-                        break
+        for p in sorted(found.keys() | product_starts.keys()):
+            m = found.get(p)
+            if m is not None and p >= end_name:
+                entity, demonym = names[" ".join(m.group(0).split())]
+                out.append(Mention(entity, p, m.end(), demonym))
+                end_name = m.end()
             low = product_starts.get(p)
             if low is not None and p >= end_prod:
                 for rx in first_products[low]:

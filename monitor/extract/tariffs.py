@@ -30,7 +30,6 @@ _AMEND_CONTEXT = re.compile(r"\b(?:HTSUS|heading|Harmonized\s+Tariff\s+Schedule|
 _ON_AFTER = re.compile(r"[^.;%]{0,45}?\bon\s+(?:all\s+)?(?:imports?\s+of\s+|imports?\s+from\s+)?", re.I)
 _SUBJECT_VERB = re.compile(
     r"\b(?:will|shall|would|to)\s+(?:continue\s+to\s+)?(?:be\s*)?(?:,[^,]{0,40},\s*)?(?:subject\s+to|see|face|receive|pay)\b", re.I)
-_PARENS = re.compile(r"\s*\(\s*$")
 _IMPOSE_ON = re.compile(r"\bimpos\w*\s+on\s+", re.I)
 _TO_RECEIVE = re.compile(r"\b(?:identify|allow\s+for|allow|for)\s+(.{3,160}?)\s+to\s+(?:receive|see|face|pay)\s+[^.;]{0,20}$", re.I)
 _NULL_ON = re.compile(
@@ -91,13 +90,28 @@ def is_tariff_rate(doc: Doc, s: Sentence, r: Rate) -> bool:
     return False
 
 
+def _open_bracket_before(text: str, lo: int, at: int) -> int | None:
+    """Where the spaces before an opening bracket that ``at`` follows (spaces aside) begin:
+    "Japan (25%)" -> the offset after "Japan". None without such a bracket. Read backwards, not
+    searched for (a search would try every position from ``lo``)."""
+    q = at
+    while q > lo and text[q - 1].isspace():
+        q -= 1
+    if q <= lo or text[q - 1] != "(":
+        return None
+    q -= 1
+    while q > lo and text[q - 1].isspace():
+        q -= 1
+    return q
+
+
 def _parens_entity(doc: Doc, s: Sentence, r: Rate) -> Target | None:
     """``Japan (25%)``: the entity right before the opening bracket."""
-    m = _PARENS.search(doc.text, s.start, r.start)
-    if not m:
+    opening = _open_bracket_before(doc.text, s.start, r.start)
+    if opening is None:
         return None
-    for mention in reversed(doc.mentions_in(s.start, m.start())):
-        if m.start() - mention.end <= 1:
+    for mention in reversed(doc.mentions_in(s.start, opening)):
+        if opening - mention.end <= 1:
             return Target(mention.entity.name, mention.entity.code, mention.entity, mention.start, mention.end)
         break
     return None

@@ -79,11 +79,15 @@ class WordFinder:
     a non-word character (a dot included), and where digit runs start.
 
     The pattern starts with "a character that is not an ASCII letter, digit or underscore", so re
-    only stops at word boundaries; the text is searched with a space in front so that a word at
-    the very start is found too."""
+    only stops at word boundaries, and it rejects at once what no word or digit can follow (a
+    character class, checked in one step, before the alternatives); the text is searched with a
+    space in front so that a word at the very start is found too."""
 
     def __init__(self, words: Iterable[str]):
-        self._rx = re.compile(r"[^0-9a-z_](?<!\w)(?:(?P<w>" + trie(set(words)) + r")(?![^\W_])|(?P<d>\d))")
+        words = set(words)
+        firsts = "".join(sorted({w[0] for w in words} | set("0123456789")))
+        self._rx = re.compile(r"[^0-9a-z_](?=[" + re.escape(firsts) + r"])(?<!\w)"
+                              r"(?:(?P<w>" + trie(words) + r")(?![^\W_])|(?P<d>\d))")
 
     def find(self, lowered: str) -> Words:
         by_word: dict[str, list[int]] = {}
