@@ -3,9 +3,11 @@
 Everything here is pure. Facts are compared as *statements*, not as mentions:
 
 - A fact's identity within a document is its `Fact.key` (kind, canonical subject, qualifier).
-  Deadlines are the exception: a deadline is its date, and "by August 1" and "take effect on
-  August 1" are one deadline, so all of a document's deadlines form one group whose members are
-  dates (the subject says what is due, for people).
+  Deadlines are the exception: whether a deadline moved is decided on its date alone, so all of
+  a document's deadlines form one group whose members are dates; what is due (the qualifier)
+  wobbles too much between versions to gate on. Once a date has moved, though, the row is
+  reported per distinct deadline the text names on it ("by August 1" and "take effect on
+  August 1" each moved), pairing the two dates' mentions by qualifier (`_per_deadline`).
 - Each identity holds a *set* of normalised values: saying "25%" twice is one value, and a
   repeated mention removed is no change. Values that left the set and values that joined it are
   paired into `changed` by the similarity of their evidence; the rest are `removed`/`added`.
@@ -28,7 +30,7 @@ from typing import Any, Iterable, Sequence
 from monitor.fact import KINDS, Fact
 from monitor.markup import front_matter_span
 
-# A deadline is identified by its date alone (see the module docstring).
+# A deadline's change is decided by its date alone, then told per qualifier (module docstring).
 _GROUPED_BY_VALUE = frozenset({"deadline"})
 # Leftovers of two different keys of one subject are paired when their evidence is at least
 # this similar (or when they are the only leftovers of that subject on each side).
@@ -165,7 +167,7 @@ def compare_facts(old: Sequence[Fact], new: Sequence[Fact]) -> list[FactChange]:
     left_came: list[_Statement] = []
     for ident in sorted(set(by_identity_gone) | set(by_identity_came)):
         pairs, g, c = _pair(by_identity_gone.get(ident, []), by_identity_came.get(ident, []), threshold=None)
-        changes += [_changed(o, n) for o, n in pairs]
+        changes += [row for o, n in pairs for row in _changed_rows(o, n)]
         left_gone += g
         left_came += c
 
@@ -316,9 +318,47 @@ def _position(st: _Statement) -> int:
 
 
 def _changed(old: _Statement, new: _Statement) -> FactChange:
-    o, n = old.fact, new.fact
+    return _changed_facts(old.fact, new.fact)
+
+
+def _changed_facts(o: Fact, n: Fact) -> FactChange:
     return FactChange("changed", n.kind, n.subject, n.subject_code, n.qualifier,
                       o.value, n.value, n.unit, o, n)
+
+
+def _changed_rows(old: _Statement, new: _Statement) -> list[FactChange]:
+    """The rows for one value replaced by another within an identity: one, except for a deadline,
+    whose date stands for every deadline the text names on it (`_per_deadline`)."""
+    if old.identity in _GROUPED_BY_VALUE:
+        return _per_deadline(old, new)
+    return [_changed(old, new)]
+
+
+def _per_deadline(old: _Statement, new: _Statement) -> list[FactChange]:
+    """One moved date as one row per distinct deadline: the mentions of the old date and of the new
+    one paired by qualifier (what is due), each pair with its own evidence.
+
+    The date comparison has already decided that something moved, so this only says *what* did;
+    it never adds a change that the date did not. Mentions whose qualifiers do not line up (the
+    extractor read what is due differently) make one row between them, as a date-only comparison
+    would; so there is at least one row, and at most one per qualifier. A qualifier said twice is
+    one deadline: its first mention is the evidence.
+    """
+    before, after = _first_per_qualifier(old.mentions), _first_per_qualifier(new.mentions)
+    rows = [_changed_facts(before[q], f) for q, f in after.items() if q in before]
+    rest_old = [f for q, f in before.items() if q not in after]
+    rest_new = [f for q, f in after.items() if q not in before]
+    if not rows or (rest_old and rest_new):
+        rows.append(_changed_facts((rest_old or old.mentions)[0], (rest_new or new.mentions)[0]))
+    return rows
+
+
+def _first_per_qualifier(mentions: Sequence[Fact]) -> dict[str, Fact]:
+    """Each qualifier's first mention, in text order (mentions come sorted)."""
+    out: dict[str, Fact] = {}
+    for m in mentions:
+        out.setdefault(m.qualifier, m)
+    return out
 
 
 def _removed(st: _Statement) -> FactChange:
@@ -341,11 +381,12 @@ def _order(c: FactChange) -> tuple:
 
 def _merge_repeats(changes: list[FactChange]) -> list[FactChange]:
     """One change per distinct (kind, subject, change, old, new): two keys of one subject that
-    moved the same way (25% → 30% under two qualifiers) are one change to report."""
+    moved the same way (25% → 30% under two qualifiers) are one change to report. A deadline's
+    rows are already one per qualifier (`_per_deadline`), and each is a deadline of its own."""
     seen: set[tuple] = set()
     out = []
     for c in changes:
-        subject = "" if c.kind in _GROUPED_BY_VALUE else (c.subject_code or c.subject.lower())
+        subject = c.qualifier if c.kind in _GROUPED_BY_VALUE else (c.subject_code or c.subject.lower())
         k = (c.kind, subject, c.change, json.dumps(normalise_value(c.old)),
              json.dumps(normalise_value(c.new)), c.unit)
         if k not in seen:

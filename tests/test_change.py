@@ -25,9 +25,11 @@ def seed_facts(rate, day):
     s3 = DUE_2.replace("August 1", f"August {day}")
     return [
         fact(value=rate, sentence=s1, start=100),
-        fact("deadline", "trade agreement", f"2025-08-{day:02d}", sentence=s1, start=90),
+        fact("deadline", "trade agreement", f"2025-08-{day:02d}", sentence=s1, start=90,
+             qualifier="by:agreement"),
         fact(value=rate, sentence=s2, start=500),
-        fact("deadline", "tariff measures take effect", f"2025-08-{day:02d}", sentence=s3, start=560),
+        fact("deadline", "tariff measures take effect", f"2025-08-{day:02d}", sentence=s3, start=560,
+             qualifier="effective:tariff"),
     ]
 
 
@@ -44,17 +46,74 @@ def test_seed_edit_reports_each_distinct_fact_once():
     assert summary(changes) == [
         ("changed", "tariff", "Kazakhstan", 25, 30),
         ("changed", "deadline", "trade agreement", "2025-08-01", "2025-08-15"),
+        ("changed", "deadline", "tariff measures take effect", "2025-08-01", "2025-08-15"),
     ]
-    tariff = changes[0]
+    tariff, agreement, effect = changes
     assert tariff.old_sentence == KZ_1 and "30% tariff" in tariff.new_sentence
     assert tariff.unit == "percent"
+    # Each deadline row carries its own evidence, not the other deadline's sentence.
+    assert agreement.old_sentence == KZ_1 and "agreement by August 15," in agreement.new_sentence
+    assert effect.old_sentence == DUE_2 and effect.new_sentence == DUE_2.replace("August 1", "August 15")
+    assert (agreement.qualifier, effect.qualifier) == ("by:agreement", "effective:tariff")
 
 
 def test_revert_reports_the_same_changes_back():
     assert summary(compare_facts(seed_facts(30, 15), seed_facts(25, 1))) == [
         ("changed", "tariff", "Kazakhstan", 30, 25),
         ("changed", "deadline", "trade agreement", "2025-08-15", "2025-08-01"),
+        ("changed", "deadline", "tariff measures take effect", "2025-08-15", "2025-08-01"),
     ]
+
+
+def due(day, qualifier, sentence, start):
+    return fact("deadline", qualifier.split(":")[-1], f"2025-08-{day:02d}", sentence=sentence,
+                start=start, qualifier=qualifier)
+
+
+def test_deadline_qualifier_wobble_on_an_unmoved_date_is_no_change():
+    # The date is the gate: what is due read differently, on the same date, is not a change.
+    old = [due(1, "by:agreement", KZ_1, 90)]
+    new = [due(1, "effective:agreement", KZ_1, 90)]
+    assert compare_facts(old, new) == []
+
+
+def test_moved_deadline_said_twice_for_one_qualifier_is_one_row():
+    old = [due(1, "effective:tariff", DUE_2, 10), due(1, "effective:tariff", DUE_2 + " Again.", 300)]
+    new = [due(15, "effective:tariff", DUE_2.replace("1", "15"), 10),
+           due(15, "effective:tariff", DUE_2.replace("1", "15") + " Again.", 300)]
+    changes = compare_facts(old, new)
+    assert summary(changes) == [("changed", "deadline", "tariff", "2025-08-01", "2025-08-15")]
+    assert changes[0].old_fact.start == 10  # the first mention is the evidence
+
+
+def test_moved_deadline_with_qualifiers_that_do_not_line_up_is_one_row():
+    old = [due(1, "by:agreement", KZ_1, 90)]
+    new = [due(15, "by:trade agreement", KZ_1.replace("August 1,", "August 15,"), 90)]
+    assert summary(compare_facts(old, new)) == [
+        ("changed", "deadline", "trade agreement", "2025-08-01", "2025-08-15")]
+
+
+def test_moved_deadlines_pair_by_qualifier_and_the_rest_make_one_row():
+    moved = DUE_2.replace("August 1", "August 15")
+    old = [due(1, "by:agreement", KZ_1, 90), due(1, "effective:tariff", DUE_2, 500),
+           due(1, "expires:suspension", "The suspension ends August 1.", 700)]
+    new = [due(15, "by:agreement", KZ_1.replace("August 1,", "August 15,"), 90),
+           due(15, "effective:tariffs", moved, 500),
+           due(15, "ends:suspension", "The suspension ends August 15.", 700)]
+    changes = compare_facts(old, new)
+    # by:agreement lines up; the two others do not, and make one row between them, never two
+    # guessed ones: at most one row per qualifier, never fewer than one.
+    assert [(c.old_fact.qualifier, c.new_fact.qualifier) for c in changes] == [
+        ("by:agreement", "by:agreement"), ("effective:tariff", "effective:tariffs")]
+    assert all((c.old, c.new) == ("2025-08-01", "2025-08-15") for c in changes)
+
+
+def test_a_deadline_dropped_while_its_date_moved_adds_no_row():
+    # Only the agreement is due on the new date: one row, the tariff deadline is not invented.
+    old = [due(1, "by:agreement", KZ_1, 90), due(1, "effective:tariff", DUE_2, 500)]
+    new = [due(15, "by:agreement", KZ_1.replace("August 1,", "August 15,"), 90)]
+    assert summary(compare_facts(old, new)) == [
+        ("changed", "deadline", "agreement", "2025-08-01", "2025-08-15")]
 
 
 def test_values_compared_normalised():

@@ -2,7 +2,8 @@
 
 Copy the seeds into a folder and scan; change "25%" to "30%" and "August 1" to "August 15" in the
 Observer article and scan again: the Kazakhstan tariff changes 25 → 30 and the August 1 deadline
-moves to August 15 (once: it is one deadline), each with old and new values and evidence, and
+moves to August 15 once per distinct deadline the text names (the trade agreement due by it, and
+the tariff measures taking effect on it), each with old and new values and its own evidence, and
 nothing else changes. Revert and scan: the same changes back.
 """
 from __future__ import annotations
@@ -32,10 +33,33 @@ def changes(tmp_path: Path) -> list[dict]:
 
 
 def summary(found: list[dict], version: int) -> list[tuple]:
+    # A deadline's year is not in the seed's text: only month and day are compared.
     return sorted((c["document"], c["change"], c["kind"], c["subject"] if c["kind"] != "deadline" else "",
                    c["old"] if c["kind"] != "deadline" else c["old"][4:],
                    c["new"] if c["kind"] != "deadline" else c["new"][4:])
                   for c in found if c["version"] == version)
+
+
+AGREEMENT = "trade agreement by August {}"
+TAKES_EFFECT = "will take effect on August {}"
+
+
+def deadline_evidence(found: list[dict], version: int) -> list[tuple[str, str]]:
+    """Each deadline row's old and new sentence, by which of the two deadlines it reads as."""
+    rows = [c for c in found if c["version"] == version and c["kind"] == "deadline"]
+    assert len({c["qualifier"] for c in rows}) == len(rows)  # two deadlines, not one said twice
+    def what(sentence: str) -> str:
+        return ("agreement" if AGREEMENT.format("") in sentence else
+                "takes effect" if TAKES_EFFECT.format("") in sentence else "?")
+
+    return sorted((what(c["old_sentence"]), c["old_sentence"], c["new_sentence"]) for c in rows)
+
+
+def assert_deadlines_moved(found: list[dict], version: int, old_day: int, new_day: int) -> None:
+    (what_a, old_a, new_a), (what_e, old_e, new_e) = deadline_evidence(found, version)
+    assert (what_a, what_e) == ("agreement", "takes effect")
+    assert AGREEMENT.format(old_day) + "," in old_a and AGREEMENT.format(new_day) + "," in new_a
+    assert TAKES_EFFECT.format(old_day) + "." in old_e and TAKES_EFFECT.format(new_day) + "." in new_e
 
 
 def test_seed_edit_and_revert(tmp_path):
@@ -56,24 +80,26 @@ def test_seed_edit_and_revert(tmp_path):
     found = changes(tmp_path)
     assert summary(found, 2) == [
         (OBSERVER.name, "changed", "deadline", "", "-08-01", "-08-15"),
+        (OBSERVER.name, "changed", "deadline", "", "-08-01", "-08-15"),
         (OBSERVER.name, "changed", "tariff", "Kazakhstan", 25, 30),
     ]
-    assert len(found) == 2  # nothing else, in no other document
-    by_kind = {c["kind"]: c for c in found}
-    tariff, deadline = by_kind["tariff"], by_kind["deadline"]
+    assert len(found) == 3  # nothing else, in no other document
+    assert_deadlines_moved(found, 2, 1, 15)
+    tariff = next(c for c in found if c["kind"] == "tariff")
     assert tariff["unit"] == "percent" and tariff["detected_at"]
     assert "25%" in tariff["old_text"] and "25%" in tariff["old_sentence"]
     assert "30%" in tariff["new_text"] and "30%" in tariff["new_sentence"]
-    assert "August 1" in deadline["old_sentence"] and "August 15" in deadline["new_sentence"]
 
     target.write_bytes(original)
     monitor("scan", "--db", db, str(docs), cwd=tmp_path)
     back = [c for c in changes(tmp_path) if c["version"] == 3]
     assert summary(back, 3) == [
         (OBSERVER.name, "changed", "deadline", "", "-08-15", "-08-01"),
+        (OBSERVER.name, "changed", "deadline", "", "-08-15", "-08-01"),
         (OBSERVER.name, "changed", "tariff", "Kazakhstan", 30, 25),
     ]
-    assert len(changes(tmp_path)) == 4
+    assert_deadlines_moved(back, 3, 15, 1)
+    assert len(changes(tmp_path)) == 6
 
     # The same story from the other commands.
     timeline = monitor("history", "Kazakhstan", "--db", db, cwd=tmp_path)
@@ -83,7 +109,7 @@ def test_seed_edit_and_revert(tmp_path):
     out = monitor("reextract", "--db", db, cwd=tmp_path)  # same rules: nothing to record
     assert "0 facts read differently" in out
     with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT count(*), count(DISTINCT cause) FROM fact_changes").fetchone() == (4, 1)
+        assert conn.execute("SELECT count(*), count(DISTINCT cause) FROM fact_changes").fetchone() == (6, 1)
 
 
 def test_formatting_only_edit_changes_no_fact(tmp_path):
