@@ -7,6 +7,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Callable, TypeVar
 
 from ..markup import visible_text
 from .dates import MONTH_WORDS, RELATIVE_WORDS, DateMention, document_year, find_dates
@@ -18,6 +19,8 @@ from .sentences import Sentence, split_sentences
 from .words import Words
 
 __all__ = ["Doc", "prepare", "clean_phrase"]
+
+T = TypeVar("T")
 
 # Same-length character substitutions, so offsets survive: typographic quotes and dashes, NBSP.
 _SAME_LENGTH = {"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
@@ -74,6 +77,7 @@ class Doc:
             self.lower = _lowered(self.text)
         self._rates: dict[int, list[Rate]] | None = None
         self._sentence_texts: dict[int, str] = {}
+        self._memo: dict[tuple, object] = {}
 
     @cached_property
     def about_tariffs(self) -> bool:
@@ -180,6 +184,15 @@ class Doc:
     def window(self, start: int, end: int) -> tuple[str, str | None]:
         """``text[start:end]`` and the same span of the lower-cased text (None without one)."""
         return self.text[start:end], (self.lower[start:end] if self.lower is not None else None)
+
+    def memo(self, key: tuple, compute: "Callable[[], T]") -> "T":
+        """``compute()``, worked out once per document for ``key``: what several rules ask about
+        the same sentence or rate (is it a duty rate, the sentence's topic) is not redone."""
+        try:
+            return self._memo[key]  # type: ignore[return-value]
+        except KeyError:
+            value = self._memo[key] = compute()
+            return value
 
     def sentence_text(self, s: Sentence) -> str:
         """The sentence as it reads, on one line (asked once per fact: kept per sentence)."""

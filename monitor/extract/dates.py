@@ -34,7 +34,7 @@ _DMY_LOW = re.compile(r"(?P<day>\d(?<!\w\d)\d?)" + _DMY_REST)
 _ISO = re.compile(r"(?P<year>(?:19|20)(?<![\d.]\d\d)\d\d)-(?P<month>[01]\d)-(?P<day>[0-3]\d)(?![\d])")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DateMention:
     start: int
     end: int

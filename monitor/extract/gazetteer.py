@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, NamedTuple
 
 from .words import WordFinder, Words, word_start_finder
 
@@ -25,8 +25,10 @@ class Entity:
     code: str | None = None
 
 
-@dataclass(frozen=True)
-class Mention:
+class Mention(NamedTuple):
+    """Where a document names an entity. A named tuple: a document has a thousand of them, and a
+    tuple is made many times faster than a frozen dataclass."""
+
     entity: Entity
     start: int
     end: int

@@ -32,7 +32,7 @@ RATE_WORDS = frozenset({"between", "from"} | {q.split()[0] for q in _QUALIFIERS}
 has_unit = Prefilter.any_of(r"%", r"per\s*cent", r"pct")
 
 
-@dataclass
+@dataclass(slots=True)
 class Rate:
     start: int
     end: int

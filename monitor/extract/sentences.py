@@ -23,7 +23,7 @@ _END = re.compile(r"[.!?][\"”’')\]]*(?=\s+[\"“‘(\[]?[A-Z0-9])")
 _WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.")
 
 
-@dataclass
+@dataclass(slots=True)
 class Sentence:
     start: int
     end: int

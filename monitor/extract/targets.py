@@ -112,6 +112,10 @@ _ON_TOPIC = re.compile(r"\b(?:tariffs?|duty|duties|rates?)\s+on\s+(?!the\s+same)
 def topic_of(doc: Doc, s: Sentence) -> Target | None:
     """The goods a comparative sentence is about: "For rice in the husk, ...", "... tariff on
     ethanol ...", or a sentence that opens with a product ("Apples enter ...")."""
+    return doc.memo(("topic", s.start), lambda: _topic(doc, s))
+
+
+def _topic(doc: Doc, s: Sentence) -> Target | None:
     text = doc.text
     m = _FOR_TOPIC.search(text, s.start, s.end)
     if m:
@@ -134,6 +138,10 @@ def topic_of(doc: Doc, s: Sentence) -> Target | None:
 
 def carry_over(doc: Doc, index: int, back: int = 4) -> Target | None:
     """A target from the few sentences before: a rate that names no one continues the topic."""
+    return doc.memo(("carry_over", index, back), lambda: _carried(doc, index, back))
+
+
+def _carried(doc: Doc, index: int, back: int) -> Target | None:
     for j in range(index - 1, max(-1, index - 1 - back), -1):
         s = doc.sentences[j]
         ms = [m for m in doc.mentions_in(s.start, s.end) if m.entity.code != "US"]

@@ -64,6 +64,10 @@ def _status(doc: Doc, start: int, end: int) -> str | None:
 
 def is_tariff_rate(doc: Doc, s: Sentence, r: Rate) -> bool:
     """Whether a percentage in this sentence is a duty rate rather than a share or a change."""
+    return doc.memo(("tariff_rate", r.start, r.end, r.role), lambda: _is_tariff_rate(doc, s, r))
+
+
+def _is_tariff_rate(doc: Doc, s: Sentence, r: Rate) -> bool:
     text = doc.text
     after = text[r.end:min(s.end, r.end + 60)]
     before = text[max(s.start, r.start - 200):r.start]
@@ -107,6 +111,10 @@ def _open_bracket_before(text: str, lo: int, at: int) -> int | None:
 
 def _parens_entity(doc: Doc, s: Sentence, r: Rate) -> Target | None:
     """``Japan (25%)``: the entity right before the opening bracket."""
+    return doc.memo(("parens", r.start), lambda: _bracketed_entity(doc, s, r))
+
+
+def _bracketed_entity(doc: Doc, s: Sentence, r: Rate) -> Target | None:
     opening = _open_bracket_before(doc.text, s.start, r.start)
     if opening is None:
         return None
@@ -124,6 +132,11 @@ def _table_entity(doc: Doc, s: Sentence, r: Rate) -> Target | None:
 
 
 def _context_has_tariff(doc: Doc, s: Sentence, index: int) -> bool:
+    """Whether tariffs are what this sentence, its list's intro or its table speak of."""
+    return doc.memo(("context_tariff", index), lambda: _tariff_context(doc, s, index))
+
+
+def _tariff_context(doc: Doc, s: Sentence, index: int) -> bool:
     if TARIFF_WORD.search(doc.text, s.start, s.end) or re.search(r"\b(?:impos|levie|levy)", doc.text[s.start:s.end]):
         return True
     if s.intro is not None and (TARIFF_WORD.search(doc.text, s.intro.start, s.intro.end)
@@ -247,7 +260,7 @@ def _fact(doc: Doc, s: Sentence, start: int, end: int, target: Target, value, ru
 
 def _effective(doc: Doc, s: Sentence) -> str | None:
     from .deadlines import deadline_dates  # local: deadlines imports this module's words
-    found = deadline_dates(doc, s)
+    found = doc.memo(("effective", s.start), lambda: deadline_dates(doc, s))
     return found[0] if found else None
 
 
