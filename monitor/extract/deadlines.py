@@ -50,6 +50,11 @@ _RELATIVE_GATE = Prefilter.any_of("day", "week", "month")
 
 
 def _classify(doc: Doc, d: DateMention, floor: int) -> str | None:
+    """The trigger that makes a date a deadline (asked by the tariff rule too: kept)."""
+    return doc.memo(("classify", d.start, floor), lambda: _trigger(doc, d, floor))
+
+
+def _trigger(doc: Doc, d: DateMention, floor: int) -> str | None:
     before, lowered = doc.window(max(floor, d.start - 90), d.start)
     m = _TRIGGER_RE.search(before, lowered)
     if not m:

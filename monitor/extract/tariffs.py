@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import re
+from typing import Iterator
 
 from ..fact import Fact
 from .context import Doc
 from .folding import CasePattern, Prefilter
 from .gazetteer import lexicon
+from .words import word_start_finder
 from .rates import Rate
 from .sentences import Sentence
 from .targets import (GROUP_HEAD, Target, carry_over, first_subject, noun_phrase, targets_in_phrase,
@@ -16,6 +18,9 @@ __all__ = ["tariff_facts", "is_tariff_rate", "TARIFF_WORD"]
 
 _WORDS = sorted(lexicon()["tariff_words"], key=len, reverse=True)
 TARIFF_WORD = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in _WORDS) + r")\b|duty-free", re.I)
+# The same over lower-cased text, written so that re can skip to the words' first letters
+# (the longest word at a place wins, as in the alternation above).
+_TARIFF_WORD_LOW = re.compile(word_start_finder(_WORDS, end=r"(?!\w)", not_after=r"\w") + "|duty-free")
 _BASES = [(CasePattern.compile(p), name) for p, name in lexicon()["bases"]]
 _STATUS = [(CasePattern.compile(p), name) for p, name in lexicon()["status_cues"]]
 
@@ -43,6 +48,19 @@ _NEGATED = re.compile(r"\b(?:no\s+longer|not|never|exempt)\b[^.]{0,25}$", re.I)
 _WILL_BE_SUBJECT_THE = re.compile(r"(.{3,120}?)\s+(?:will|shall)\s+be\s+subject\s+to\s+the\s+(?:tariffs?|duties)\b", re.I)
 _FOR_GROUP = re.compile(r"\bfor\s+(countries\s+with[^,]{3,100}),[^.;]{0,60}?\btariffs?\b")
 _LIST_SPLIT = re.compile(r"\s*(?:,|;|\band\b|\bor\b)\s*")
+
+
+def _tariff_words(doc: Doc, start: int, end: int) -> Iterator[re.Match[str]]:
+    """TARIFF_WORD's matches in ``text[start:end]`` (offsets into the text)."""
+    if doc.lower is not None:
+        return _TARIFF_WORD_LOW.finditer(doc.lower, start, end)
+    return TARIFF_WORD.finditer(doc.text, start, end)
+
+
+def _has_tariff_word(doc: Doc, start: int, end: int) -> bool:
+    if doc.lower is not None:
+        return _TARIFF_WORD_LOW.search(doc.lower, start, end) is not None
+    return TARIFF_WORD.search(doc.text, start, end) is not None
 
 
 def _first_cue(cues: list[tuple[CasePattern, str]], doc: Doc, start: int, end: int) -> str | None:
@@ -84,12 +102,13 @@ def _is_tariff_rate(doc: Doc, s: Sentence, r: Rate) -> bool:
         return True
     # A tariff word earlier in the clause, linked to this rate by "of/to/at/from".
     m = None
-    for m in TARIFF_WORD.finditer(before):
+    lowered = doc.lower[max(s.start, r.start - 200):r.start] if doc.lower is not None else None
+    for m in (_TARIFF_WORD_LOW.finditer(lowered) if lowered is not None else TARIFF_WORD.finditer(before)):
         pass
     if m is not None and _LINK_BEFORE.search(before) and "%" not in before[m.end():] \
             and "percent" not in before[m.end():].lower() and ";" not in before[m.end():]:
         return True
-    if r.points and TARIFF_WORD.search(text, s.start, s.end):
+    if r.points and _has_tariff_word(doc, s.start, s.end):
         return True
     return False
 
@@ -137,17 +156,17 @@ def _context_has_tariff(doc: Doc, s: Sentence, index: int) -> bool:
 
 
 def _tariff_context(doc: Doc, s: Sentence, index: int) -> bool:
-    if TARIFF_WORD.search(doc.text, s.start, s.end) or re.search(r"\b(?:impos|levie|levy)", doc.text[s.start:s.end]):
+    if _has_tariff_word(doc, s.start, s.end) or re.search(r"\b(?:impos|levie|levy)", doc.text[s.start:s.end]):
         return True
-    if s.intro is not None and (TARIFF_WORD.search(doc.text, s.intro.start, s.intro.end)
+    if s.intro is not None and (_has_tariff_word(doc, s.intro.start, s.intro.end)
                                 or (s.is_item and doc.about_tariffs)):
         return True
     # Table rows: a header or an earlier row of the same table mentions tariffs.
     for j in range(index - 1, max(-1, index - 30), -1):
         prev = doc.sentences[j]
         if not prev.is_table_row and j < index - 1:
-            return bool(TARIFF_WORD.search(doc.text, prev.start, prev.end)) and doc.sentences[j + 1].is_table_row
-        if TARIFF_WORD.search(doc.text, prev.start, prev.end):
+            return _has_tariff_word(doc, prev.start, prev.end) and doc.sentences[j + 1].is_table_row
+        if _has_tariff_word(doc, prev.start, prev.end):
             return True
     return False
 
@@ -180,7 +199,7 @@ def _resolve(doc: Doc, s: Sentence, index: int, r: Rate) -> tuple[list[Target], 
     if g:
         return [Target("global", None, None, g.start(), g.end())], None
     # "tariffs on steel and aluminum to 50%": targets between the tariff word and the rate.
-    for tm in TARIFF_WORD.finditer(text, clause_start, r.start):
+    for tm in _tariff_words(doc, clause_start, r.start):
         on = re.match(r"\s+on\s+", text[tm.end():r.start])
         if on:
             a = tm.end() + on.end()
@@ -298,6 +317,18 @@ _GATES: dict[str, "Prefilter | re.Pattern[str]"] = {
 }
 
 
+def _gate(doc: Doc, name: str, rx: "Prefilter | re.Pattern[str]") -> set[int]:
+    """Indices of the sentences that pass the pre-filter ``name``. The document's word index
+    answers "zero" without a pass of its own: _ZERO needs the token "zero", or a lone "0",
+    before a space."""
+    if name != "zero" or doc.words is None:
+        return set(doc.indices_matching(rx))
+    text = doc.text
+    starts = list(doc.words.by_word.get("zero", ()))
+    starts += [p for p in doc.words.digits if text.startswith("0", p) and text[p + 1:p + 2].isspace()]
+    return {doc.sentence_at(p) for p in starts} - {-1}
+
+
 class _Cues:
     """Basis and status of one sentence, worked out once and only when a fact needs them."""
 
@@ -322,7 +353,7 @@ class _Cues:
 def tariff_facts(doc: Doc) -> list[Fact]:
     facts: list[Fact] = []
     text = doc.text
-    gates = {name: set(doc.indices_matching(rx)) for name, rx in _GATES.items()}
+    gates = {name: _gate(doc, name, rx) for name, rx in _GATES.items()}
     # Only sentences with a rate or with a pre-filter match can yield a tariff.
     for index in sorted(set(doc.rate_indices()).union(*gates.values())):
         s = doc.sentences[index]

@@ -41,12 +41,13 @@ def trie(words: Iterable[str], space: str | None = None, end: str = "") -> str:
 
 
 def word_start_finder(words: Iterable[str], space: str | None = None, end: str = r"(?![^\W_])",
-                      lead: str | None = None) -> str:
+                      lead: str | None = None, not_after: str = r"[\w.]") -> str:
     """A pattern for where one of ``words`` begins at a token start (not after a word character
     or a dot) and ends as ``end`` says (by default: the whole token). Grouped by first character,
     with the token-start test as a lookbehind after that character, so that re can skip to where
     a first character occurs; ``space`` as in ``trie``. With ``lead``, a beginning all the words
-    share, the pattern starts with that literal (which re finds faster still).
+    share, the pattern starts with that literal (which re finds faster still). ``not_after``: the
+    class of characters a word may not follow (by default a token's: word characters and dots).
 
     A flat alternation whose every branch starts with a literal character (what re needs to skip
     ahead), so it can be joined with other such alternations by "|"."""
@@ -55,7 +56,7 @@ def word_start_finder(words: Iterable[str], space: str | None = None, end: str =
         head = lead if lead is not None else w[0]
         assert w.startswith(head)
         by_first.setdefault(head, []).append(w[len(head):])
-    return "|".join(re.escape(c) + r"(?<![\w.]" + re.escape(c) + ")" + trie(tails, space, end)
+    return "|".join(re.escape(c) + r"(?<!" + not_after + re.escape(c) + ")" + trie(tails, space, end)
                     for c, tails in sorted(by_first.items()))
 
 
