@@ -13,7 +13,7 @@ from ..markup import visible_text
 from .dates import MONTH_WORDS, RELATIVE_WORDS, DateMention, document_year, find_dates
 from .folding import CasePattern, Prefilter
 from .gazetteer import Entity, Gazetteer, Mention
-from .numbers import SPELLED_FIRST_WORDS
+from .numbers import CURRENCY_WORDS, SPELLED_FIRST_WORDS
 from .rates import RATE_WORDS, Rate, find_rates, has_unit
 from .sentences import Sentence, split_sentences
 from .words import Words
@@ -221,7 +221,7 @@ def _main_country(mentions: list[Mention]) -> Entity | None:
 
 
 # The words the rules look for besides the gazetteer's (see words.py).
-RULE_WORDS = MONTH_WORDS | SPELLED_FIRST_WORDS | RELATIVE_WORDS | RATE_WORDS
+RULE_WORDS = MONTH_WORDS | SPELLED_FIRST_WORDS | RELATIVE_WORDS | RATE_WORDS | CURRENCY_WORDS
 
 
 def prepare(raw: str, fmt: str, reference: dt.date | None, gazetteer: Gazetteer) -> Doc:

@@ -3,12 +3,13 @@ currency, qualifier (over, about, less than) and what the amount is for."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 
 from ..fact import Fact
 from .context import Doc, clean_phrase
 from .folding import matches_at
 from .gazetteer import lexicon
-from .numbers import NUMBER, parse_number, scale_of, tidy
+from .numbers import CURRENCY_WORDS, NUMBER, parse_number, scale_of, tidy
 
 __all__ = ["money_facts"]
 
@@ -75,11 +76,17 @@ def _subject(doc: Doc, start: int, end: int, s_start: int, s_end: int) -> str:
 
 
 def _starts(doc: Doc) -> list[int] | None:
-    """Where _MONEY can match: at a number, or at a currency symbol ("$", "US$", "U.S.$": up to
-    four characters before a "$"). None: search everywhere."""
-    starts = doc.starts_of_words(frozenset(), digits=True)
-    if starts is None:
+    """Where _MONEY can match: at a currency symbol ("$", "US$", "U.S.$": up to four characters
+    before a "$"), or at a number in a sentence with a currency word (the second form needs one
+    after the number). None: search everywhere."""
+    numbers = doc.starts_of_words(frozenset(), digits=True)
+    worded = doc.starts_of_words(CURRENCY_WORDS)
+    if numbers is None or worded is None:
         return None
+    starts: list[int] = []
+    for i in sorted({doc.sentence_at(p) for p in worded} - {-1}):
+        s = doc.sentences[i]
+        starts.extend(numbers[bisect_left(numbers, s.start):bisect_left(numbers, s.end)])
     text = doc.text
     for ch in _SYMBOL_CHARS:
         i = text.find(ch)

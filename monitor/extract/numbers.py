@@ -5,7 +5,7 @@ import re
 
 from .gazetteer import lexicon
 
-__all__ = ["NUMBER", "SPELLED", "SPELLED_FIRST_WORDS", "parse_number", "parse_spelled", "scale_of", "NUM_OR_WORD"]
+__all__ = ["NUMBER", "SPELLED", "SPELLED_FIRST_WORDS", "CURRENCY_WORDS", "parse_number", "parse_spelled", "scale_of", "NUM_OR_WORD"]
 
 _WORDS: dict[str, int] = lexicon()["number_words"]
 _UNITS = [w for w, v in _WORDS.items() if v < 20 and w not in ("no",)]
@@ -17,6 +17,8 @@ NUMBER = r"(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
 SPELLED = (r"(?:(?:" + "|".join(_TENS) + r")(?:[- ](?:" + "|".join(w for w in _UNITS if _WORDS[w] < 10 and _WORDS[w] > 0)
            + r"))?|" + "|".join(sorted(_UNITS, key=len, reverse=True)) + r"|dozen)")
 NUM_OR_WORD = rf"(?:{NUMBER}|{SPELLED})"
+# Currency words ("75 dollars", "1.2 trillion yuan"), for finders.
+CURRENCY_WORDS = frozenset(lexicon()["currency_words"])
 # The words a spelled number can start with (for finders that look for where one may begin).
 SPELLED_FIRST_WORDS = frozenset(_TENS) | frozenset(_UNITS) | {"dozen"}
 

@@ -6,7 +6,7 @@ Rules read one sentence at a time; a list item also knows the sentence that intr
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .gazetteer import lexicon
 
@@ -28,10 +28,15 @@ class Sentence:
     start: int
     end: int
     block: int
-    text: str  # visible text, whitespace collapsed
+    visible: str = field(repr=False, compare=False)  # the visible text that start and end index
     intro: "Sentence | None" = None  # the sentence that introduces this list item's list
     is_item: bool = False
     is_table_row: bool = False
+
+    @property
+    def text(self) -> str:
+        """The sentence on one line (whitespace collapsed); made when asked, as most never are."""
+        return " ".join(self.visible[self.start:self.end].split())
 
 
 def _bullet_lines(raw: str) -> set[int]:
@@ -108,16 +113,15 @@ def split_sentences(raw: str, vis: str) -> list[Sentence]:
         last = None
         for s, e in zip(starts, ends):
             segment = vis[s:e]
-            words = segment.split()  # the same whitespace as the regex \s
-            if not words:
+            left = segment.lstrip()  # the same whitespace as the regex \s
+            if not left:
                 continue
-            text = " ".join(words)
-            lead = len(segment) - len(segment.lstrip())
-            trail = len(segment) - len(segment.rstrip())
-            sent = Sentence(s + lead, e - trail, n, text, intro, is_item,
-                            text.startswith("|") or text.count("|") >= 2)
+            right = left.rstrip()
+            lead = len(segment) - len(left)
+            sent = Sentence(s + lead, s + lead + len(right), n, vis, intro, is_item,
+                            right.startswith("|") or right.count("|") >= 2)
             out.append(sent)
             last = sent
-        if last is not None and last.text.endswith(":"):
+        if last is not None and vis[last.end - 1] == ":":
             intros.append((indent, last))
     return out
