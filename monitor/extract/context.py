@@ -12,7 +12,7 @@ from typing import Callable, TypeVar
 from ..markup import visible_text
 from .dates import MONTH_WORDS, RELATIVE_WORDS, DateMention, document_year, find_dates
 from .folding import CasePattern, Prefilter
-from .gazetteer import Entity, Gazetteer, Mention
+from .gazetteer import Entity, Gazetteer, Mention, lexicon
 from .numbers import CURRENCY_WORDS, SPELLED_FIRST_WORDS
 from .rates import RATE_WORDS, Rate, find_rates, has_unit
 from .sentences import Sentence, split_sentences
@@ -221,7 +221,8 @@ def _main_country(mentions: list[Mention]) -> Entity | None:
 
 
 # The words the rules look for besides the gazetteer's (see words.py).
-RULE_WORDS = MONTH_WORDS | SPELLED_FIRST_WORDS | RELATIVE_WORDS | RATE_WORDS | CURRENCY_WORDS
+RULE_WORDS = (MONTH_WORDS | SPELLED_FIRST_WORDS | RELATIVE_WORDS | RATE_WORDS | CURRENCY_WORDS
+              | frozenset(w for w in lexicon()["tariff_words"] if " " not in w))
 
 
 def prepare(raw: str, fmt: str, reference: dt.date | None, gazetteer: Gazetteer) -> Doc:

@@ -317,16 +317,42 @@ _GATES: dict[str, "Prefilter | re.Pattern[str]"] = {
 }
 
 
+# Pre-filters the document's word index answers without a pass of their own: the token (a
+# tariff word; for "named" a number) that the rule's pattern starts with, then the rest of the
+# pre-filter matched right there. "zero" is the token "zero" or a lone "0" before a space.
+_ON_WORDS = frozenset({"tariff", "tariffs", "duties", "duty", "levies", "surcharge", "surcharges"})
+_ON_REST = re.compile(r"\s+(?:imposed\s+|to\s+be\s+imposed\s+)?on\s")
+_NAMED_NUMBERS = ("232", "301", "201", "122")
+_NAMED_REST = re.compile(r"\s+(?:tariffs?|duties)")
+
+
 def _gate(doc: Doc, name: str, rx: "Prefilter | re.Pattern[str]") -> set[int]:
-    """Indices of the sentences that pass the pre-filter ``name``. The document's word index
-    answers "zero" without a pass of its own: _ZERO needs the token "zero", or a lone "0",
-    before a space."""
-    if name != "zero" or doc.words is None:
+    """Indices of the sentences that pass the pre-filter ``name``."""
+    words, lowered, text = doc.words, doc.lower, doc.text
+    if words is None or lowered is None or name not in ("zero", "on", "named"):
         return set(doc.indices_matching(rx))
-    text = doc.text
-    starts = list(doc.words.by_word.get("zero", ()))
-    starts += [p for p in doc.words.digits if text.startswith("0", p) and text[p + 1:p + 2].isspace()]
-    return {doc.sentence_at(p) for p in starts} - {-1}
+    spans: list[tuple[int, int]] = []
+    if name == "zero":
+        spans = [(p, p + 4) for p in words.by_word.get("zero", ())]
+        spans += [(p, p + 2) for p in words.digits if text.startswith("0", p) and text[p + 1:p + 2].isspace()]
+    elif name == "on":
+        for word in _ON_WORDS & words.by_word.keys():
+            for p in words.by_word[word]:
+                m = _ON_REST.match(lowered, p + len(word))
+                if m:
+                    spans.append((p, m.end()))
+    else:
+        for p in words.digits:
+            if text.startswith(_NAMED_NUMBERS, p):
+                m = _NAMED_REST.match(lowered, p + 3)
+                if m:
+                    spans.append((p, m.end()))
+    found = set()
+    for a, b in spans:
+        i = doc.sentence_at(a)
+        if i >= 0 and b <= doc.sentences[i].end:
+            found.add(i)
+    return found
 
 
 class _Cues:
