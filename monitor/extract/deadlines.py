@@ -9,12 +9,14 @@ of 90 days beginning ... May 14, 2025") are resolved against the document's date
 from __future__ import annotations
 
 import re
+from typing import Iterator
 
 from ..fact import Fact
 from .context import Doc
 from .dates import RELATIVE_WORDS, DateMention, add_days, iso, resolve_year
 from .folding import CasePattern, Prefilter, matches_at
 from .numbers import NUM_OR_WORD, SPELLED_FIRST_WORDS, parse_any
+from .words import word_alternation
 from .sentences import Sentence
 
 __all__ = ["deadline_facts", "deadline_dates"]
@@ -30,10 +32,12 @@ _TRIGGERS = [
 _TRIGGER_RE = CasePattern.compile(
     r"(?:" + "|".join(f"(?P<{name}>{rx})" for name, rx in _TRIGGERS) + r")" + _TIME + r"(?:on\s+)?$")
 # Things that say what is due, nearest before the trigger wins.
-_WHAT = re.compile(
-    r"\b(suspensions?|suspend\w*|exclusions?|agreements?|deals?|tariffs?|duties|duty|rates?|modifications?|"
-    r"modified|increases?|order|licen[cs]es?|negotiations?|talks|comments?|reports?|rules?|investigations?|"
-    r"measures?|surcharges?|exemptions?|truce|pause)\b", re.I)
+_WHAT_WORDS = ("suspensions?", r"suspend\w*", "exclusions?", "agreements?", "deals?", "tariffs?", "duties",
+               "duty", "rates?", "modifications?", "modified", "increases?", "order", "licen[cs]es?",
+               "negotiations?", "talks", "comments?", "reports?", "rules?", "investigations?", "measures?",
+               "surcharges?", "exemptions?", "truce", "pause")
+_WHAT = re.compile(r"\b(" + "|".join(_WHAT_WORDS) + r")\b", re.I)
+_WHAT_LOW = re.compile(r"(" + word_alternation(_WHAT_WORDS) + r")\b")  # the same, over lower-cased text
 _WHAT_NORMAL = {"suspend": "suspension", "suspending": "suspension", "suspended": "suspension",
                 "deal": "agreement", "duties": "tariff", "duty": "tariff", "rate": "tariff",
                 "modified": "modification", "talks": "negotiation", "truce": "suspension",
@@ -73,9 +77,16 @@ def _trigger(doc: Doc, d: DateMention, floor: int) -> str | None:
     return None
 
 
+def _whats(doc: Doc, start: int, end: int) -> Iterator[re.Match[str]]:
+    """_WHAT's matches in ``text[start:end]``, over the lower-cased text when there is one."""
+    if doc.lower is not None:
+        return _WHAT_LOW.finditer(doc.lower, start, end)
+    return _WHAT.finditer(doc.text, start, end)
+
+
 def _what(doc: Doc, s: Sentence, at: int) -> str:
     best = None
-    for m in _WHAT.finditer(doc.text, max(s.start, at - 200), at):
+    for m in _whats(doc, max(s.start, at - 200), at):
         best = m
     if best is None:
         return "effect"
@@ -150,7 +161,8 @@ def deadline_facts(doc: Doc) -> list[Fact]:
                     continue
                 r = doc.reference
                 value = add_days(r.year, r.month, r.day, int(n) * _UNIT_DAYS[unit])
-                what = _what(doc, s, m.start()) if _WHAT.search(text, max(s.start, m.start() - 200), m.start()) else "action due"
+                what = _what(doc, s, m.start())
+                what = "action due" if what == "effect" else what  # "effect": no _WHAT word before
                 facts.append(Fact(kind="deadline", subject=what, value=value, unit="date",
                                   text=doc.raw[m.start():m.end()], start=m.start(), end=m.end(),
                                   sentence=doc.sentence_text(s), rule="deadline.relative",

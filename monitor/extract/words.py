@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Collection, Iterable
 
-__all__ = ["trie", "word_start_finder", "WordFinder", "Words"]
+__all__ = ["trie", "word_start_finder", "word_alternation", "WordFinder", "Words"]
 
 
 def trie(words: Iterable[str], space: str | None = None, end: str = "") -> str:
@@ -58,6 +58,15 @@ def word_start_finder(words: Iterable[str], space: str | None = None, end: str =
         by_first.setdefault(head, []).append(w[len(head):])
     return "|".join(re.escape(c) + r"(?<!" + not_after + re.escape(c) + ")" + trie(tails, space, end)
                     for c, tails in sorted(by_first.items()))
+
+
+def word_alternation(alternatives: Iterable[str]) -> str:
+    """Alternatives that each start with a plain lower-case letter, as one pattern that must
+    begin a word (as "\\b(?:alt|...)" would) and that re can skip ahead to: the boundary test
+    is a lookbehind after the first letter. For lower-cased text."""
+    alts = list(alternatives)
+    assert all(a[:1].isalpha() and a[:1].islower() for a in alts)
+    return "|".join(a[0] + r"(?<!\w" + a[0] + ")" + a[1:] for a in alts)
 
 
 @dataclass(frozen=True)
