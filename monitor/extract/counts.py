@@ -19,6 +19,7 @@ _EXCLUDED = frozenset(_LEX["count_excluded_nouns"]) | frozenset(w.lower() for w 
 _BLOCKERS = frozenset(_LEX["count_prefix_blockers"])
 _QUAL = r"(?:(?P<qual>over|about|around|approximately|nearly|almost|roughly|some|more\s+than|fewer\s+than|less\s+than|at\s+least|up\s+to|an\s+estimated|estimated|only|just|top)\s+)?"
 _QUAL_BEFORE = re.compile(_QUAL.replace("(?:(?P<qual>", "(?:\\b(?P<qual>", 1)[:-1] + "$", re.I)
+_NOT_AFTER = frozenset("$.,:/#§(-")  # besides word characters, which no candidate follows
 _COUNT = re.compile(
     rf"(?<![\w$.,:/#§(-])(?=[\dA-Za-z])(?P<n>{NUMBER}|{SPELLED})(?![\w%:]|\.\d|,\d|\s*(?:%|percent|per\s*cent))"
     rf"(?:\s+(?P<scale>thousand|million|billion))?"
@@ -54,6 +55,8 @@ def count_facts(doc: Doc) -> list[Fact]:
     count_starts = doc.starts_of_words(SPELLED_FIRST_WORDS, digits=True)
     if count_starts is None:
         count_starts = doc.starts(_COUNT_START)
+    else:  # _COUNT cannot start right after one of these (its lookbehind): not worth a try
+        count_starts = [p for p in count_starts if p == 0 or text[p - 1] not in _NOT_AFTER]
     of_the_starts = doc.starts(_OF_THE_START)
     sentences = {doc.sentence_at(p) for p in count_starts + of_the_starts} - {-1}
     for s in (doc.sentences[i] for i in sorted(sentences)):

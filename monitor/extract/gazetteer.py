@@ -63,6 +63,12 @@ _FIRST_WORD = re.compile(r"[^\W_]+")
 _NAME_END = r"(?![\w-]|\.\w)"  # what the name patterns below require after a name
 
 
+def _surface(found: str) -> str:
+    """A name as found, with its whitespace as the gazetteer writes it (one space): most are
+    already so (printable and no double space), and are not split and joined again."""
+    return found if found.isprintable() and "  " not in found else " ".join(found.split())
+
+
 def _first_word(name: str) -> str:
     m = re.match(r"[^\W_]+", name)
     return m.group(0) if m else name
@@ -163,7 +169,7 @@ class Gazetteer:
         for p in sorted(found.keys() | product_starts.keys()):
             m = found.get(p)
             if m is not None and p >= end_name:
-                entity, demonym = names[" ".join(m.group(0).split())]
+                entity, demonym = names[_surface(m.group(0))]
                 out.append(Mention(entity, p, m.end(), demonym))
                 end_name = m.end()
             low = product_starts.get(p)
