@@ -46,6 +46,9 @@ _MD_ESCAPE = re.compile(r"\\(?=[\\`*_{}\[\]()#+\-.!|<>\"'$])")
 # No two space runs side by side around an optional pipe ("[ \t]*\|?[ \t]*"): on the long runs
 # of spaces that blanked markup leaves, re would try every way of splitting a run between them.
 _MD_TABLE_RULE = re.compile(r"\n[ \t]*(?:\|[ \t]*)?:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*(?:\|[ \t]*)?$", re.M)
+# Lines that are blanked whole: reference definitions, rules, table rules. One pass: a line is at
+# most one of them (or a rule and a table rule at once, blanked either way).
+_MD_BLANK_LINE = re.compile(r"\n(?:" + "|".join(rx.pattern[2:] for rx in (_MD_REF_DEF, _MD_RULE, _MD_TABLE_RULE)) + ")", re.M)
 
 
 def _spaces(text: str) -> str:
@@ -123,9 +126,7 @@ def _markdown(text: str) -> str:
     text = _html(text)
     text = _sub(_MD_IMAGE, _blank, text, "![")
     text = _sub(_MD_LINK, _link_text, text, "](")
-    text = _line_sub(_MD_REF_DEF, _blank, text, "]:")
-    text = _line_sub(_MD_RULE, _blank, text)
-    text = _line_sub(_MD_TABLE_RULE, _blank, text, "---")
+    text = _line_sub(_MD_BLANK_LINE, _blank, text)
     text = _line_sub(_MD_BULLET, _keep_indent, text)
     text = _line_sub(_MD_HEADING, _keep_indent, text, "#")
     text = _line_sub(_MD_QUOTE, _keep_indent, text, ">")
