@@ -6,7 +6,7 @@ from typing import Iterator
 
 from ..fact import Fact
 from .context import Doc
-from .folding import CasePattern, Prefilter
+from .folding import CasePattern, Prefilter, matches_at
 from .gazetteer import lexicon
 from .words import word_start_finder
 from .rates import Rate
@@ -348,11 +348,11 @@ _NAMED_NUMBERS = ("232", "301", "201", "122")
 _NAMED_REST = re.compile(r"\s+(?:tariffs?|duties)")
 
 
-def _gate(doc: Doc, name: str, rx: "Prefilter | re.Pattern[str]") -> set[int]:
-    """Indices of the sentences that pass the pre-filter ``name``."""
+def _gate_spans(doc: Doc, name: str) -> list[tuple[int, int]] | None:
+    """Where the pre-filter ``name`` matches, from the word index (None: not answered so)."""
     words, lowered, text = doc.words, doc.lower, doc.text
     if words is None or lowered is None or name not in ("zero", "on", "named"):
-        return set(doc.indices_matching(rx))
+        return None
     spans: list[tuple[int, int]] = []
     if name == "zero":
         spans = [(p, p + 4) for p in words.by_word.get("zero", ())]
@@ -369,6 +369,13 @@ def _gate(doc: Doc, name: str, rx: "Prefilter | re.Pattern[str]") -> set[int]:
                 m = _NAMED_REST.match(lowered, p + 3)
                 if m:
                     spans.append((p, m.end()))
+    return sorted(spans)
+
+
+def _gate(doc: Doc, name: str, rx: "Prefilter | re.Pattern[str]", spans: list[tuple[int, int]] | None) -> set[int]:
+    """Indices of the sentences that pass the pre-filter ``name`` (``spans``: its matches)."""
+    if spans is None:
+        return set(doc.indices_matching(rx))
     found = set()
     for a, b in spans:
         i = doc.sentence_at(a)
@@ -401,7 +408,10 @@ class _Cues:
 def tariff_facts(doc: Doc) -> list[Fact]:
     facts: list[Fact] = []
     text = doc.text
-    gates = {name: _gate(doc, name, rx) for name, rx in _GATES.items()}
+    spans = {name: _gate_spans(doc, name) for name in _GATES}
+    gates = {name: _gate(doc, name, rx, spans[name]) for name, rx in _GATES.items()}
+    # _NULL_ON starts where its pre-filter does: it is tried only there when those are known.
+    on_starts = [a for a, _ in spans["on"]] if spans["on"] is not None else None
     # Only sentences with a rate or with a pre-filter match can yield a tariff.
     for index in sorted(set(doc.rate_indices()).union(*gates.values())):
         s = doc.sentences[index]
@@ -456,14 +466,14 @@ def tariff_facts(doc: Doc) -> list[Fact]:
                 rated_targets.add(t.subject)
                 facts.append(_fact(doc, s, r.start, r.end, t, r.value, "tariff.rate", details,
                                    "|".join(p for p in qual_parts if p)))
-        facts.extend(_null_tariffs(doc, s, index, rated_targets, cues, gates))
+        facts.extend(_null_tariffs(doc, s, index, rated_targets, cues, gates, on_starts))
     # A tariff named without a rate adds nothing when the document gives that target a rate.
     rated = {f.subject for f in facts if f.value is not None}
     return [f for f in facts if f.value is not None or f.subject not in rated]
 
 
 def _null_tariffs(doc: Doc, s: Sentence, index: int, rated: set[str], cues: _Cues,
-                  gates: dict[str, set[int]]) -> list[Fact]:
+                  gates: dict[str, set[int]], on_starts: list[int] | None) -> list[Fact]:
     """Tariffs named without a rate: "duties on all goods imported from Kazakhstan",
     "auto 232 tariffs", "Imposing Duties To Address ... the People's Republic of China"."""
     text = doc.text
@@ -477,7 +487,9 @@ def _null_tariffs(doc: Doc, s: Sentence, index: int, rated: set[str], cues: _Cue
         details = {k: v for k, v in {"status": cues.status, "basis": cues.basis}.items() if v}
         out.append(_fact(doc, s, start, end, t, None, rule, details, cues.basis or ""))
 
-    for m in _NULL_ON.finditer(text, s.start, s.end) if index in gates["on"] else ():
+    null_on = (() if index not in gates["on"] else _NULL_ON.finditer(text, s.start, s.end) if on_starts is None
+               else matches_at(_NULL_ON, text, on_starts, s.start, s.end))
+    for m in null_on:
         lo = max(s.start, m.start() - 40)
         if _mentions_any(doc, lo, m.start(), _NEGATION_WORDS) and _NEGATED.search(text, lo, m.start()):
             continue
