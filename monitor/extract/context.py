@@ -159,7 +159,7 @@ class Doc:
             starts = self._rate_starts()
             for i in self.indices_matching(has_unit):
                 s = self.sentences[i]
-                found = find_rates(self.text, s.start, s.end, starts)
+                found = find_rates(self.text, s.start, s.end, starts, self.lower)
                 if found:
                     self._rates[i] = found
         return self._rates.get(index, [])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Iterator
 from dataclasses import dataclass
 
 from .folding import matches_at
@@ -32,6 +33,14 @@ _MDY_LOW = re.compile(rf"(?P<month>{_MONTH_LOW})" + _MDY_REST)
 _DMY = re.compile(r"(?P<day>\d(?<!\w\d)\d?)" + _DMY_REST, re.I)
 _DMY_LOW = re.compile(r"(?P<day>\d(?<!\w\d)\d?)" + _DMY_REST)
 _ISO = re.compile(r"(?P<year>(?:19|20)(?<![\d.]\d\d)\d\d)-(?P<month>[01]\d)-(?P<day>[0-3]\d)(?![\d])")
+# The month and day part of an ISO date: found by its leading "-" (a literal, which re finds
+# fast); the date itself starts four characters before.
+_ISO_TAIL = re.compile(r"-[01]\d-[0-3]\d")
+
+
+def _iso_dates(text: str) -> Iterator[re.Match[str]]:
+    """What ``_ISO.finditer(text)`` yields, tried only four characters before a "-MM-DD"."""
+    return matches_at(_ISO, text, [m.start() - 4 for m in _ISO_TAIL.finditer(text) if m.start() >= 4])
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,10 +69,10 @@ def _passes(text: str, lowered: str | None, words: Words | None) -> list:
     when there is one, tried only where a month word or a number starts when ``words`` (what a
     ``WordFinder`` with the month words found in ``lowered``) says where."""
     if lowered is None:
-        return [_ISO.finditer(text), _MDY.finditer(text), _DMY.finditer(text)]
+        return [_iso_dates(text), _MDY.finditer(text), _DMY.finditer(text)]
     if words is None:
-        return [_ISO.finditer(text), _MDY_LOW.finditer(lowered), _DMY_LOW.finditer(lowered)]
-    return [_ISO.finditer(text), matches_at(_MDY_LOW, lowered, words.starts_of(MONTH_WORDS)),
+        return [_iso_dates(text), _MDY_LOW.finditer(lowered), _DMY_LOW.finditer(lowered)]
+    return [_iso_dates(text), matches_at(_MDY_LOW, lowered, words.starts_of(MONTH_WORDS)),
             matches_at(_DMY_LOW, lowered, words.digits)]
 
 

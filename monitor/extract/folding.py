@@ -155,16 +155,18 @@ class Prefilter:
 
 
 def matches_at(rx: re.Pattern[str], text: str, starts: Sequence[int], start: int = 0,
-               end: int | None = None) -> Iterator[re.Match[str]]:
+               end: int | None = None, stop: int | None = None) -> Iterator[re.Match[str]]:
     """What ``rx.finditer(text, start, end)`` yields, with ``rx`` tried only at ``starts``.
 
     ``starts`` (sorted) must hold every position where ``rx`` can match, as found by a cheap
-    finder; a pattern that re has to try at every position is then tried at a few."""
+    finder; a pattern that re has to try at every position is then tried at a few. ``stop``:
+    no match can start there or later (the search still ends at ``end``)."""
     end = len(text) if end is None else end
+    last = end if stop is None else min(end, stop)
     pos = start
     for i in range(bisect_left(starts, start), len(starts)):
         p = starts[i]
-        if p >= end:
+        if p >= last:
             break
         if p < pos:
             continue

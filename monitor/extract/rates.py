@@ -50,14 +50,21 @@ def _points(unit: str | None) -> bool:
     return bool(unit) and "point" in unit.lower()
 
 
-def find_rates(text: str, start: int = 0, end: int | None = None, starts: list[int] | None = None) -> list[Rate]:
+def find_rates(text: str, start: int = 0, end: int | None = None, starts: list[int] | None = None,
+               lowered: str | None = None) -> list[Rate]:
     """Every percentage in ``text[start:end]``; ranges and changes give one Rate per end.
 
     ``starts``, if given, holds every place a rate can begin (a ``RATE_WORDS`` word, a number or
-    a quote): the pattern is tried only there."""
+    a quote): the pattern is tried only there, and, with ``lowered`` (the text lower-cased), only
+    before the last unit (every form ends with one)."""
     out: list[Rate] = []
     end = len(text) if end is None else end
-    for m in _RATE.finditer(text, start, end) if starts is None else matches_at(_RATE, text, starts, start, end):
+    if starts is None:
+        matches = _RATE.finditer(text, start, end)
+    else:
+        stop = None if lowered is None else max(lowered.rfind(u, start, end) for u in ("%", "cent", "pct"))
+        matches = matches_at(_RATE, text, starts, start, end, stop)
+    for m in matches:
         g = m.groupdict()
         if g["blo"] is not None or g["flo"] is not None or g["rlo"] is not None:
             lo_key, hi_key = ("blo", "bhi") if g["blo"] is not None else (("flo", "fhi") if g["flo"] is not None else ("rlo", "rhi"))
