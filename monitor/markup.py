@@ -37,15 +37,17 @@ _BLOCK_TAGS = frozenset({
 _MD_IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)")
 _MD_LINK = re.compile(r"\[(?<!\\\[)([^\]\n]*)\]\([^)\s]*(?:\s+\"[^\"\n]*\")?\)")
 _MD_REF_DEF = re.compile(r"\n[ \t]{0,3}\[[^\]\n]+\]:[ \t]+\S+.*$", re.M)
-_MD_BULLET = re.compile(r"\n([ \t]*)([-*+]|\d{1,3}[.)])(?=[ \t]+\S)")
+_MD_BULLET = re.compile(r"\n([ \t]*+)([-*+]|\d{1,3}[.)])(?=[ \t]+\S)")
 _MD_HEADING = re.compile(r"\n([ \t]{0,3})(#{1,6})(?=[ \t])")
-_MD_QUOTE = re.compile(r"\n([ \t]*)(>+)")
-_MD_RULE = re.compile(r"\n[ \t]*(?:[-*_][ \t]*){3,}$", re.M)
+_MD_QUOTE = re.compile(r"\n([ \t]*+)(>+)")
+_MD_RULE = re.compile(r"\n[ \t]*+(?:[-*_][ \t]*){3,}$", re.M)
 _MD_EMPHASIS = re.compile(r"\*\*{0,2}|_(?:(?<![A-Za-z0-9]_)_{0,2}|_{0,2}(?![A-Za-z0-9]))|~~|``*")
 _MD_ESCAPE = re.compile(r"\\(?=[\\`*_{}\[\]()#+\-.!|<>\"'$])")
+# A run of spaces at a line start is taken whole ("*+"): what follows it is never a space, so
+# giving spaces back could not help, and blank lines of blanked markup are long.
 # No two space runs side by side around an optional pipe ("[ \t]*\|?[ \t]*"): on the long runs
 # of spaces that blanked markup leaves, re would try every way of splitting a run between them.
-_MD_TABLE_RULE = re.compile(r"\n[ \t]*(?:\|[ \t]*)?:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*(?:\|[ \t]*)?$", re.M)
+_MD_TABLE_RULE = re.compile(r"\n[ \t]*+(?:\|[ \t]*)?:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*(?:\|[ \t]*)?$", re.M)
 # Lines that are blanked whole: reference definitions, rules, table rules. One pass: a line is at
 # most one of them (or a rule and a table rule at once, blanked either way).
 _MD_BLANK_LINE = re.compile(r"\n(?:" + "|".join(rx.pattern[2:] for rx in (_MD_REF_DEF, _MD_RULE, _MD_TABLE_RULE)) + ")", re.M)

@@ -124,17 +124,22 @@ class Doc:
                 seen.add(i)
         return sorted(seen)
 
-    def starts_of_words(self, vocabulary: frozenset[str], digits: bool = False) -> list[int] | None:
+    def starts_of_words(self, vocabulary: frozenset[str], digits: bool = False,
+                        spaced: bool = False) -> list[int] | None:
         """Sorted starts of the (lower-case) words of ``vocabulary`` standing as tokens, and with
-        ``digits`` of every number written in digits ("25", "1,000", ".5"): where a pattern that
-        must begin with one of them can match (see ``folding.matches_at``). The vocabulary must be
-        among the words ``prepare`` looked for (``RULE_WORDS``); None when the document has no
-        such index (then search the whole text)."""
+        ``digits`` of every number written in digits ("25", "1,000", ".5"), or with ``spaced``
+        only of those a space follows (not ".5"): where a pattern that must begin with one of
+        them can match (see ``folding.matches_at``). The vocabulary must be among the words
+        ``prepare`` looked for (``RULE_WORDS``); None when the document has no such index (then
+        search the whole text)."""
         if self.words is None:
             return None
         assert vocabulary <= RULE_WORDS, "a word the document's index was not built for"
         out = self.words.starts_of(vocabulary)
-        if digits:
+        if spaced:
+            out.extend(self.words.spaced_digits)
+            out.sort()
+        elif digits:
             text = self.text
             found = self.words.digits
             out.extend(found)

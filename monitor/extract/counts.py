@@ -52,7 +52,8 @@ def count_facts(doc: Doc) -> list[Fact]:
     facts: list[Fact] = []
     text = doc.text
     date_spans = [(d.start, d.end) for d in doc.dates]
-    count_starts = doc.starts_of_words(SPELLED_FIRST_WORDS, digits=True)
+    # _COUNT needs a space after its number: only such numbers are tried.
+    count_starts = doc.starts_of_words(SPELLED_FIRST_WORDS, spaced=True)
     if count_starts is None:
         count_starts = doc.starts(_COUNT_START)
     else:  # _COUNT cannot start right after one of these (its lookbehind): not worth a try

@@ -75,6 +75,7 @@ class Words:
 
     by_word: dict[str, list[int]]  # listed word -> where it stands as a whole token, in order
     digits: list[int]  # starts of digit runs (not after a word character)
+    spaced_digits: list[int]  # those of them whose number ("1,234.5") a space follows
 
     def starts_of(self, vocabulary: Collection[str]) -> list[int]:
         """Sorted starts of the tokens in ``vocabulary``."""
@@ -97,14 +98,18 @@ class WordFinder:
         words = set(words)
         firsts = "".join(sorted({w[0] for w in words} | set("0123456789")))
         self._rx = re.compile(r"[^0-9a-z_](?=[" + re.escape(firsts) + r"])(?<!\w)"
-                              r"(?:(?P<w>" + trie(words) + r")(?![^\W_])|(?P<d>\d))")
+                              r"(?:(?P<w>" + trie(words) + r")(?![^\W_])|(?P<d>\d)(?:(?=[\d,.]*+\s)(?P<sp>))?)")
 
     def find(self, lowered: str) -> Words:
         by_word: dict[str, list[int]] = {}
         digits: list[int] = []
+        spaced: list[int] = []
         for m in self._rx.finditer(" " + lowered):
-            if m.lastgroup == "w":
+            kind = m.lastgroup
+            if kind == "w":
                 by_word.setdefault(m.group("w"), []).append(m.start("w") - 1)  # minus the space in front
             else:
                 digits.append(m.start("d") - 1)
-        return Words(by_word, digits)
+                if kind == "sp":
+                    spaced.append(m.start("d") - 1)
+        return Words(by_word, digits, spaced)
