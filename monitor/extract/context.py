@@ -190,6 +190,18 @@ class Doc:
         """``text[start:end]`` and the same span of the lower-cased text (None without one)."""
         return self.text[start:end], (self.lower[start:end] if self.lower is not None else None)
 
+    def may_contain(self, start: int, end: int, words: tuple[str, ...]) -> bool:
+        """Whether ``text[start:end]`` may hold one of ``words`` (lower case; case aside): False
+        only when it surely does not. A substring test on the lower-cased text, far cheaper than
+        the search of a pattern that needs one of the words (its pre-filter)."""
+        lowered = self.lower
+        if lowered is None:
+            return True
+        for w in words:
+            if lowered.find(w, start, end) >= 0:
+                return True
+        return False
+
     def memo(self, key: tuple, compute: "Callable[[], T]") -> "T":
         """``compute()``, worked out once per document for ``key``: what several rules ask about
         the same sentence or rate (is it a duty rate, the sentence's topic) is not redone."""

@@ -117,8 +117,7 @@ def topic_of(doc: Doc, s: Sentence) -> Target | None:
 
 def _topic(doc: Doc, s: Sentence) -> Target | None:
     text = doc.text
-    # (_FOR_TOPIC needs a "for": looked for first in the lower-cased text, much faster.)
-    m = _FOR_TOPIC.search(text, s.start, s.end) if doc.lower is None or doc.lower.find("for", s.start, s.end) >= 0 else None
+    m = _FOR_TOPIC.search(text, s.start, s.end) if doc.may_contain(s.start, s.end, ("for",)) else None
     if m:
         found = targets_in_phrase(doc, m.start(1), m.end(1), allow_us=False)
         prods = [t for t in found if t.entity is None or t.entity.kind == "product"]

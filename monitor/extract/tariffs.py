@@ -50,25 +50,12 @@ _FOR_GROUP = re.compile(r"\bfor\s+(countries\s+with[^,]{3,100}),[^.;]{0,60}?\bta
 _LIST_SPLIT = re.compile(r"\s*(?:,|;|\band\b|\bor\b)\s*")
 
 
-# Words one of which each pattern below needs (its pre-filter: a substring test on the lower-cased
-# text is far cheaper than the pattern's search).
+# Words one of which each pattern below needs (its pre-filter, see Doc.may_contain).
 _GLOBAL_WORDS = ("global", "universal", "worldwide", "across-the-board", "blanket")  # _GLOBAL
 _TO_VERBS = ("receive", "see", "face", "pay")  # _TO_RECEIVE
 _SUBJECT_WORDS = ("subject", "see", "face", "receive", "pay")  # _SUBJECT_VERB
 _NEGATION_WORDS = ("no", "never", "exempt")  # _NEGATED ("no" is in "not" and "no longer")
 _RATE_NEAR = re.compile(r"(?:\d\s*%|percent)\s*(?:[\w-]+\s+){0,3}$", re.I)  # a rate right before
-
-
-def _mentions_any(doc: Doc, start: int, end: int, words: tuple[str, ...]) -> bool:
-    """Whether ``text[start:end]`` may contain one of ``words`` (case aside): False only when
-    it surely does not."""
-    lowered = doc.lower
-    if lowered is None:
-        return True
-    for w in words:
-        if lowered.find(w, start, end) >= 0:
-            return True
-    return False
 
 
 def _tariff_words(doc: Doc, start: int, end: int) -> Iterator[re.Match[str]]:
@@ -217,7 +204,7 @@ def _resolve(doc: Doc, s: Sentence, index: int, r: Rate) -> tuple[list[Target], 
     clause_start = max(s.start, text.rfind(";", s.start, r.start) + 1)
     # "a global tariff of 10%": every trading partner.
     lo = max(s.start, r.start - 60)
-    g = _GLOBAL.search(text, lo, r.start) if _mentions_any(doc, lo, r.start, _GLOBAL_WORDS) else None
+    g = _GLOBAL.search(text, lo, r.start) if doc.may_contain(lo, r.start, _GLOBAL_WORDS) else None
     if g:
         return [Target("global", None, None, g.start(), g.end())], None
     # "tariffs on steel and aluminum to 50%": targets between the tariff word and the rate.
@@ -229,13 +216,13 @@ def _resolve(doc: Doc, s: Sentence, index: int, r: Rate) -> tuple[list[Target], 
             if found:
                 return found, None
     # "impose on articles of all such trading partners an additional ... 10 percent".
-    for im in _IMPOSE_ON.finditer(text, clause_start, r.start) if _mentions_any(doc, clause_start, r.start, ("impos",)) else ():
+    for im in _IMPOSE_ON.finditer(text, clause_start, r.start) if doc.may_contain(clause_start, r.start, ("impos",)) else ():
         a, b = noun_phrase(doc, im.end(), r.start)
         found = targets_in_phrase(doc, a, b, allow_us=False)
         if found:
             return found, None
     # "identify products from ... Annex III ... to receive a zero percent ... rate".
-    m = _TO_RECEIVE.search(text[clause_start:r.start]) if _mentions_any(doc, clause_start, r.start, _TO_VERBS) else None
+    m = _TO_RECEIVE.search(text[clause_start:r.start]) if doc.may_contain(clause_start, r.start, _TO_VERBS) else None
     if m:
         a = clause_start + m.start(1)
         b = clause_start + m.end(1)
@@ -245,7 +232,7 @@ def _resolve(doc: Doc, s: Sentence, index: int, r: Rate) -> tuple[list[Target], 
             return found, None
     # "Imports from Kazakhstan will be subject to a 25% tariff", "all articles ... from the PRC ... shall be ... subject to".
     vm = None
-    for vm in _SUBJECT_VERB.finditer(text, clause_start, r.start) if _mentions_any(doc, clause_start, r.start, _SUBJECT_WORDS) else ():
+    for vm in _SUBJECT_VERB.finditer(text, clause_start, r.start) if doc.may_contain(clause_start, r.start, _SUBJECT_WORDS) else ():
         pass
     if vm is not None:
         head_start = clause_start
@@ -491,10 +478,10 @@ def _null_tariffs(doc: Doc, s: Sentence, index: int, rated: set[str], cues: _Cue
                else matches_at(_NULL_ON, text, on_starts, s.start, s.end))
     for m in null_on:
         lo = max(s.start, m.start() - 40)
-        if _mentions_any(doc, lo, m.start(), _NEGATION_WORDS) and _NEGATED.search(text, lo, m.start()):
+        if doc.may_contain(lo, m.start(), _NEGATION_WORDS) and _NEGATED.search(text, lo, m.start()):
             continue
         # A rate right next to the tariff word belongs to the rated rule.
-        if _mentions_any(doc, lo, m.start(), ("%", "percent")) and _RATE_NEAR.search(text[lo:m.start()]):
+        if doc.may_contain(lo, m.start(), ("%", "percent")) and _RATE_NEAR.search(text[lo:m.start()]):
             continue
         a, b = noun_phrase(doc, m.end(), s.end)
         found = targets_in_phrase(doc, a, b, allow_us=False, groups_only=True)
