@@ -63,6 +63,11 @@ _FIRST_WORD = re.compile(r"[^\W_]+")
 _NAME_END = r"(?![\w-]|\.\w)"  # what the name patterns below require after a name
 
 
+def _place(m: Mention) -> tuple[int, int]:
+    """Mentions in text order, the longer first at one place."""
+    return m.start, -m.end
+
+
 def _surface(found: str) -> str:
     """A name as found, with its whitespace as the gazetteer writes it (one space): most are
     already so (printable and no double space), and are not split and joined again."""
@@ -163,24 +168,27 @@ class Gazetteer:
         out = []
         names, products = self._names, self._products
         first_products = self._first_products
+        # Names and products are two matchers, each without overlaps of its own: one pass each.
         found = {m.start(): m for finder in self._name_finders for m in finder.finditer(text)}
-        product_starts = self._product_starts(text, lowered, words)
-        end_name = end_prod = -1
-        for p in sorted(found.keys() | product_starts.keys()):
-            m = found.get(p)
-            if m is not None and p >= end_name:
+        end = -1
+        for p in sorted(found):
+            if p >= end:
+                m = found[p]
+                end = m.end()
                 entity, demonym = names[_surface(m.group(0))]
-                out.append(Mention(entity, p, m.end(), demonym))
-                end_name = m.end()
-            low = product_starts.get(p)
-            if low is not None and p >= end_prod:
-                for rx in first_products[low]:
+                out.append(Mention(entity, p, end, demonym))
+        product_starts = self._product_starts(text, lowered, words)
+        end = -1
+        for p in sorted(product_starts):
+            if p >= end:
+                for rx in first_products[product_starts[p]]:
                     m = rx.match(text, p)
                     if m:
-                        out.append(Mention(products[" ".join(m.group(0).split()).lower()], p, m.end()))
-                        end_prod = m.end()
+                        end = m.end()
+                        out.append(Mention(products[" ".join(m.group(0).split()).lower()], p, end))
                         break
-        out.sort(key=lambda x: (x.start, -x.end))
+        # (At one place, a name stays before a product: sort is stable.)
+        out.sort(key=_place)
         return out
 
     def _product_starts(self, text: str, lowered: str | None, words: Words | None) -> dict[int, str]:
