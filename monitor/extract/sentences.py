@@ -20,7 +20,7 @@ _ABBREV = frozenset(a.lower() for a in lexicon()["abbreviations"])
 # A sentence ends at . ! ? (plus closing quotes/brackets) followed by space and a capital,
 # digit or opening quote.
 _END = re.compile(r"[.!?][\"”’')\]]*(?=\s+[\"“‘(\[]?[A-Z0-9])")
-_WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.")
+_WORD_AT_END = re.compile(r"[A-Za-z][A-Za-z.]*$")
 
 
 @dataclass(slots=True)
@@ -72,14 +72,10 @@ def _blocks(raw: str, vis: str) -> list[tuple[int, int, int, bool]]:
 
 def _word_before(vis: str, start: int, at: int) -> str | None:
     """The word (ASCII letters, and dots after its first letter) that ends at ``at``, not reaching
-    before ``start``: "U.S" before the last dot of "U.S.". Read backwards, a few characters (a
-    regex search for "[A-Za-z][A-Za-z.]*$" would try every letter of the block)."""
-    q = at
-    while q > start and vis[q - 1] in _WORD_CHARS:
-        q -= 1
-    while q < at and vis[q] == ".":
-        q += 1
-    return vis[q:at] or None
+    before ``start``: "U.S" before the last dot of "U.S.". It lies after the last space, so only
+    that last token is searched (searching the block would try every letter in it)."""
+    m = _WORD_AT_END.search(vis, max(start, vis.rfind(" ", start, at) + 1), at)
+    return m.group(0) if m else None
 
 
 def _sentence_ends(vis: str, start: int, end: int) -> list[int]:
