@@ -50,7 +50,8 @@ _MD_ESCAPE = re.compile(r"\\(?=[\\`*_{}\[\]()#+\-.!|<>\"'$])")
 _MD_TABLE_RULE = re.compile(r"\n[ \t]*+(?:\|[ \t]*)?:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*(?:\|[ \t]*)?$", re.M)
 # Lines that are blanked whole: reference definitions, rules, table rules. One pass: a line is at
 # most one of them (or a rule and a table rule at once, blanked either way).
-_MD_BLANK_LINE = re.compile(r"\n(?:" + "|".join(rx.pattern[2:] for rx in (_MD_REF_DEF, _MD_RULE, _MD_TABLE_RULE)) + ")", re.M)
+_MD_BLANK_LINE = re.compile(
+    r"\n(?:" + "|".join(rx.pattern[2:] for rx in (_MD_REF_DEF, _MD_RULE, _MD_TABLE_RULE)) + ")", re.M)
 
 
 def _spaces(text: str) -> str:

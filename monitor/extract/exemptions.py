@@ -43,9 +43,11 @@ def exemption_facts(doc: Doc) -> list[Fact]:
     text = doc.text
     for s in doc.sentences_matching(_ANCHOR):
         spans = []
-        for m in _EXEMPT_LIST.finditer(text, s.start, s.end) if doc.may_contain(s.start, s.end, ("exempt", "exclu")) else ():
+        listed = doc.may_contain(s.start, s.end, ("exempt", "exclu"))  # what _EXEMPT_LIST needs
+        for m in _EXEMPT_LIST.finditer(text, s.start, s.end) if listed else ():
             spans.append((m.start("list"), m.end("list"), "exemption.listed"))
-        for m in _NOT_SUBJECT.finditer(text, s.start, s.end) if doc.may_contain(s.start, s.end, ("not", "longer")) else ():
+        negated = doc.may_contain(s.start, s.end, ("not", "longer"))  # what _NOT_SUBJECT needs
+        for m in _NOT_SUBJECT.finditer(text, s.start, s.end) if negated else ():
             # The list is what stands before the verb, back to the clause start.
             a = max(s.start, text.rfind(";", s.start, m.start()) + 1, text.rfind(":", s.start, m.start()) + 1)
             if m.start() - a >= 3:

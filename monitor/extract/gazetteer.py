@@ -53,7 +53,6 @@ def _variants(name: str) -> list[str]:
     return list(out)
 
 
-_WS = re.compile(r"\s+")
 # A word as the matcher sees it: letters/digits with inner apostrophes, dots or hyphens cut off,
 # so "U.S." yields "U", "non-USMCA" yields "non" and "USMCA".
 _TOKEN = re.compile(r"(?<![\w.])[^\W_]+|(?<=-)[^\W_]+")

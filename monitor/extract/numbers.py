@@ -5,7 +5,8 @@ import re
 
 from .gazetteer import lexicon
 
-__all__ = ["NUMBER", "SPELLED", "SPELLED_FIRST_WORDS", "CURRENCY_WORDS", "parse_number", "parse_spelled", "scale_of", "NUM_OR_WORD"]
+__all__ = ["NUMBER", "SPELLED", "SPELLED_FIRST_WORDS", "CURRENCY_WORDS", "parse_number", "parse_spelled", "scale_of",
+           "NUM_OR_WORD"]
 
 _WORDS: dict[str, int] = lexicon()["number_words"]
 _UNITS = [w for w, v in _WORDS.items() if v < 20 and w not in ("no",)]

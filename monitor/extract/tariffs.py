@@ -47,7 +47,6 @@ _NOW_SUBJECT = re.compile(r"\b(?:now|also)\s+subject\s+to\s+[^.]{0,30}\b(?:tarif
 _NEGATED = re.compile(r"\b(?:no\s+longer|not|never|exempt)\b[^.]{0,25}$", re.I)
 _WILL_BE_SUBJECT_THE = re.compile(r"(.{3,120}?)\s+(?:will|shall)\s+be\s+subject\s+to\s+the\s+(?:tariffs?|duties)\b", re.I)
 _FOR_GROUP = re.compile(r"\bfor\s+(countries\s+with[^,]{3,100}),[^.;]{0,60}?\btariffs?\b")
-_LIST_SPLIT = re.compile(r"\s*(?:,|;|\band\b|\bor\b)\s*")
 
 
 # Words one of which each pattern below needs (its pre-filter, see Doc.may_contain).
@@ -216,7 +215,8 @@ def _resolve(doc: Doc, s: Sentence, index: int, r: Rate) -> tuple[list[Target], 
             if found:
                 return found, None
     # "impose on articles of all such trading partners an additional ... 10 percent".
-    for im in _IMPOSE_ON.finditer(text, clause_start, r.start) if doc.may_contain(clause_start, r.start, ("impos",)) else ():
+    imposing = doc.may_contain(clause_start, r.start, ("impos",))
+    for im in _IMPOSE_ON.finditer(text, clause_start, r.start) if imposing else ():
         a, b = noun_phrase(doc, im.end(), r.start)
         found = targets_in_phrase(doc, a, b, allow_us=False)
         if found:
@@ -232,7 +232,8 @@ def _resolve(doc: Doc, s: Sentence, index: int, r: Rate) -> tuple[list[Target], 
             return found, None
     # "Imports from Kazakhstan will be subject to a 25% tariff", "all articles ... from the PRC ... shall be ... subject to".
     vm = None
-    for vm in _SUBJECT_VERB.finditer(text, clause_start, r.start) if doc.may_contain(clause_start, r.start, _SUBJECT_WORDS) else ():
+    verbs = doc.may_contain(clause_start, r.start, _SUBJECT_WORDS)
+    for vm in _SUBJECT_VERB.finditer(text, clause_start, r.start) if verbs else ():
         pass
     if vm is not None:
         head_start = clause_start

@@ -1,0 +1,96 @@
+"""The speed devices of the extractor (pre-filters, word index, patterns tried only at candidate
+starts) must never change what it finds: each is checked against the plain way."""
+import datetime as dt
+import pathlib
+import re
+import time
+
+from monitor.extract import extract_facts
+from monitor.extract.context import RULE_WORDS, _lowered
+from monitor.extract.folding import CasePattern, fold, matches_at, required_literals
+from monitor.extract.gazetteer import Gazetteer, lexicon
+from monitor.extract.sentences import split_sentences
+from monitor.extract.words import WordFinder
+from monitor.markup import visible_text
+
+SHARED = pathlib.Path(__file__).resolve().parent.parent.parent / "shared"
+SAMPLE = ("On July 7, Trump announced that imports from Kazakhstan will be subject to a 25% tariff "
+          "effective August 1, 2025. The U.S. imposed \u201cduties\u201d on Steel (50 percent) and "
+          "twenty-five per cent on copper products; about 19 of the 50 minerals, $1 billion and "
+          "\u20ac2bn in investments, within 90 days of this order. Section 232 tariffs: 9903.01.25.")
+
+
+def corpus_texts():
+    files = sorted((SHARED / "corpus").glob("*.md"))[:6] + sorted((SHARED / "seeds").glob("*.txt"))
+    return [SAMPLE] + [f.read_text(encoding="utf-8") for f in files]
+
+
+def test_fold_lowers_letters_not_escapes_or_group_names():
+    assert fold(r"\bMFN\b|(?P<Name>Section\s+232)") == r"\bmfn\b|(?P<Name>section\s+232)"
+
+
+def test_required_literals():
+    assert required_literals("section 232|232 tariffs?|\\b232\\b") == ("section 232", "232 tariff", "232")
+    assert required_literals("colou?r") == ("colo",)
+    assert required_literals("(?:a|b)c?") is None  # nothing outside the group is required
+
+
+def test_cue_hints_never_hide_a_match():
+    texts = corpus_texts()
+    for pattern, _ in lexicon()["bases"] + lexicon()["status_cues"]:
+        cue = CasePattern.compile(pattern)
+        for text in texts:
+            low = text.lower()
+            assert bool(cue.search(text, low)) == bool(cue.any_case.search(text)), pattern
+
+
+def test_matches_at_is_finditer_when_starts_cover_every_match():
+    rx = re.compile(r"\d+\s+\w+s\b|\bof\s+the\b", re.I)
+    for text in corpus_texts():
+        starts = sorted({m.start() for m in re.finditer(r"\w+", text)})  # every word start
+        for start, end in ((0, len(text)), (len(text) // 3, 2 * len(text) // 3)):
+            assert [m.span() for m in matches_at(rx, text, starts, start, end)] == \
+                   [m.span() for m in rx.finditer(text, start, end)]
+
+
+def test_word_finder_finds_whole_tokens():
+    words = {"copper", "steel", "within", "twenty", "may"}
+    finder = WordFinder(words)
+    token = re.compile(r"(?<![\w])[^\W_]+")
+    for text in corpus_texts():
+        low = text.lower()
+        found = finder.find(low)
+        expected = {}
+        for m in token.finditer(low):
+            if m.group(0) in words:
+                expected.setdefault(m.group(0), []).append(m.start())
+        assert found.by_word == expected
+        assert found.digits == [m.start() for m in re.finditer(r"(?<!\w)\d", low)]
+
+
+def test_mentions_with_and_without_the_word_index():
+    g = Gazetteer.load(extra_entities=["Acme Corp"], aliases={"red metal": "copper"})
+    for text in corpus_texts() + ["the European Union, U.S.-made red metal, Acme Corp, non-USMCA goods"]:
+        low = _lowered(text)
+        indexed = g.mentions(text, low, g.word_finder(RULE_WORDS).find(low))
+        assert indexed == g.mentions(text) == g.mentions(text, low)
+
+
+def test_fast_and_plain_paths_give_the_same_facts():
+    # A final "İ" lower-cases to two characters: the document then has no lower-cased copy and
+    # no word index, and every rule takes its plain path. Facts before it must not change.
+    for text in corpus_texts():
+        fast = extract_facts(text, fmt="markdown", reference_date=dt.date(2025, 7, 31))
+        plain = extract_facts(text + "\n\n\u0130", fmt="markdown", reference_date=dt.date(2025, 7, 31))
+        assert [(f.kind, f.subject, f.value, f.start, f.end, f.rule, f.qualifier) for f in fast] == \
+               [(f.kind, f.subject, f.value, f.start, f.end, f.rule, f.qualifier) for f in plain]
+
+
+def test_long_blank_runs_stay_linear():
+    # Blanked markup leaves long runs of spaces: no pattern may retry them position by position.
+    raw = ("<!--" + "x" * 20000 + "-->\n" + " " * 20000 + "\n|" + " " * 20000 + "|\n") * 3 + SAMPLE
+    start = time.process_time()
+    vis = visible_text(raw, "markdown")
+    split_sentences(raw, vis)
+    extract_facts(raw, fmt="markdown")
+    assert time.process_time() - start < 2.0
