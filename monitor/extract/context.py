@@ -171,7 +171,7 @@ class Doc:
 
     def _rate_starts(self) -> list[int] | None:
         """Where a percentage can begin (see ``find_rates``); None: anywhere."""
-        starts = self.starts_of_words(RATE_WORDS | SPELLED_FIRST_WORDS, digits=True)
+        starts = self.starts_of_words(_RATE_LEADS, digits=True)
         if starts is not None and '"' in self.text:
             text = self.text
             i = text.find('"')
@@ -237,6 +237,8 @@ def _main_country(mentions: list[Mention]) -> Entity | None:
     return top if n >= 2 and n >= 2 * second else None
 
 
+# What a percentage can begin with besides a number or a quote (see find_rates).
+_RATE_LEADS = RATE_WORDS | SPELLED_FIRST_WORDS
 # The words the rules look for besides the gazetteer's (see words.py).
 RULE_WORDS = (MONTH_WORDS | SPELLED_FIRST_WORDS | RELATIVE_WORDS | RATE_WORDS | CURRENCY_WORDS
               | frozenset(w for w in lexicon()["tariff_words"] if " " not in w))

@@ -51,6 +51,8 @@ _PERIOD = re.compile(
 _UNIT_DAYS = {"day": 1, "week": 7, "month": 30}
 # Pre-filter for _RELATIVE (every form names its unit), found in one pass over the text.
 _RELATIVE_GATE = Prefilter.any_of("day", "week", "month")
+# What _RELATIVE can begin with besides a number in digits.
+_RELATIVE_LEADS = RELATIVE_WORDS | SPELLED_FIRST_WORDS
 
 
 def _classify(doc: Doc, d: DateMention, floor: int) -> str | None:
@@ -118,7 +120,7 @@ def deadline_facts(doc: Doc) -> list[Fact]:
     text = doc.text
     relative = set(doc.indices_matching(_RELATIVE_GATE)) if doc.reference is not None else set()
     # _RELATIVE begins with one of these words or a number: it is tried only where one starts.
-    relative_starts = doc.starts_of_words(RELATIVE_WORDS | SPELLED_FIRST_WORDS, digits=True)
+    relative_starts = doc.starts_of_words(_RELATIVE_LEADS, digits=True)
     dated = {doc.sentence_at(d.start) for d in doc.dates} - {-1}
     for index in sorted(dated | relative):
         s = doc.sentences[index]

@@ -376,9 +376,11 @@ class _Cues:
     """Basis and status of one sentence, worked out once and only when a fact needs them."""
 
     def __init__(self, doc: Doc, s: Sentence):
+        self._doc = doc
         self._span = (doc, s.start, s.end)
         self._basis: str | None | bool = False
         self._status: str | None | bool = False
+        self._bases: list[tuple[CasePattern, str]] | None = None
 
     @property
     def basis(self) -> str | None:
@@ -391,6 +393,15 @@ class _Cues:
         if self._status is False:
             self._status = _status(*self._span)
         return self._status  # type: ignore[return-value]
+
+    def basis_near(self, start: int, end: int) -> str | None:
+        """The basis named in ``text[start:end]`` (part of the sentence): only the cues whose
+        literals the sentence holds are tried (a part cannot hold what the whole lacks)."""
+        if self._bases is None:
+            doc, a, b = self._span
+            self._bases = [(rx, name) for rx, name in _BASES
+                           if rx.hints is None or doc.may_contain(a, b, rx.hints)]
+        return _first_cue(self._bases, self._doc, start, end)
 
 
 def tariff_facts(doc: Doc) -> list[Fact]:
@@ -427,7 +438,7 @@ def tariff_facts(doc: Doc) -> list[Fact]:
             role = r.role
             if r.quoted and re.search(r"\bdeleting\b[^.]{0,12}$", text[max(s.start, r.start - 30):r.start], re.I):
                 role = "previous"
-            basis = _basis(doc, max(s.start, r.start - 80), min(s.end, r.end + 60)) or cues.basis
+            basis = cues.basis_near(max(s.start, r.start - 80), min(s.end, r.end + 60)) or cues.basis
             details: dict = {"status": "previous" if role == "previous" else cues.status, "basis": basis}
             if r.low is not None:
                 details.update(low=r.low, high=r.high)
