@@ -22,15 +22,24 @@ from .sentences import Sentence
 __all__ = ["deadline_facts", "deadline_dates"]
 
 _TIME = r"(?:(?:at\s+)?\d{1,2}:\d\d\s*(?:a\.m\.|p\.m\.|am|pm)?(?:\s+(?:eastern|central|pacific|mountain)\s+(?:daylight|standard)\s+time|\s+(?:EDT|EST|ET|GMT|UTC))?,?\s+)?"
-# Trigger word(s), then optionally a clock time, then optionally "on", right before the date.
+# Trigger word(s), then optionally a clock time, then optionally "on", right before the date:
+# (trigger, its phrasings in order of preference, what follows each).
 _TRIGGERS = [
-    ("expires", r"(?:expires?|expired|expiring|expiration|due\s+to\s+expire|lapse[sd]?)\s+(?:on\s+)?"),
-    ("effective", r"(?:effective|take[sn]?\s+effect|took\s+effect|taking\s+effect|come\s+into\s+effect|comes\s+into\s+effect|enter(?:s|ed)?\s+into\s+force|in\s+effect\s+since|in\s+effect\s+(?:on|from)|effective\s+(?:on|as\s+of|from)|on\s+or\s+after|starting|beginning|begins|commencing|as\s+of|after|from)\s+(?:on\s+)?"),
-    ("until", r"(?:until|till|through|before|prior\s+to|on\s+or\s+before|ends?\s+on|end\s+of)\s+"),
-    ("by", r"(?:by|no\s+later\s+than|not\s+later\s+than|deadline\s+of|due(?:\s+on)?)\s+"),
+    ("expires", ("expires?", "expired", "expiring", "expiration", r"due\s+to\s+expire", "lapse[sd]?"),
+     r"\s+(?:on\s+)?"),
+    ("effective", ("effective", r"take[sn]?\s+effect", r"took\s+effect", r"taking\s+effect", r"come\s+into\s+effect",
+                   r"comes\s+into\s+effect", r"enter(?:s|ed)?\s+into\s+force", r"in\s+effect\s+since",
+                   r"in\s+effect\s+(?:on|from)", r"effective\s+(?:on|as\s+of|from)", r"on\s+or\s+after", "starting",
+                   "beginning", "begins", "commencing", r"as\s+of", "after", "from"), r"\s+(?:on\s+)?"),
+    ("until", ("until", "till", "through", "before", r"prior\s+to", r"on\s+or\s+before", r"ends?\s+on", r"end\s+of"),
+     r"\s+"),
+    ("by", ("by", r"no\s+later\s+than", r"not\s+later\s+than", r"deadline\s+of", r"due(?:\s+on)?"), r"\s+"),
 ]
+# One flat alternation whose every branch starts with a letter (so that re can skip to where
+# one occurs); each phrasing is a group named after its trigger, opened after that first letter.
 _TRIGGER_RE = CasePattern.compile(
-    r"(?:" + "|".join(f"(?P<{name}>{rx})" for name, rx in _TRIGGERS) + r")" + _TIME + r"(?:on\s+)?$")
+    r"(?:" + "|".join(f"{w[0]}(?P<{name}_{i}>{w[1:]}{after})" for name, words, after in _TRIGGERS
+                      for i, w in enumerate(words)) + r")" + _TIME + r"(?:on\s+)?$")
 # Things that say what is due, nearest before the trigger wins.
 _WHAT_WORDS = ("suspensions?", r"suspend\w*", "exclusions?", "agreements?", "deals?", "tariffs?", "duties",
                "duty", "rates?", "modifications?", "modified", "increases?", "order", "licen[cs]es?",
@@ -68,15 +77,14 @@ def _trigger(doc: Doc, d: DateMention, floor: int) -> str | None:
     # "by deleting “April 9, 2025”" and "after ... announced on" are not triggers.
     if re.search(r"\b(?:deleting|inserting)\s*\"?\s*$", before, re.I):
         return None
-    for name, _ in _TRIGGERS:
-        if m.group(name):
-            word = m.group(name).strip().lower()
-            if name == "effective" and word in ("from", "after") and not re.search(r"\b(?:effect|entered|withdrawn)\b", before, re.I):
-                return None
-            if name == "by" and re.search(r"\b(?:signed|announced|issued|published)\s+by\s*$", before, re.I):
-                return None
-            return name
-    return None
+    group = m.lastgroup or ""  # the phrasing that matched (no group follows it)
+    name = group.rsplit("_", 1)[0]
+    word = before[m.start(group) - 1:m.end(group)].strip().lower()  # with its first letter
+    if name == "effective" and word in ("from", "after") and not re.search(r"\b(?:effect|entered|withdrawn)\b", before, re.I):
+        return None
+    if name == "by" and re.search(r"\b(?:signed|announced|issued|published)\s+by\s*$", before, re.I):
+        return None
+    return name
 
 
 def _whats(doc: Doc, start: int, end: int) -> Iterator[re.Match[str]]:
