@@ -12,7 +12,7 @@ from .gazetteer import lexicon
 
 __all__ = ["Sentence", "split_sentences"]
 
-_BULLET = r"[ \t]*(?:[-*+•]|\d{1,3}[.)]|\(\w{1,4}\)|\\\(\w{1,4}\\\))[ \t]+"
+_BULLET = r"[ \t]*+(?:[-*+•]|\d{1,3}[.)]|\(\w{1,4}\)|\\\(\w{1,4}\\\))[ \t]+"
 # A bullet at a line start, found in one pass over "\n" + the file text (a line break that
 # markup put in the visible text stands for a block tag, whose name is no bullet).
 _BULLET_LINE = re.compile(r"\n" + _BULLET)
