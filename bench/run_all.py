@@ -20,7 +20,7 @@ from measure import BENCH, REPO, load_results, monitor_env, table  # noqa: E402
 
 # Detail that stays in results.json but would drown the summary table.
 DETAIL_KEYS = {"machine", "reference", "targets", "runs", "phases", "counts", "profile_cold", "quick",
-               "largest_objects_mb"}
+               "largest_objects_mb", "what_if", "edit_outcomes"}
 
 
 def bench_scripts(only: list[str] | None = None) -> list[Path]:
@@ -58,9 +58,12 @@ def flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
         yield prefix, value
 
 
-def summary_table(results: dict[str, Any]) -> str:
+def summary_table(results: dict[str, Any], quick: bool = False) -> str:
+    """One row per figure; the small runs' keys (`*_quick`) only when asked for."""
     rows = []
     for bench, figures in sorted(results.items()):
+        if bench.endswith("_quick") and not quick:
+            continue
         machine = figures.get("machine", {}) if isinstance(figures, dict) else {}
         note = f"{machine.get('date', '')}, load {machine.get('loadavg_1m_5m', '?')}" if machine else ""
         for i, (name, value) in enumerate(flatten(figures)):
@@ -76,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     status = {} if args.table else run_scripts(bench_scripts(args.only), args.quick)
     print()
-    print(summary_table(load_results()))
+    print(summary_table(load_results(), quick=args.quick))
     failed = [name for name, code in status.items() if code != 0]
     if failed:
         print(f"\nfailed: {', '.join(failed)}")
