@@ -75,7 +75,8 @@ def _trigger(doc: Doc, d: DateMention, floor: int) -> str | None:
     if not m:
         return None
     # "by deleting “April 9, 2025”" and "after ... announced on" are not triggers.
-    if re.search(r"\b(?:deleting|inserting)\s*\"?\s*$", before, re.I):
+    amending = lowered is None or "deleting" in lowered or "inserting" in lowered
+    if amending and re.search(r"\b(?:deleting|inserting)\s*\"?\s*$", before, re.I):
         return None
     group = m.lastgroup or ""  # the phrasing that matched (no group follows it)
     name = group.rsplit("_", 1)[0]
