@@ -33,8 +33,8 @@ from typing import Any, Sequence
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import corpus  # noqa: E402  (bench/ is a folder of scripts)
-from measure import (WORK, Run, last_scan, machine, merge_results, monitor_command, monitor_env,  # noqa: E402
-                     remove_database, run_measured, table, warn_on_errors)
+from measure import (WORK, Run, machine, merge_results, monitor_command, monitor_env, query_one,  # noqa: E402
+                     remove_database, run_measured, scan_measured, table)
 
 TARGETS = {"cold_versions_per_s": 500, "rescan_15k_s": 1.0, "peak_mb_at_30k": 300, "db_to_raw": 1.5}
 QUICK = {"documents": 500, "target_versions": 1000}
@@ -79,16 +79,10 @@ class Ingest:
     def scan(self, name: str, edits: Sequence[corpus.Edit] = ()) -> Phase:
         before = version_totals(self.database)
         last_version_id = max_version_id(self.database)
-        with open(self.work / f"scan-{name}.log", "w") as log:
-            run = run_measured(monitor_command("scan", "--db", self.database, self.folder), cwd=self.work,
-                               env=monitor_env(), stdout=log, stderr=subprocess.STDOUT)
-        if run.returncode != 0:
-            sys.exit(f"monitor scan failed ({run.returncode}); see {self.work / f'scan-{name}.log'}")
+        run, scan = scan_measured(self.database, self.folder, self.work, self.work / f"scan-{name}.log")
         after = version_totals(self.database)
-        scan = last_scan(self.database)
-        warn_on_errors(scan, self.work / f"scan-{name}.log")
         phase = Phase(name, len(edits), run, after[0] - before[0], after[1] - before[1], after[0],
-                      scan.get("errors", 0))
+                      scan["errors"])
         self.phases.append(phase)
         if edits:
             self.outcomes[name] = edit_outcomes(self.database, self.folder, edits, last_version_id)
@@ -102,16 +96,13 @@ def version_totals(database: Path) -> tuple[int, int]:
     """Versions stored and the bytes of their raw text (0, 0 before the first scan)."""
     if not database.exists():
         return 0, 0
-    with sqlite3.connect(database) as conn:
-        count, size = conn.execute("SELECT count(*), coalesce(sum(size), 0) FROM document_versions").fetchone()
-    return count, size
+    return query_one(database, "SELECT count(*), coalesce(sum(size), 0) FROM document_versions")
 
 
 def max_version_id(database: Path) -> int:
     if not database.exists():
         return 0
-    with sqlite3.connect(database) as conn:
-        return conn.execute("SELECT coalesce(max(id), 0) FROM document_versions").fetchone()[0]
+    return query_one(database, "SELECT coalesce(max(id), 0) FROM document_versions")[0]
 
 
 def edit_outcomes(database: Path, folder: Path, edits: Sequence[corpus.Edit], after_version_id: int
@@ -121,9 +112,12 @@ def edit_outcomes(database: Path, folder: Path, edits: Sequence[corpus.Edit], af
     Rate, date and amount edits should all be reported; re-wraps and link changes never (a report
     there is a false alarm). Deleted and new files report no fact change by design.
     """
-    with sqlite3.connect(database) as conn:
+    conn = sqlite3.connect(database)
+    try:
         changed = {path for (path,) in conn.execute(
             "SELECT DISTINCT path FROM fact_changes WHERE version_id > ?", [after_version_id])}
+    finally:
+        conn.close()
     kinds = {e.path.relative_to(folder).as_posix(): e.kind for e in edits}  # the last edit of a file wins
     outcomes: dict[str, dict[str, int]] = {}
     for path, kind in kinds.items():

@@ -17,7 +17,6 @@ import argparse
 import json
 import re
 import shutil
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -26,8 +25,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import corpus  # noqa: E402  (bench/ is a folder of scripts)
-from measure import (WORK, Run, last_scan, machine, merge_results, monitor_command, monitor_env,  # noqa: E402
-                     remove_database, run_measured, table, warn_on_errors)
+from measure import (WORK, Run, machine, merge_results, query_one, remove_database, run_measured,  # noqa: E402
+                     scan_measured, table)
 
 FULL_DOCUMENTS = 14_396  # the size of the folder in the reference urlwatch figures
 QUICK_DOCUMENTS = 300
@@ -84,23 +83,15 @@ def _report_counts(report: str) -> dict[str, int]:
 
 
 def run_monitor(folder: Path, database: Path, work: Path, label: str) -> tuple[Run, dict[str, int]]:
-    """`monitor scan --db DATABASE FOLDER`, from `work` so that no config.toml is picked up."""
-    with open(work / f"monitor-{label}.log", "w") as log:
-        run = run_measured(monitor_command("scan", "--db", database, folder), cwd=work, env=monitor_env(),
-                           stdout=log, stderr=subprocess.STDOUT)
-    if run.returncode != 0:
-        sys.exit(f"monitor scan failed ({run.returncode}); see {work / f'monitor-{label}.log'}")
-    scan = last_scan(database)
-    warn_on_errors(scan, work / f"monitor-{label}.log")
-    return run, {**database_counts(database), "errors": scan.get("errors", 0)}
+    run, scan = scan_measured(database, folder, work, work / f"monitor-{label}.log")
+    return run, {**database_counts(database), "errors": scan["errors"]}
 
 
 def database_counts(database: Path) -> dict[str, int]:
-    """Rows in the tables that show what a scan stored (a table not there yet counts 0)."""
-    with sqlite3.connect(database) as conn:
-        tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        return {t: conn.execute(f"SELECT count(*) FROM [{t}]").fetchone()[0] if t in tables else 0
-                for t in ("documents", "document_versions", "facts", "fact_changes")}
+    """Rows in the tables that show what a scan stored."""
+    tables = ("documents", "document_versions", "facts", "fact_changes")
+    row = query_one(database, "SELECT " + ", ".join(f"(SELECT count(*) FROM {t})" for t in tables))
+    return dict(zip(tables, row))
 
 
 def fresh_folder(work: Path, documents: int, size_kb: float, seed: int, shared: Path) -> tuple[Path, int]:

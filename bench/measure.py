@@ -168,23 +168,33 @@ def monitor_command(*args: str | os.PathLike[str]) -> list[str]:
     return [sys.executable, "-m", "monitor", *map(str, args)]
 
 
-def last_scan(database: Path) -> dict[str, Any]:
-    """The counts monitor recorded for its latest scan (new, changed, unchanged, deleted, errors)."""
-    conn = sqlite3.connect(database)
-    conn.row_factory = sqlite3.Row
-    try:
-        row = conn.execute("SELECT new, changed, unchanged, deleted, errors FROM scans "
-                           "ORDER BY id DESC LIMIT 1").fetchone()
-    finally:
-        conn.close()
-    return dict(row) if row else {}
+def scan_measured(database: Path, folder: Path, work: Path, log: Path) -> tuple[Run, dict[str, Any]]:
+    """`monitor scan --db DATABASE FOLDER`, measured, and the counts monitor recorded for it.
 
-
-def warn_on_errors(scan: dict[str, Any], log: Path) -> None:
-    # A scan that could not store some files still exits 0; its figures would flatter it.
-    if scan.get("errors"):
+    Run from `work` so that no config.toml is picked up. A failed scan stops the bench; a scan that
+    could not store some files still exits 0, and is flagged, since its figures would flatter it.
+    """
+    with open(log, "w") as out:
+        run = run_measured(monitor_command("scan", "--db", database, folder), cwd=work, env=monitor_env(),
+                           stdout=out, stderr=subprocess.STDOUT)
+    if run.returncode != 0:
+        sys.exit(f"monitor scan failed ({run.returncode}); see {log}")
+    columns = ("new", "changed", "unchanged", "deleted", "errors")
+    row = query_one(database, f"SELECT {', '.join(columns)} FROM scans ORDER BY id DESC LIMIT 1")
+    scan = dict(zip(columns, row or (0,) * len(columns)))
+    if scan["errors"]:
         print(f"  WARNING: monitor reported {scan['errors']} errors; the figures are not valid (see {log})",
               flush=True)
+    return run, scan
+
+
+def query_one(database: Path, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+    """One row of a query on `database`, on a connection of its own that is closed at once."""
+    conn = sqlite3.connect(database)
+    try:
+        return conn.execute(sql, params).fetchone()
+    finally:
+        conn.close()
 
 
 def remove_database(path: Path) -> None:
