@@ -27,7 +27,9 @@ _STATUS = [(CasePattern.compile(p), name) for p, name in lexicon()["status_cues"
 # "25% tariff", "10% additional tariff", "15% tariff rate", "zero percent reciprocal tariff rate".
 _RATE_THEN_WORD = re.compile(r"\s*(?:\"\s*)?(?:[\w-]+\s+){0,3}?(?:tariffs?|dut(?:y|ies)|levy|levies|surcharges?|rate\s+of\s+duty)\b", re.I)
 # "tariff of 2.7%", "rate of duty of 10 percent", "tariff to 25%", "tariff rates ... at 3.3%".
-_LINK_BEFORE = re.compile(r"\b(?:of|to|at|from|is|was|be|by|reach|reaching|:)\s*\"?\s*$", re.I)
+_LINK_WORDS = ("of", "to", "at", "from", "is", "was", "be", "by", "reach", "reaching", ":")
+_LINK_BEFORE = re.compile(r"\b(?:" + "|".join(_LINK_WORDS) + r")\s*\"?\s*$", re.I)
+_LONGEST_LINK = max(map(len, _LINK_WORDS))
 _SHARE_AFTER = re.compile(r"\s*(?:of|more)\s+(?!duty\b|that\s+rate|the\s+(?:cumulative\s+)?rate|the\s+value)", re.I)
 _CHANGE_BEFORE = re.compile(r"\bby\s+$", re.I)
 _AMEND = re.compile(r"\b(?:deleting|inserting|replacing|striking)\b[^.]{0,12}$", re.I)
@@ -101,7 +103,8 @@ def _is_tariff_rate(doc: Doc, s: Sentence, r: Rate) -> bool:
         before = text[max(s.start, r.start - 200):r.start]
     if _SHARE_AFTER.match(after) and not re.search(r"\b(?:tariffs?|duty|duties)\s+(?:rate\s+)?(?:of|at)\s*$", before, re.I):
         return False
-    if _CHANGE_BEFORE.search(before) and not r.points:
+    lowered = doc.lower[max(s.start, r.start - 200):r.start] if doc.lower is not None else None
+    if (lowered is None or "by" in lowered) and _CHANGE_BEFORE.search(before) and not r.points:
         return False
     if r.quoted and _AMEND.search(before) and _AMEND_CONTEXT.search(text, s.start, s.end):
         return True
@@ -109,15 +112,23 @@ def _is_tariff_rate(doc: Doc, s: Sentence, r: Rate) -> bool:
         return True
     # A tariff word earlier in the clause, linked to this rate by "of/to/at/from".
     m = None
-    lowered = doc.lower[max(s.start, r.start - 200):r.start] if doc.lower is not None else None
     for m in (_TARIFF_WORD_LOW.finditer(lowered) if lowered is not None else TARIFF_WORD.finditer(before)):
         pass
-    if m is not None and _LINK_BEFORE.search(before) and "%" not in before[m.end():] \
+    if m is not None and _ends_with_link(before) and "%" not in before[m.end():] \
             and "percent" not in before[m.end():].lower() and ";" not in before[m.end():]:
         return True
     if r.points and _has_tariff_word(doc, s.start, s.end):
         return True
     return False
+
+
+def _ends_with_link(before: str) -> bool:
+    """Whether ``before`` ends with a link word (_LINK_BEFORE: "of", "to", "at", ":"...). Only
+    its last few characters are searched: after the word come only spaces and one quote."""
+    rest = before.rstrip()
+    if rest.endswith('"'):
+        rest = rest[:-1].rstrip()
+    return _LINK_BEFORE.search(before, max(0, len(rest) - _LONGEST_LINK - 1)) is not None
 
 
 def _open_bracket_before(text: str, lo: int, at: int) -> int | None:
