@@ -16,7 +16,7 @@ from typing import Any, Iterator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from measure import BENCH, REPO, load_results, monitor_env, table  # noqa: E402
+from measure import BENCH, REPO, load_results, merge_results, monitor_env, table  # noqa: E402
 
 # Detail that stays in results.json but would drown the summary table.
 DETAIL_KEYS = {"machine", "reference", "targets", "runs", "phases", "counts", "profile_cold", "quick",
@@ -41,11 +41,28 @@ def run_scripts(scripts: list[Path], quick: bool) -> dict[str, int]:
     status = {}
     for script in scripts:
         command = [sys.executable, str(script)]
-        if quick and accepts(script, "--quick"):
+        small = quick and accepts(script, "--quick")
+        if small:
             command.append("--quick")
         print(f"== {' '.join(command[1:])}", flush=True)
+        before = load_results()
         status[script.stem] = subprocess.run(command, cwd=REPO, env=monitor_env()).returncode
+        if small:
+            keep_full_figures(before)
     return status
+
+
+def keep_full_figures(before: dict[str, Any]) -> None:
+    """After quick runs: a full figure a script overwrote goes back, the quick one to KEY_quick.
+
+    Not every script writes its quick runs under a key of their own; a quick run must never stand
+    in results.json (or the README) as the full figure.
+    """
+    for key, value in load_results().items():
+        if key.endswith("_quick") or key not in before or before[key] == value:
+            continue
+        merge_results(f"{key}_quick", value)
+        merge_results(key, before[key])
 
 
 def flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
