@@ -13,7 +13,8 @@ __all__ = ["Rate", "find_rates", "has_unit", "RATE_WORDS"]
 _UNIT = r"(?:%|\s*percent(?:age\s+points?)?\b|\s*per\s*cent\b|\s*pct\b)"
 _VAL = rf"(?:{NUMBER}|{SPELLED})"
 _QUALIFIERS = ("up to", "at least", "at most", "more than", "less than", "over", "under", "about", "around",
-               "approximately", "nearly", "almost", "roughly", "some", "virtually", "as much as", "as high as")
+               "approximately", "nearly", "almost", "roughly", "some", "virtually", "as much as", "as high as",
+               "not exceeding", "not to exceed", "no more than", "no less than", "a maximum of", "as low as")
 _QUAL = r"(?:(?P<qual>" + "|".join(q.replace(" ", r"\s+") for q in _QUALIFIERS) + r")\s+)?"
 # One pass finds every form; the alternatives are tried left to right at each position.
 _RATE = re.compile(
@@ -21,12 +22,18 @@ _RATE = re.compile(
     rf"between\s+(?P<blo>{_VAL})\s*(?P<bu1>{_UNIT})?\s+and\s+(?P<bhi>{_VAL})(?P<bu2>{_UNIT})"
     rf"|from\s+{_QUAL.replace('qual', 'fq')}(?P<flo>{_VAL})(?P<fu1>{_UNIT})(?:\s+in\s+\d{{4}})?\s+to\s+(?P<fhi>{_VAL})(?P<fu2>{_UNIT})"
     rf"|(?P<rlo>{NUMBER})\s*(?:%\s*)?(?:-|to)\s*(?P<rhi>{NUMBER})(?P<ru>{_UNIT})"
-    rf"|{_QUAL}(?P<quote>\")?(?P<val>{_VAL})(?P<unit>{_UNIT})"
+    rf"|(?P<tnew>{_VAL})(?P<tu1>{_UNIT}),?\s+(?:(?:up|down)\s+)?from\s+(?:the\s+)?(?:current\s+|previous\s+|existing\s+|prior\s+)?"
+    rf"(?P<told>{_VAL})(?P<tu2>{_UNIT})"
+    rf"|(?P<since>(?:up|down)\s+from\s+(?:the\s+)?(?:current\s+|previous\s+|existing\s+|prior\s+)?)?"
+    rf"{_QUAL}(?P<quote>\")?(?P<val>{_VAL})(?P<unit>{_UNIT})"
     rf")(?![\w])", re.I)
 
 
 # The words a form above can begin with, besides a number or a quote (see ``find_rates``).
-RATE_WORDS = frozenset({"between", "from"} | {q.split()[0] for q in _QUALIFIERS})
+RATE_WORDS = frozenset({"between", "from", "up", "down"} | {q.split()[0] for q in _QUALIFIERS})
+# A rate right after another, joined by "or", "and" or a comma ("tariffs of 15% or 20%",
+# "the 30% and 25% rates"): it is read as the first one is.
+LISTED_AFTER = re.compile(r"(?:%|percent|per\s*cent)\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+)$", re.I)
 # Every form above ends with a unit, so a sentence without one holds no rate ("percent" is
 # "per\s*cent" with no space).
 has_unit = Prefilter.any_of(r"%", r"per\s*cent", r"pct")
@@ -44,6 +51,9 @@ class Rate:
     points: bool = False  # percentage points
     role: str = "single"  # single, range-low, range-high, previous, new
     quoted: bool = False
+    lead: int | None = None  # where the match begins when a qualifier comes first ("up to 25%")
+    partner: int | None = None  # previous/new: the start of the other rate of the change
+    follows: bool = False  # "up from the current 10%": the previous value of the rate before it
 
 
 def _points(unit: str | None) -> bool:
@@ -66,6 +76,15 @@ def find_rates(text: str, start: int = 0, end: int | None = None, starts: list[i
         matches = matches_at(_RATE, text, starts, start, end, stop)
     for m in matches:
         g = m.groupdict()
+        if g["tnew"] is not None:  # "to 30% from 145%": the new rate first, then the old one
+            new, old = parse_any(g["tnew"]), parse_any(g["told"])
+            if new is None or old is None:
+                continue
+            ns, os_ = m.start("tnew"), m.start("told")
+            pts = _points(g["tu2"])
+            out.append(Rate(ns, m.end("tu1"), tidy(new), previous=tidy(old), role="new", points=pts, partner=os_))
+            out.append(Rate(os_, m.end(), tidy(old), role="previous", points=pts, partner=ns))
+            continue
         if g["blo"] is not None or g["flo"] is not None or g["rlo"] is not None:
             lo_key, hi_key = ("blo", "bhi") if g["blo"] is not None else (("flo", "fhi") if g["flo"] is not None else ("rlo", "rhi"))
             lo, hi = parse_any(g[lo_key]), parse_any(g[hi_key])
@@ -75,9 +94,9 @@ def find_rates(text: str, start: int = 0, end: int | None = None, starts: list[i
             hi_s, hi_e = m.span(hi_key)
             unit = g["bu2"] or g["fu2"] or g["ru"]
             if g["flo"] is not None:
-                out.append(Rate(lo_s, m.end("fu1"), tidy(lo), role="previous", points=_points(unit)))
+                out.append(Rate(lo_s, m.end("fu1"), tidy(lo), role="previous", points=_points(unit), partner=hi_s))
                 out.append(Rate(hi_s, m.end(), tidy(hi), previous=tidy(lo), role="new", points=_points(unit),
-                                qualifier=None))
+                                qualifier=None, partner=lo_s))
                 continue
             if g["rlo"] is not None and lo >= hi:
                 continue  # "2019-2024%" is no range
@@ -90,6 +109,15 @@ def find_rates(text: str, start: int = 0, end: int | None = None, starts: list[i
         if value is None:
             continue
         qual = re.sub(r"\s+", " ", g["qual"].lower()) if g["qual"] else None
+        since = g["since"] is not None
         out.append(Rate(m.start("val") if not g["quote"] else m.start("quote"), m.end(), tidy(value),
-                        qualifier=qual, points=_points(g["unit"]), quoted=bool(g["quote"])))
+                        qualifier=qual, points=_points(g["unit"]), quoted=bool(g["quote"]),
+                        lead=m.start("qual") if g["qual"] else None,
+                        role="previous" if since else "single", follows=since))
+    # "down from the 30% and 25% rates": every rate of the list is a previous one.
+    for i in range(1, len(out)):
+        r, before = out[i], out[i - 1]
+        if before.follows and r.role == "single" and not r.quoted \
+                and LISTED_AFTER.search(text, max(start, r.start - 12), r.start):
+            r.role, r.follows = "previous", True
     return out

@@ -63,7 +63,10 @@ def _blocks(raw: str, vis: str) -> list[tuple[int, int, int, bool]]:
         html_break = start > 0 and raw[start - 1] == "<"
         if current is None or is_item or is_row or current[4] or html_break:
             indent = len(piece) - len(piece.lstrip(" \t"))
-            current = [start + indent, min(s, size), indent, is_item, is_row]
+            # A list's nesting is read from the visible indent (bullet included); a paragraph's
+            # from the file's, as markup blanked at its start ("**Note:**") is no indent.
+            level = indent if is_item else len(raw_line := raw[start:s]) - len(raw_line.lstrip(" \t"))
+            current = [start + indent, min(s, size), min(indent, level), is_item, is_row]
             blocks.append(current)
         else:
             current[1] = min(s, size)  # a line ends after its "\n" (the last one may have none)

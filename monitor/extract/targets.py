@@ -17,7 +17,7 @@ GROUP_HEAD = re.compile(
     r"(?:[\w-]+\s+){0,2}?(?:countries|country|nations|trading\s+partners|partners|economies|jurisdictions)\b", re.I)
 # Where a noun phrase after "on" stops.
 _NP_STOP = re.compile(
-    r"\s*(?:[,;:.()\[\]]|\s-\s|\d+(?:\.\d+)?\s*(?:%|percent)|\b(?:in\s+response|in\s+lieu|to\s+address|to\s+combat|to\s+curb|to\s+protect|to\s+rectify|"
+    r"\s*(?:[,;:()\[\]]|\.(?!\w)(?<!\b[A-Z]\.)|\s-\s|\d+(?:\.\d+)?\s*(?:%|percent)|\b(?:in\s+response|in\s+lieu|to\s+address|to\s+combat|to\s+curb|to\s+protect|to\s+rectify|"
     r"to\s+remedy|to\s+deal|to\s+ensure|following|because|while|than|if|unless|effective|starting|beginning|"
     r"for\s+a\s+period|until|as\s+of|as\s+well|under|pursuant|which|who|when|would|will|shall|is|are|was|were|"
     r"has|have|to\s+be|at|and\s+(?:will|would|is|are)|but)\b)", re.I)
@@ -141,10 +141,25 @@ def carry_over(doc: Doc, index: int, back: int = 4) -> Target | None:
     return doc.memo(("carry_over", index, back), lambda: _carried(doc, index, back))
 
 
+_EXEMPTING = re.compile(r"\b(?:spared|spares|exempt\w*|exclu\w*|except|not\s+subject)\b", re.I)
+
+
+def record_target(doc: Doc, index: int, target: Target) -> None:
+    """Note the target of a tariff found in sentence ``index`` (what later sentences continue)."""
+    doc.memo(("tariff_target", index), lambda: target)
+
+
 def _carried(doc: Doc, index: int, back: int) -> Target | None:
+    # The target of the last tariff in the sentences before: the topic they continue.
+    for j in range(index - 1, max(-1, index - 1 - back), -1):
+        t = doc._memo.get(("tariff_target", j))
+        if t is not None:
+            return t  # type: ignore[return-value]
     for j in range(index - 1, max(-1, index - 1 - back), -1):
         s = doc.sentences[j]
-        ms = [m for m in doc.mentions_in(s.start, s.end) if m.entity.code != "US"]
+        cut = _EXEMPTING.search(doc.text, s.start, s.end) if doc.may_contain(s.start, s.end, ("spare", "exempt", "exclu", "except", "not")) else None
+        end = cut.start() if cut else s.end  # what a sentence exempts is not its topic
+        ms = [m for m in doc.mentions_in(s.start, end) if m.entity.code != "US"]
         prods = [m for m in ms if m.entity.kind == "product"]
         places = [m for m in ms if m.entity.kind != "product"]
         pick = prods or places

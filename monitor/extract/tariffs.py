@@ -9,10 +9,10 @@ from .context import Doc
 from .folding import CasePattern, Prefilter, matches_at
 from .gazetteer import lexicon
 from .words import word_start_finder
-from .rates import Rate
+from .rates import LISTED_AFTER as _LISTED_BEFORE, Rate
 from .sentences import Sentence
-from .targets import (GROUP_HEAD, Target, carry_over, first_subject, noun_phrase, targets_in_phrase,
-                      topic_of)
+from .targets import (GROUP_HEAD, Target, carry_over, first_subject, noun_phrase, record_target,
+                      targets_in_phrase, topic_of)
 
 __all__ = ["tariff_facts", "is_tariff_rate", "TARIFF_WORD"]
 
@@ -25,15 +25,30 @@ _BASES = [(CasePattern.compile(p), name) for p, name in lexicon()["bases"]]
 _STATUS = [(CasePattern.compile(p), name) for p, name in lexicon()["status_cues"]]
 
 # "25% tariff", "10% additional tariff", "15% tariff rate", "zero percent reciprocal tariff rate".
-_RATE_THEN_WORD = re.compile(r"\s*(?:\"\s*)?(?:[\w-]+\s+){0,3}?(?:tariffs?|dut(?:y|ies)|levy|levies|surcharges?|rate\s+of\s+duty)\b", re.I)
+_RATE_THEN_WORD = re.compile(r"\s*(?:\"\s*)?(?:[\w-]+\s+){0,3}?(?:\w+-)?(?:tariffs?|dut(?:y|ies)|levy|levies|surcharges?|rate\s+of\s+duty)\b", re.I)
+# "a 40% rate on goods ...", "the 10% rate applied to Britain": in a document about tariffs, a
+# rate is a duty unless a word before "rate" says what else it is (interest, growth...).
+_RATE_THEN_RATE = re.compile(r"\s*(?:(?:reciprocal|baseline|new|current|lower|higher|combined|flat|blanket|"
+                             r"additional|maximum|minimum|top|universal|import|preferential|agreed|same|"
+                             r"ad\s+valorem)\s+){0,2}rates?\b(?!\s+of\s+(?:growth|inflation|return|interest))", re.I)
+# What a rate falls on, named after it: "the 10% rate applied to Britain", "the 15% agreed by
+# the European Union", "tariffs ... imposed on".
+_APPLIED_TO = re.compile(r"\s*(?:[\w-]+\s+){0,3}?(?:applied|applying|imposed|levied|charged|agreed)\s+"
+                         r"(?:to|on|by|with)\s+", re.I)
 # "tariff of 2.7%", "rate of duty of 10 percent", "tariff to 25%", "tariff rates ... at 3.3%".
 _LINK_WORDS = ("of", "to", "at", "from", "is", "was", "be", "by", "reach", "reaching", ":")
 _LINK_BEFORE = re.compile(r"\b(?:" + "|".join(_LINK_WORDS) + r")\s*\"?\s*$", re.I)
 _LONGEST_LINK = max(map(len, _LINK_WORDS))
 _SHARE_AFTER = re.compile(r"\s*(?:of|more)\s+(?!duty\b|that\s+rate|the\s+(?:cumulative\s+)?rate|the\s+value)", re.I)
 _CHANGE_BEFORE = re.compile(r"\bby\s+$", re.I)
+# A rate named after a tariff word and a qualifier: "a duty not exceeding 15 percent".
+_WORD_THEN_QUAL = re.compile(r"(?:tariffs?|dut(?:y|ies)|levy|levies|surcharges?|rates?)\s+(?:of\s+)?"
+                             r"(?:not\s+(?:to\s+)?exceed(?:ing)?|up\s+to|as\s+(?:high|much)\s+as|of\s+up\s+to)\s+$", re.I)
 _AMEND = re.compile(r"\b(?:deleting|inserting|replacing|striking)\b[^.]{0,12}$", re.I)
 _AMEND_CONTEXT = re.compile(r"\b(?:HTSUS|heading|Harmonized\s+Tariff\s+Schedule|note\s+\d|subdivision)\b", re.I)
+_RATE_ON = re.compile(r"\brates?\s+(?:of\s+duty\s+)?on\s+(?!the\s+value)", re.I)
+# Rates listed after this one ("15% or 20%"): what follows the list is said of each.
+_MORE_RATES = re.compile(r"(?:\s*(?:,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+)(?:\d[\d.,]*\s*(?:%|percent|per\s*cent)))+", re.I)
 _ON_AFTER = re.compile(r"[^.;%]{0,45}?\bon\s+(?:all\s+)?(?:imports?\s+of\s+|imports?\s+from\s+)?", re.I)
 _SUBJECT_VERB = re.compile(
     r"\b(?:will|shall|would|to)\s+(?:continue\s+to\s+)?(?:be\s*)?(?:,[^,]{0,40},\s*)?(?:subject\s+to|see|face|receive|pay)\b", re.I)
@@ -104,11 +119,23 @@ def _is_tariff_rate(doc: Doc, s: Sentence, r: Rate) -> bool:
     if _SHARE_AFTER.match(after) and not re.search(r"\b(?:tariffs?|duty|duties)\s+(?:rate\s+)?(?:of|at)\s*$", before, re.I):
         return False
     lowered = doc.lower[max(s.start, r.start - 200):r.start] if doc.lower is not None else None
-    if (lowered is None or "by" in lowered) and _CHANGE_BEFORE.search(before) and not r.points:
-        return False
+    if (lowered is None or "by" in lowered) and _CHANGE_BEFORE.search(before):
+        return False  # "cut ... by 0.3 percentage points": a change, not a rate
+    # The second rate of "15% or 20%", "the 30% and 25% rates" is read as the first.
+    if _LISTED_BEFORE.search(text, max(s.start, r.start - 12), r.start):
+        prev = [x for x in doc.rates(doc.sentence_at(r.start)) if x.end <= r.start]
+        if prev:
+            return is_tariff_rate(doc, s, prev[-1])
+    if r.lead is not None:  # "a tariff of approximately 100 percent": the link precedes the qualifier
+        before = text[max(s.start, r.lead - 200):r.lead]
+        lowered = doc.lower[max(s.start, r.lead - 200):r.lead] if doc.lower is not None else None
+        if _WORD_THEN_QUAL.search(text, max(s.start, r.lead - 60), r.lead):
+            return True
     if r.quoted and _AMEND.search(before) and _AMEND_CONTEXT.search(text, s.start, s.end):
         return True
     if _RATE_THEN_WORD.match(after):
+        return True
+    if doc.about_tariffs and not r.points and (_RATE_THEN_RATE.match(after) or _applied_to(doc, s, r)):
         return True
     # A tariff word earlier in the clause, linked to this rate by "of/to/at/from".
     m = None
@@ -119,7 +146,20 @@ def _is_tariff_rate(doc: Doc, s: Sentence, r: Rate) -> bool:
         return True
     if r.points and _has_tariff_word(doc, s.start, s.end):
         return True
+    # "the rate on upholstered furniture shall increase to 30 percent" (a document about tariffs).
+    if doc.about_tariffs and _ends_with_link(before) and _RATE_ON.search(before) \
+            and not re.search(r"\d\s*%|percent", before[_RATE_ON.search(before).end():], re.I):
+        return True
     return False
+
+
+def _applied_to(doc: Doc, s: Sentence, r: Rate) -> "re.Match[str] | None":
+    """"the 10% rate applied to Britain": where the named target begins (a country or bloc)."""
+    m = _APPLIED_TO.match(doc.text, r.end, s.end)
+    if m is None or m.end() - r.end > 50:
+        return None
+    ms = doc.mentions_in(m.end(), min(s.end, m.end() + 40))
+    return m if ms and ms[0].entity.kind != "product" and ms[0].start - m.end() <= 4 else None
 
 
 def _ends_with_link(before: str) -> bool:
@@ -203,9 +243,17 @@ def _resolve(doc: Doc, s: Sentence, index: int, r: Rate) -> tuple[list[Target], 
         t = _table_entity(doc, s, r)
         if t:
             return [t], None
+    # "the 10% rate applied to Britain", "the 15% agreed by the European Union".
+    ap = _applied_to(doc, s, r)
+    if ap is not None:
+        mention = doc.mentions_in(ap.end(), s.end)[0]
+        e = mention.entity
+        return [Target(e.name, e.code, e, mention.start, mention.end)], None
     # "... 25% tariff on steel", "... 84 percent tariff would be imposed on all goods ... from the United States".
-    m = _ON_AFTER.match(text, r.end, s.end)
-    if m and not re.search(r"\d\s*%|percent", text[r.end:m.end()]):
+    more = _MORE_RATES.match(text, r.end, s.end)
+    after = more.end() if more else r.end
+    m = _ON_AFTER.match(text, after, s.end)
+    if m and not re.search(r"\d\s*%|percent", text[after:m.end()]):
         a, b = noun_phrase(doc, m.end(), s.end)
         found = targets_in_phrase(doc, a, b)
         if found:
@@ -217,14 +265,22 @@ def _resolve(doc: Doc, s: Sentence, index: int, r: Rate) -> tuple[list[Target], 
     g = _GLOBAL.search(text, lo, r.start) if doc.may_contain(lo, r.start, _GLOBAL_WORDS) else None
     if g:
         return [Target("global", None, None, g.start(), g.end())], None
-    # "tariffs on steel and aluminum to 50%": targets between the tariff word and the rate.
-    for tm in _tariff_words(doc, clause_start, r.start):
-        on = re.match(r"\s+on\s+", text[tm.end():r.start])
-        if on:
-            a = tm.end() + on.end()
-            found = targets_in_phrase(doc, a, noun_phrase(doc, a, r.start)[1], allow_us=False)
-            if found:
-                return found, None
+    # "tariffs on steel and aluminum to 50%": targets between the tariff word and the rate, the
+    # nearest first ("tariffs on Chinese goods cut to 30% ... and Chinese duties on American goods
+    # lowered to 10%"). A country named right before the tariff word imposes it ("Chinese duties").
+    words_on = [tm for tm in _tariff_words(doc, clause_start, r.start) if _ON_WORD.match(text, tm.end(), r.start)]
+    if doc.about_tariffs and doc.may_contain(clause_start, r.start, ("rate",)):
+        words_on += [rm for rm in _RATE_ON.finditer(text, clause_start, r.start)]
+        words_on.sort(key=lambda x: x.start())
+    for tm in reversed(words_on):
+        on = _ON_WORD.match(text, tm.end(), r.start)
+        a = on.end() if on else tm.end()
+        if re.search(r"\d\s*%|percent", text[a:r.start], re.I):
+            continue
+        imposer = _imposer_before(doc, clause_start, tm.start())
+        found = targets_in_phrase(doc, a, noun_phrase(doc, a, r.start)[1], allow_us=imposer is not None)
+        if found:
+            return found, imposer
     # "impose on articles of all such trading partners an additional ... 10 percent".
     imposing = doc.may_contain(clause_start, r.start, ("impos",))
     for im in _IMPOSE_ON.finditer(text, clause_start, r.start) if imposing else ():
@@ -278,6 +334,11 @@ def _resolve(doc: Doc, s: Sentence, index: int, r: Rate) -> tuple[list[Target], 
         return [Target(e.name, e.code, e, prods[-1].start, prods[-1].end)], None
     # "The United States has ... MFN tariff rates ... at 3.3%": the U.S. is what the rate is about.
     ms = doc.mentions_in(s.start, r.start)
+    # "U.S. tariffs were raised to 145%": the U.S. imposes; the tariffs fall on the document's country.
+    if ms and ms[0].entity.code == "US" and ms[0].start - s.start < 8 and doc.main_country is not None \
+            and _TARIFF_AFTER_NAME.match(text, ms[0].end, r.start):
+        e = doc.main_country
+        return [Target(e.name, e.code, e, r.start, r.end)], None
     if ms and ms[0].entity.code == "US" and ms[0].start - s.start < 8:
         e = ms[0].entity
         return [Target(e.name, e.code, e, ms[0].start, ms[0].end)], None
@@ -289,6 +350,23 @@ def _resolve(doc: Doc, s: Sentence, index: int, r: Rate) -> tuple[list[Target], 
         e = doc.main_country
         return [Target(e.name, e.code, e, r.start, r.end)], None
     return [], None
+
+
+_ON_WORD = re.compile(r"\s+on\s+")
+_TARIFF_AFTER_NAME = re.compile(r"\s+(?:tariffs?|duties|dut(?:y|ies))\b", re.I)
+
+
+def _imposer_before(doc: Doc, lo: int, at: int) -> Target | None:
+    """The country or bloc named right before a tariff word ("Chinese duties", "Canada's
+    tariffs", "EU tariffs"), other than the United States."""
+    ms = doc.mentions_in(lo, at)
+    if not ms:
+        return None
+    m = ms[-1]
+    gap = doc.text[m.end:at]
+    if m.entity.kind == "product" or m.entity.code == "US" or not re.fullmatch(r"(?:'s)?\s+(?:[\w-]+\s+)?", gap):
+        return None
+    return Target(m.entity.name, m.entity.code, m.entity, m.start, m.end)
 
 
 def _fact(doc: Doc, s: Sentence, start: int, end: int, target: Target, value, rule: str,
@@ -383,6 +461,18 @@ def _gate(doc: Doc, name: str, rx: "Prefilter | re.Pattern[str]", spans: list[tu
     return found
 
 
+def _followers_count(rates: list[Rate], leader: Rate) -> int:
+    """How many "up from ..." rates follow ``leader`` (before the next other rate)."""
+    n = 0
+    for x in rates:
+        if x.start <= leader.start:
+            continue
+        if not x.follows:
+            break
+        n += 1
+    return n
+
+
 class _Cues:
     """Basis and status of one sentence, worked out once and only when a fact needs them."""
 
@@ -428,7 +518,14 @@ def tariff_facts(doc: Doc) -> list[Fact]:
         rates = _rates(doc, index, gates)
         cues = _Cues(doc, s)
         rated_targets: set[str] = set()
+        resolved: dict[int, list[Target]] = {}  # rate start -> its targets (for previous rates)
+        leader: Rate | None = None  # the last rate that is not "up from ..." (what those follow)
+        followers: list[Rate] = []
         for r in rates:
+            if not r.follows:
+                leader, followers = r, []
+            else:
+                followers.append(r)
             parens = _parens_entity(doc, s, r) is not None
             if parens or s.is_table_row:
                 ok = _context_has_tariff(doc, s, index) and not _SHARE_AFTER.match(text, r.end)
@@ -438,11 +535,28 @@ def tariff_facts(doc: Doc) -> list[Fact]:
                     ok = ok or any(x.role == "new" and x.previous == r.value and is_tariff_rate(doc, s, x) for x in rates)
                 elif r.role == "new":
                     ok = ok or any(x.role == "previous" and r.previous == x.value and is_tariff_rate(doc, s, x) for x in rates)
-                if r.quoted and not ok:
-                    ok = False
+                if r.follows and leader is not None and leader is not r:
+                    ok = ok or leader.start in resolved
             if not ok:
                 continue
-            targets, imposer = _resolve(doc, s, index, r)
+            partner = next((x for x in rates if x.start == r.partner), None) if r.partner is not None else None
+            if r.follows and leader is not None and leader.start in resolved:
+                # "a 15% tariff, down from the 30% and 25% rates": the earlier rates of the same
+                # targets, paired in order when there are as many of each.
+                lead_targets = resolved[leader.start]
+                n = len(followers)
+                targets, imposer = ([lead_targets[n - 1]] if n <= len(lead_targets) and len(lead_targets) > 1
+                                    and _followers_count(rates, leader) == len(lead_targets) else lead_targets), None
+            elif r.role == "previous" and partner is not None and partner.start in resolved:
+                # "to 30% from 145%": the old rate falls on what the new one does.
+                targets, imposer = resolved[partner.start], None
+            elif r.role == "previous" and partner is not None and partner.start > r.start:
+                targets, imposer = _resolve(doc, s, index, partner)
+            else:
+                targets, imposer = _resolve(doc, s, index, r)
+            resolved[r.start] = targets
+            if targets and r.role != "previous":
+                record_target(doc, index, targets[0])
             if not targets:
                 continue
             # Amendments: the deleted rate is the previous one, the inserted one is current.
