@@ -94,6 +94,45 @@ def targets_in_phrase(doc: Doc, start: int, end: int, *, allow_us: bool = True,
     return []
 
 
+_GOODS_PART = re.compile(r"^(?:[a-z][\w-]*\s+){0,3}[a-z][\w-]*(?:s|ture|ware|wear|ery)$")
+_NOT_GOODS = re.compile(r"\b(?:it|its|they|them|their|this|that|these|those|which|all|any|each|other|such|"
+                        r"imports?|exports?|goods|products|articles|value|basis|top|most|countries|partners)\b")
+_CONJ = re.compile(r"\s*(?:,\s*(?:and\s+)?|\band\s+)")
+
+
+def named_goods(doc: Doc, start: int, end: int, parts: bool = False) -> list[Target]:
+    """Goods the gazetteer does not know, named in a short phrase after "tariff on": each
+    conjunct that reads as goods ("kitchen cabinets and vanities"), lower case, no article.
+    With ``parts``, only the conjuncts beside known names ("upholstered furniture and kitchen
+    cabinets and vanities": the last two)."""
+    phrase = doc.text[start:end]
+    if not phrase.strip() or len(phrase) > 80 or re.search(r"\d|[A-Z]", phrase):
+        return []
+    pieces = [p for p in _CONJ.split(clean_phrase(phrase)) if p]
+    known = {doc.text[m.start:m.end].lower() for m in doc.mentions_in(start, end)}
+    out = []
+    if parts:
+        if not known:
+            return []
+        # The unknown conjuncts after the last known one, read together ("kitchen cabinets and vanities").
+        rest = []
+        for p in pieces:
+            if any(k in p.lower() for k in known):
+                rest = []
+            else:
+                rest.append(p)
+        pieces = [" and ".join(rest)] if rest else []
+    elif known:
+        return []
+    else:
+        pieces = [" and ".join(pieces)]
+    for p in pieces:
+        p = clean_phrase(p)
+        if p and _GOODS_PART.match(p.split(" and ")[0]) and not _NOT_GOODS.search(p) and len(p.split()) <= 6:
+            out.append(Target(p, None, None, start, end))
+    return out
+
+
 def first_subject(doc: Doc, start: int, end: int) -> Target | None:
     """The first country or bloc in a span that is not the United States and not a mere place."""
     for m in doc.mentions_in(start, end):

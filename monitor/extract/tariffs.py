@@ -11,7 +11,7 @@ from .gazetteer import lexicon
 from .words import word_start_finder
 from .rates import LISTED_AFTER as _LISTED_BEFORE, Rate
 from .sentences import Sentence
-from .targets import (GROUP_HEAD, Target, carry_over, first_subject, noun_phrase, record_target,
+from .targets import (GROUP_HEAD, Target, carry_over, first_subject, named_goods, noun_phrase, record_target,
                       targets_in_phrase, topic_of)
 
 __all__ = ["tariff_facts", "is_tariff_rate", "TARIFF_WORD"]
@@ -42,8 +42,7 @@ _LONGEST_LINK = max(map(len, _LINK_WORDS))
 _SHARE_AFTER = re.compile(r"\s*(?:of|more)\s+(?!duty\b|that\s+rate|the\s+(?:cumulative\s+)?rate|the\s+value)", re.I)
 _CHANGE_BEFORE = re.compile(r"\bby\s+$", re.I)
 # A rate named after a tariff word and a qualifier: "a duty not exceeding 15 percent".
-_WORD_THEN_QUAL = re.compile(r"(?:tariffs?|dut(?:y|ies)|levy|levies|surcharges?|rates?)\s+(?:of\s+)?"
-                             r"(?:not\s+(?:to\s+)?exceed(?:ing)?|up\s+to|as\s+(?:high|much)\s+as|of\s+up\s+to)\s+$", re.I)
+_WORD_THEN_QUAL = re.compile(r"\b(?:tariffs?|dut(?:y|ies)|levy|levies|surcharges?)\s+(?:of\s+)?$", re.I)
 _AMEND = re.compile(r"\b(?:deleting|inserting|replacing|striking)\b[^.]{0,12}$", re.I)
 _AMEND_CONTEXT = re.compile(r"\b(?:HTSUS|heading|Harmonized\s+Tariff\s+Schedule|note\s+\d|subdivision)\b", re.I)
 _RATE_ON = re.compile(r"\brates?\s+(?:of\s+duty\s+)?on\s+(?!the\s+value)", re.I)
@@ -147,9 +146,12 @@ def _is_tariff_rate(doc: Doc, s: Sentence, r: Rate) -> bool:
     if r.points and _has_tariff_word(doc, s.start, s.end):
         return True
     # "the rate on upholstered furniture shall increase to 30 percent" (a document about tariffs).
-    if doc.about_tariffs and _ends_with_link(before) and _RATE_ON.search(before) \
-            and not re.search(r"\d\s*%|percent", before[_RATE_ON.search(before).end():], re.I):
-        return True
+    if doc.about_tariffs and _ends_with_link(before) and "rate" in before:
+        last = None
+        for last in _RATE_ON.finditer(before):
+            pass
+        if last is not None and not re.search(r"\d\s*%|percent|[;:]", before[last.end():], re.I):
+            return True
     return False
 
 
@@ -256,6 +258,9 @@ def _resolve(doc: Doc, s: Sentence, index: int, r: Rate) -> tuple[list[Target], 
     if m and not re.search(r"\d\s*%|percent", text[after:m.end()]):
         a, b = noun_phrase(doc, m.end(), s.end)
         found = targets_in_phrase(doc, a, b)
+        # Goods the gazetteer does not know: "a 25 percent duty on upholstered furniture and
+        # kitchen cabinets and vanities" falls on the known ones and on the rest as named.
+        found += [t for t in named_goods(doc, a, b, parts=True) if t.subject not in {f.subject for f in found}]
         if found:
             imposer = first_subject(doc, s.start, r.start)
             return found, imposer if imposer and imposer.entity and found[0].entity and imposer.entity.kind != "product" and found[0].entity.code == "US" else None
@@ -278,7 +283,8 @@ def _resolve(doc: Doc, s: Sentence, index: int, r: Rate) -> tuple[list[Target], 
         if re.search(r"\d\s*%|percent", text[a:r.start], re.I):
             continue
         imposer = _imposer_before(doc, clause_start, tm.start())
-        found = targets_in_phrase(doc, a, noun_phrase(doc, a, r.start)[1], allow_us=imposer is not None)
+        b = noun_phrase(doc, a, r.start)[1]
+        found = targets_in_phrase(doc, a, b, allow_us=imposer is not None) or named_goods(doc, a, b)
         if found:
             return found, imposer
     # "impose on articles of all such trading partners an additional ... 10 percent".
@@ -308,17 +314,17 @@ def _resolve(doc: Doc, s: Sentence, index: int, r: Rate) -> tuple[list[Target], 
         last_comma = text.rfind(", ", clause_start, vm.start())
         pre = text[head_start:vm.start()]
         frm = None
-        for frm in re.finditer(r"\bfrom\s+(?:the\s+)?", pre):
+        for frm in re.finditer(r"\bfrom\s+", pre):
             pass
         if frm is not None:
             a = head_start + frm.end()
             found = targets_in_phrase(doc, a, vm.start(), allow_us=False)
             if found:
-                return found[:1], None
+                return found, None
         a = last_comma + 2 if last_comma > clause_start else head_start
         found = targets_in_phrase(doc, a, vm.start(), allow_us=False)
         if found:
-            return found[:1], None
+            return found, None
     # The sentence's own country ("Japan has agreed ..., all while paying a baseline 15% tariff").
     t = first_subject(doc, clause_start, r.start) or first_subject(doc, s.start, r.start)
     if t:
