@@ -31,7 +31,8 @@ _TRIGGERS = [
                    r"comes\s+into\s+effect", r"enter(?:s|ed)?\s+into\s+force", r"in\s+effect\s+since",
                    r"in\s+effect\s+(?:on|from)", r"effective\s+(?:on|as\s+of|from)", r"on\s+or\s+after", "starting",
                    "beginning", "begins", "commencing", r"as\s+of", "after", "from"), r"\s+(?:on\s+)?"),
-    ("until", ("until", "till", "through", "before", r"prior\s+to", r"on\s+or\s+before", r"ends?\s+on", r"end\s+of"),
+    ("until", ("until", "till", "through", "before", r"prior\s+to", r"on\s+or\s+before", r"ends?\s+on", r"end\s+of",
+               r"closes\s+on", r"closing\s+on"),
      r"\s+"),
     ("by", ("by", r"no\s+later\s+than", r"not\s+later\s+than", r"deadline\s+of", r"due(?:\s+on)?"), r"\s+"),
 ]
@@ -73,7 +74,7 @@ def _trigger(doc: Doc, d: DateMention, floor: int) -> str | None:
     before, lowered = doc.window(max(floor, d.start - 90), d.start)
     m = _TRIGGER_RE.search(before, lowered)
     if not m:
-        return None
+        return _untriggered(doc, d, floor)
     # "by deleting “April 9, 2025”" and "after ... announced on" are not triggers.
     amending = lowered is None or "deleting" in lowered or "inserting" in lowered
     if amending and re.search(r"\b(?:deleting|inserting)\s*\"?\s*$", before, re.I):
@@ -81,11 +82,44 @@ def _trigger(doc: Doc, d: DateMention, floor: int) -> str | None:
     group = m.lastgroup or ""  # the phrasing that matched (no group follows it)
     name = group.rsplit("_", 1)[0]
     word = before[m.start(group) - 1:m.end(group)].strip().lower()  # with its first letter
-    if name == "effective" and word in ("from", "after") and not re.search(r"\b(?:effect|entered|withdrawn)\b", before, re.I):
+    # "from Aug. 7" is when something starts only if the clause says something will start or apply
+    # ("will face the new duty from Aug. 7", "will apply retroactively from August 1").
+    if name == "effective" and word in ("from", "after") and not re.search(
+            r"\b(?:effect|entered|withdrawn)\b" + (r"|\b(?:will|shall)\s+(?:\w+\s+){0,6}?(?:face|apply|pay|be\s+charged|be\s+subject|start|begin)\w*\b"
+                                                  if word == "from" else ""), before, re.I):
         return None
     if name == "by" and re.search(r"\b(?:signed|announced|issued|published)\s+by\s*$", before, re.I):
         return None
     return name
+
+
+_OPENING_ON = re.compile(r"(?:^|[.;:]\s+)(?:On|Beginning|Starting|From|Effective)\s+$")
+_FUTURE_AFTER = re.compile(r",?\s+(?:[^.;]{0,80}?)\b(?:shall|will)\s+(?:not\s+)?(?:be\s+)?\w+", re.I)
+_DATE_HEADER = re.compile(r"\b(?:effective|in\s+effect|in\s+force|takes?\s+effect|deadline|due|expir\w*|starts?|begins?|until|as\s+of)\b", re.I)
+
+
+def _untriggered(doc: Doc, d: DateMention, floor: int) -> str | None:
+    """Deadlines no trigger word announces: "On January 1, 2026, the rate ... shall increase"
+    (a clause that opens with the date and says what will happen), and a date in a table
+    column headed "Effective" (or "Deadline", "Expires"...)."""
+    text = doc.text
+    if _OPENING_ON.search(text[max(floor, d.start - 20):d.start]) and _FUTURE_AFTER.match(text, d.end):
+        return "effective"
+    i = doc.sentence_at(d.start)
+    if i < 0 or not doc.sentences[i].is_table_row:
+        return None
+    row = doc.sentences[i]
+    column = text.count("|", row.start, d.start) - (1 if text[row.start] == "|" else 0)
+    j = i
+    while j > 0 and doc.sentences[j - 1].is_table_row and i - j < 60:
+        j -= 1
+    head = doc.sentences[j]
+    if j == i:
+        return None
+    cells = text[head.start:head.end].strip().strip("|").split("|")
+    if 0 <= column < len(cells) and _DATE_HEADER.search(cells[column]):
+        return "effective"
+    return None
 
 
 def _whats(doc: Doc, start: int, end: int) -> Iterator[re.Match[str]]:
