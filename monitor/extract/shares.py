@@ -68,6 +68,10 @@ def percent_facts(doc: Doc) -> list[Fact]:
                 continue
             if r.quoted:
                 continue
+            if r.follows:  # "a 15% tariff, up from the current 10%": the earlier value of that rate
+                leaders = [x for x in rates if x.start < r.start and not x.follows]
+                if leaders and (is_tariff_rate(doc, s, leaders[-1]) or _parens_entity(doc, s, leaders[-1])):
+                    continue
             subject = _subject(doc, s, r)
             details = {}
             if r.qualifier:
