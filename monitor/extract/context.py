@@ -39,6 +39,36 @@ _TRAIL = re.compile(r"(?:\s+(?:and|or|but|of|in|to|the|a|an))+$", re.I)
 _LEAD = re.compile(r"^(?:the|a|an|its|their|his|her|our|this|these|those|that|certain|some)\s+", re.I)
 
 
+_LABEL = re.compile(r"^[A-Z][A-Z0-9 ,'&/-]{2,60}:\s+")
+_LEAD_VERBS = frozenset(lexicon()["subject_lead_verbs"])
+_DROP = re.compile(r"^(?:" + "|".join(m.replace(" ", r"\s+") for m in sorted(lexicon()["subject_drop_modifiers"], key=len, reverse=True))
+                   + r")\s+", re.I)
+
+
+def readable(doc: "Doc", phrase: str) -> str:
+    """A subject phrase as a person would write it, and the same whatever the cosmetic edit: no
+    "LABEL:" run-in heading, article, quantity modifier ("over", "about": that is the fact's
+    modifier) or verb at the start, and the words in their own case except a first word that
+    is capitalised only because it opens the sentence ("Stocks" -> "stocks", but "American
+    corporations", "U.S. trade deficit", "Goldman Sachs" stay)."""
+    text = _LABEL.sub("", clean_phrase(phrase))
+    while True:
+        words = text.split(" ")
+        if len(words) > 1 and words[0].lower() in _LEAD_VERBS:
+            text = clean_phrase(" ".join(words[1:]))
+            continue
+        new = clean_phrase(_DROP.sub("", text)) if len(words) > 1 else text
+        if new == text:
+            break
+        text = new
+    words = text.split(" ")
+    first = words[0] if words else ""
+    if first[:1].isupper() and first[1:].islower() and doc.gazetteer.lookup(first) is None \
+            and not (len(words) > 1 and words[1][:1].isupper()):
+        words[0] = first.lower()
+    return " ".join(words)
+
+
 def clean_phrase(text: str) -> str:
     """A noun phrase for a subject: one line, no leading article, no trailing punctuation."""
     text = _SPACE.sub(" ", text).strip(" ,;:.()\"'")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from ..fact import Fact
-from .context import Doc, clean_phrase
+from .context import Doc, clean_phrase, readable
 from .folding import CasePattern, matches_at
 from .gazetteer import lexicon
 from .numbers import NUMBER, SPELLED, SPELLED_FIRST_WORDS, parse_any, scale_of, tidy
@@ -15,8 +15,13 @@ from .words import word_start_finder
 __all__ = ["count_facts"]
 
 _LEX = lexicon()
-_EXCLUDED = frozenset(_LEX["count_excluded_nouns"]) | frozenset(w.lower() for w in _LEX["tariff_words"])
+_EXCLUDED = (frozenset(_LEX["count_excluded_nouns"]) | frozenset(w.lower() for w in _LEX["tariff_words"])
+             | frozenset(_LEX["currency_words"]))  # "30 billion reais" is money
 _BLOCKERS = frozenset(_LEX["count_prefix_blockers"])
+# "38.5 billion Swiss francs" is money, whatever word comes between.
+_CURRENCY_NEXT = re.compile(r"\s+(?:" + "|".join(sorted(map(re.escape, _LEX["currency_words"]), key=len, reverse=True)) + r")\b", re.I)
+# "6 of the 10 largest categories": the part is counted too.
+_N_OF_THE_M = re.compile(rf"(?P<n>{NUMBER}|{SPELLED})\s+of\s+the\s+(?P<m>{NUMBER}|{SPELLED})\s+(?:[A-Za-z][\w-]*\s+){{0,2}}?(?P<noun>[a-z][a-z-]*[a-z]s)\b", re.I)
 _QUAL = r"(?:(?P<qual>over|about|around|approximately|nearly|almost|roughly|some|more\s+than|fewer\s+than|less\s+than|at\s+least|up\s+to|an\s+estimated|estimated|only|just|top)\s+)?"
 _QUAL_BEFORE = re.compile(_QUAL.replace("(?:(?P<qual>", "(?:\\b(?P<qual>", 1)[:-1] + "$", re.I)
 _NOT_AFTER = frozenset("$.,:/#§(-")  # besides word characters, which no candidate follows
@@ -61,11 +66,21 @@ def count_facts(doc: Doc) -> list[Fact]:
     of_the_starts = doc.starts(_OF_THE_START)
     sentences = {doc.sentence_at(p) for p in count_starts + of_the_starts} - {-1}
     for s in (doc.sentences[i] for i in sorted(sentences)):
+        for m in matches_at(_N_OF_THE_M, text, count_starts, s.start, s.end):
+            value, noun = parse_any(m.group("n")), m.group("noun").lower()
+            if value is None or noun in _EXCLUDED or _blocked(doc, m.start("n")):
+                continue
+            facts.append(Fact(kind="count", subject=noun, value=int(value), unit="count",
+                              text=doc.raw[m.start("n"):m.end("n")], start=m.start("n"), end=m.end("n"),
+                              sentence=doc.sentence_text(s), rule="count.n_of_the_m", qualifier=noun + "|part",
+                              details={"of": tidy(parse_any(m.group("m")) or 0)}))
         for m in matches_at(_COUNT, text, count_starts, s.start, s.end):
             raw_n = m.group("n")
             noun = m.group("noun").lower()
             mods = m.group("mods") or ""
             if noun in _EXCLUDED or any(w.lower().strip(".") in _EXCLUDED for w in mods.split()[:1]):
+                continue
+            if _CURRENCY_NEXT.match(text, m.start("noun")) or _CURRENCY_NEXT.match(text, m.end()):
                 continue
             if raw_n.lower() in ("one", "no") or re.search(r"\d", mods):
                 continue
@@ -79,7 +94,7 @@ def count_facts(doc: Doc) -> list[Fact]:
             value = value * scale_of(m.group("scale"))
             if value != int(value):
                 continue
-            subject = clean_phrase((mods.replace("of the ", "") + noun)).lower()
+            subject = readable(doc, clean_phrase(mods.replace("of the ", "") + m.group("noun")))
             details = {}
             q = _QUAL_BEFORE.search(text, max(s.start, m.start() - 25), m.start())
             if q and q.group("qual"):

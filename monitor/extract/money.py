@@ -6,7 +6,7 @@ import re
 from bisect import bisect_left
 
 from ..fact import Fact
-from .context import Doc, clean_phrase
+from .context import Doc, clean_phrase, readable
 from .folding import matches_at
 from .gazetteer import lexicon
 from .numbers import CURRENCY_WORDS, NUMBER, parse_number, scale_of, tidy
@@ -31,7 +31,10 @@ _IN_OF = re.compile(r"^\s*(?:(?:per|a|each)\s+(?:year|annum|month)\s+|annually\s
 _NP_END = re.compile(r"\s*(?:[,;:()\u2014$€£¥]|\b[A-Z]{1,3}\$|(?<!\b[A-Z])\.|\s-\s|\b(?:since|from|to|by|in|over|and\s+(?:make|will|is|are)|while|that|which|with|as|all|per|annually|each|during|between)\b)", re.I)
 _NOUN_AFTER = re.compile(r"^\s+(?!(?:in|of|for|on|to|by)\s)((?:[A-Za-z][\w.'-]*\s+){0,3}?(?:investments?|deficits?|surplus|commitments?|purchases?|deals?|funds?|exports?|imports?|sales|revenues?|contracts?|orders?|projects?|packages?|trade\s+deficit))\b", re.I)
 _BEFORE_OF = re.compile(r"((?:[A-Za-z][\w.'-]*\s+){0,1}[A-Za-z][\w'-]*)\s+(?:of|worth|valued\s+at|totaling|totalling|at|estimated\s+at)\s+(?:[a-z\s]{0,25}?)?$", re.I)
-_COPULA = re.compile(r"\b(?:was|were|is|are|exceeded|reached|totaled|totalled|hit)\s+(?:[a-z\s]{0,25}?)?$", re.I)
+_COPULA = re.compile(r"\b(?:was|were|is|are|exceeded|reached|totaled|totalled|hit|topped|surpassed|amounted\s+to|"
+                     r"stood\s+at|came\s+in\s+at|rose\s+to|fell\s+to|grew\s+to)\s+(?:[a-z\s]{0,25}?)?$", re.I)
+# "36% of Brazilian exports to the U.S., worth roughly US$14.5bn": what stands before the comma.
+_APPOSITIVE = re.compile(r"((?:[A-Za-z][\w.'&-]*\s+){0,6}[A-Za-z][\w.'&-]*),\s*(?:worth|valued\s+at)\s+(?:[a-z\s]{0,25}?)?$")
 _VERB_NOUN = {"invest": "investment", "purchase": "purchases", "buy": "purchases", "spend": "spending",
               "pay": "payments", "lend": "loans", "export": "exports", "import": "imports", "sell": "sales"}
 _VERB = re.compile(r"\b(invest|purchase|buy|spend|pay|lend|export|import|sell)\w*\s+(?:\w+\s+){0,2}$", re.I)
@@ -42,6 +45,11 @@ def _subject(doc: Doc, start: int, end: int, s_start: int, s_end: int) -> str:
     text = doc.text
     after = text[end:s_end]
     before = text[max(s_start, start - 80):start]
+    ap = _APPOSITIVE.search(before)
+    if ap:
+        phrase = re.sub(r"^(?:of|in|for)\s+", "", ap.group(1))
+        if phrase.split()[0].lower() not in _STOP_WORDS:
+            return clean_phrase(phrase)
     if _COPULA.search(before):
         from .shares import sentence_subject  # the sentence's subject is what the amount measures
         subj = sentence_subject(doc, s_start, start)
@@ -49,7 +57,7 @@ def _subject(doc: Doc, start: int, end: int, s_start: int, s_end: int) -> str:
             return subj[:80]
     noun = _NOUN_AFTER.match(after)
     if noun:
-        return clean_phrase(noun.group(1)).lower()
+        return clean_phrase(noun.group(1))
     m = _IN_OF.match(after)
     if m:
         a = end + m.end()
@@ -58,17 +66,17 @@ def _subject(doc: Doc, start: int, end: int, s_start: int, s_end: int) -> str:
         ms = doc.mentions_in(a, e.start() if e else s_end)
         only_place = ms and len(phrase) <= (ms[0].end - ms[0].start) + 4 and ms[0].entity.kind != "product"
         if phrase and not only_place and phrase.lower() not in _STOP_WORDS and not phrase[0].isdigit():
-            return phrase[:80].lower()
+            return phrase[:80]
         b = _BEFORE_OF.search(text[max(s_start, start - 80):start])
         if b and b.group(1).split()[-1].lower() not in _STOP_WORDS:
-            return clean_phrase(b.group(1)).lower()
+            return clean_phrase(b.group(1))
         verb = _VERB.search(text, max(s_start, start - 40), start)
         if verb:
-            return f"{_VERB_NOUN[verb.group(1).lower()]} in {phrase}".lower()
+            return f"{_VERB_NOUN[verb.group(1).lower()]} in {phrase}"
     before = text[max(s_start, start - 80):start]
     b = _BEFORE_OF.search(before)
     if b and b.group(1).split()[-1].lower() not in _STOP_WORDS:
-        return clean_phrase(b.group(1)).lower()
+        return clean_phrase(b.group(1))
     verb = _VERB.search(before)
     if verb:
         return _VERB_NOUN[verb.group(1).lower()]
@@ -118,7 +126,7 @@ def money_facts(doc: Doc) -> list[Fact]:
             currency = currency or "USD"
             value = tidy(parse_number(n) * scale_of(scale))
             vstart = m.start("sym") if sym else m.start("n2")
-            subject = _subject(doc, vstart, m.end(), s.start, s.end)
+            subject = readable(doc, _subject(doc, vstart, m.end(), s.start, s.end))
             details: dict = {"currency": currency}
             q = _QUAL_BEFORE.search(text, max(s.start, m.start() - 25), m.start())
             if q and q.group("qual"):

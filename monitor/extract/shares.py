@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ..fact import Fact
-from .context import Doc, clean_phrase
+from .context import Doc, clean_phrase, readable
 from .tariffs import _context_has_tariff, _parens_entity, is_tariff_rate
 
 __all__ = ["percent_facts", "sentence_subject"]
@@ -13,7 +13,16 @@ __all__ = ["percent_facts", "sentence_subject"]
 _OF = re.compile(r"\s*(?:of|more|fewer|less)\s+", re.I)
 _NP_END = re.compile(r"\s*(?:[,;:()]|(?<!\b[A-Z])\.|\s-\s|\b(?:in|from|to|by|since|compared|than|for|will|would|is|are|was|were|has|have|that|which|produced|while|and\s+\w+ed)\b)", re.I)
 _LEAD_CLAUSE = re.compile(r"^(?:(?:In|On|From|By|Since|According\s+to|During|Between|Over|After|Before|As\s+of)\b[^,]{0,60},\s*)", re.I)
-_VERB = re.compile(r"\s(?:has|have|had|is|are|was|were|will|would|can|could|may|might|shall|should|must|surged|rose|fell|grew|increased|decreased|declined|controls?|accounts?|accounted|reached|dropped|jumped)\b", re.I)
+_VERB = re.compile(r"\s(?:has|have|had|is|are|was|were|will|would|can|could|may|might|shall|should|must|surged|rose|fell|grew|increased|decreased|declined|controls?|accounts?|accounted|reached|dropped|jumped|stood|topped|totaled|totalled|amounted|exceeded|surpassed|buys|bought|sends|sent)\b", re.I)
+# What a change is of: "cut Swiss economic growth by 0.3 ...", "reduce reciprocal tariffs by 115
+# percentage points", "purchases of U.S. rice increasing by 75%", "the S&P 500 up 3.3%".
+_CHANGE_OBJECT = re.compile(
+    r"\b(?:cut|cuts|cutting|reduce[sd]?|reducing|raise[sd]?|raising|increase[sd]?|increasing|lower(?:s|ed|ing)?|"
+    r"boost(?:s|ed|ing)?|lift(?:s|ed|ing)?|slash(?:es|ed|ing)?|trim(?:s|med|ming)?)\s+(?P<obj>[^,;.%]{3,60}?)\s+by\s+$", re.I)
+_CHANGING = re.compile(
+    r"(?:^|,\s*|\bwith\s+|\band\s+)(?P<obj>(?:[\w.'&-]+\s+){1,6}?)(?:was\s+|were\s+|is\s+|are\s+)?"
+    r"(?:increasing|rising|growing|falling|declining|dropping|jumping|climbing|up|down|higher|lower)\s+(?:by\s+)?$", re.I)
+_LABEL = re.compile(r"^\s*[A-Z][A-Z0-9 ,'&/-]{2,60}:\s+")
 _BY = re.compile(r"((?:[A-Za-z][\w.'-]*\s+){0,3}[A-Za-z][\w'-]*)\s+(?:by|to)\s+(?:\w+\s+)?$", re.I)
 _CHANGE_NOUN = re.compile(r"\s+(decline|increase|drop|rise|fall|growth|reduction|cut|jump)\s+in\s+", re.I)
 
@@ -21,13 +30,16 @@ _CHANGE_NOUN = re.compile(r"\s+(decline|increase|drop|rise|fall|growth|reduction
 def sentence_subject(doc: Doc, start: int, end: int) -> str | None:
     """The noun phrase a sentence opens with (its grammatical subject, roughly)."""
     text = doc.text[start:end]
+    label = _LABEL.match(text)  # "TRADE IMBALANCE: In 2024, the U.S. goods trade deficit ..."
+    if label:
+        text = text[label.end():]
     lead = _LEAD_CLAUSE.match(text)
     offset = lead.end() if lead else 0
     v = _VERB.search(text, offset)
     if not v or v.start() - offset > 90:
         return None
     phrase = clean_phrase(text[offset:v.start()])
-    return phrase.lower() or None
+    return phrase or None
 
 
 def _subject(doc: Doc, s, r) -> str:
@@ -37,18 +49,22 @@ def _subject(doc: Doc, s, r) -> str:
         e = _NP_END.search(text, m.end() + 1, s.end)
         phrase = clean_phrase(text[m.end():e.start() if e else s.end])
         if phrase:
-            return phrase.lower()[:80]
+            return phrase[:80]
     c = _CHANGE_NOUN.match(text, r.end, s.end)
     if c:
         e = _NP_END.search(text, c.end() + 1, s.end)
         phrase = clean_phrase(text[c.end():e.start() if e else s.end])
         if phrase:
-            return phrase.lower()[:80]
+            return phrase[:80]
+    lo = max(s.start, r.start - 90)
+    c = _CHANGE_OBJECT.search(text, lo, r.start) or _CHANGING.search(text[lo:r.start])
+    if c and not c.group("obj")[:1].isdigit():
+        return clean_phrase(re.sub(r"^(?:with|and)\s+", "", c.group("obj").strip(), flags=re.I))
     b = _BY.search(text, max(s.start, r.start - 60), r.start)
     if b and not re.search(r"\d", b.group(1)):
         subj = sentence_subject(doc, s.start, r.start)
         if subj is None:
-            return clean_phrase(b.group(1)).lower()
+            return clean_phrase(b.group(1))
     return sentence_subject(doc, s.start, s.end) or "share"
 
 
@@ -72,7 +88,7 @@ def percent_facts(doc: Doc) -> list[Fact]:
                 leaders = [x for x in rates if x.start < r.start and not x.follows]
                 if leaders and (is_tariff_rate(doc, s, leaders[-1]) or _parens_entity(doc, s, leaders[-1])):
                     continue
-            subject = _subject(doc, s, r)
+            subject = readable(doc, _subject(doc, s, r))
             details = {}
             if r.qualifier:
                 details["modifier"] = r.qualifier
