@@ -51,17 +51,18 @@ def readable(doc: "Doc", phrase: str) -> str:
     modifier) or verb at the start, and the words in their own case except a first word that
     is capitalised only because it opens the sentence ("Stocks" -> "stocks", but "American
     corporations", "U.S. trade deficit", "Goldman Sachs" stay)."""
-    text = _LABEL.sub("", clean_phrase(phrase))
-    while True:
-        words = text.split(" ")
-        if len(words) > 1 and words[0].lower() in _LEAD_VERBS:
-            text = clean_phrase(" ".join(words[1:]))
-            continue
-        new = clean_phrase(_DROP.sub("", text)) if len(words) > 1 else text
-        if new == text:
-            break
-        text = new
+    text = clean_phrase(phrase)
+    if ":" in text:
+        text = _LABEL.sub("", text)
     words = text.split(" ")
+    while len(words) > 1:
+        if words[0].lower() in _LEAD_VERBS:
+            words = clean_phrase(" ".join(words[1:])).split(" ")
+            continue
+        m = _DROP.match(text := " ".join(words))
+        if m is None:
+            break
+        words = clean_phrase(text[m.end():]).split(" ")
     first = words[0] if words else ""
     if first[:1].isupper() and first[1:].islower() and doc.gazetteer.lookup(first) is None \
             and not (len(words) > 1 and words[1][:1].isupper()):
@@ -112,6 +113,8 @@ class Doc:
     @cached_property
     def about_tariffs(self) -> bool:
         """Whether the document speaks of tariffs: "Japan (25%)" in a list reads as a rate only then."""
+        if self.words is not None:  # the word index has looked for them already
+            return not self.words.by_word.keys().isdisjoint(("tariff", "tariffs", "duties"))
         return bool(re.search(r"\b(?:tariffs?|duties)\b", self.text, re.I))
 
     def mentions_in(self, start: int, end: int) -> list[Mention]:

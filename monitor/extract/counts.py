@@ -53,6 +53,17 @@ def _blocked(doc: Doc, start: int) -> bool:
     return bool(re.search(r"(?:executive\s+order|section|heading|note|title|chapter)\s*$", before, re.I))
 
 
+def _token_before(text: str, at: int) -> int:
+    """Where the token that ends before the spaces before ``at`` begins."""
+    j = at
+    while j > 0 and text[j - 1] == " ":
+        j -= 1
+    k = j
+    while k > 0 and (text[k - 1].isalnum() or text[k - 1] in ",.-"):
+        k -= 1
+    return k
+
+
 def count_facts(doc: Doc) -> list[Fact]:
     facts: list[Fact] = []
     text = doc.text
@@ -65,8 +76,10 @@ def count_facts(doc: Doc) -> list[Fact]:
         count_starts = [p for p in count_starts if p == 0 or text[p - 1] not in _NOT_AFTER]
     of_the_starts = doc.starts(_OF_THE_START)
     sentences = {doc.sentence_at(p) for p in count_starts + of_the_starts} - {-1}
+    # _N_OF_THE_M needs a number right before an "of the": found from those, read backwards.
+    n_of_starts = sorted({_token_before(text, q) for q in of_the_starts} & set(count_starts))
     for s in (doc.sentences[i] for i in sorted(sentences)):
-        for m in matches_at(_N_OF_THE_M, text, count_starts, s.start, s.end):
+        for m in matches_at(_N_OF_THE_M, text, n_of_starts, s.start, s.end):
             value, noun = parse_any(m.group("n")), m.group("noun").lower()
             if value is None or noun in _EXCLUDED or _blocked(doc, m.start("n")):
                 continue

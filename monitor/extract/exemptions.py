@@ -15,10 +15,10 @@ _EXEMPT_LIST = re.compile(
     r"(?:,\s*)?(?:such\s+as|including|namely|:)\s+(?P<list>[^.;]+)", re.I)
 _NOT_SUBJECT = re.compile(
     r"\s+(?:are|is|will|shall|would)\s+(?:not|no\s+longer)\s+(?:be\s+)?subject\s+to\s+(?:[\w-]+\s+){0,4}?(?:tariffs?|duties)", re.I)
-# "X, Y and Z will be exempt from tariffs", "pharmaceuticals, which ..., are exempt for now".
-_BE_EXEMPT = re.compile(
-    r"\s+(?:are|is|will|shall|would|remain|remains)\s+(?:(?:be|remain|also|all|now|still)\s+){0,2}"
-    r"(?:exempt(?:ed)?|excluded|spared)\b(?!\s+from\s+(?:the\s+)?(?:requirement|obligation))", re.I)
+# "X, Y and Z will be exempt from tariffs", "pharmaceuticals, which ..., are exempt for now": the
+# word (found first: re skips to its letters), then the verb before it.
+_EXEMPT_WORD = re.compile(r"(?:exempt(?:ed)?|excluded|spared)\b(?!\s+from\s+(?:the\s+)?(?:requirement|obligation))", re.I)
+_BE_BEFORE = re.compile(r"\s+(?:are|is|will|shall|would|remain|remains)\s+(?:(?:be|remain|also|all|now|still)\s+){0,2}$", re.I)
 # "spared nearly 700 products, including orange juice, ...", "shall not apply to articles ...".
 _VERB_LIST = re.compile(
     r"\b(?:spared|spares|exempts|exempted|excludes|excluded)\s+(?!from\b)[^.;]{0,60}?,?\s*(?:including|such\s+as|namely)\s+(?P<list>[^.;]+)"
@@ -76,7 +76,10 @@ def exemption_facts(doc: Doc) -> list[Fact]:
         for m in _VERB_LIST.finditer(text, s.start, s.end) if verbs else ():
             g = "list" if m.group("list") is not None else "applies"
             spans.append((m.start(g), _list_end(text, m.start(g), m.end(g)), "exemption.listed"))
-        for m in _BE_EXEMPT.finditer(text, s.start, s.end) if listed or verbs else ():
+        for w in _EXEMPT_WORD.finditer(text, s.start, s.end) if listed or verbs else ():
+            m = _BE_BEFORE.search(text, max(s.start, w.start() - 40), w.start())
+            if m is None:
+                continue
             a = s.start
             for c in _CLAUSE_OPEN.finditer(text, s.start, m.start()):
                 a = c.end()

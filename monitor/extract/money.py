@@ -45,7 +45,7 @@ def _subject(doc: Doc, start: int, end: int, s_start: int, s_end: int) -> str:
     text = doc.text
     after = text[end:s_end]
     before = text[max(s_start, start - 80):start]
-    ap = _APPOSITIVE.search(before)
+    ap = _APPOSITIVE.search(before) if ("worth" in before or "valued" in before) else None
     if ap:
         phrase = re.sub(r"^(?:of|in|for)\s+", "", ap.group(1))
         if phrase.split()[0].lower() not in _STOP_WORDS:

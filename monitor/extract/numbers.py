@@ -19,7 +19,8 @@ SPELLED = (r"(?:(?:" + "|".join(_TENS) + r")(?:[- ](?:" + "|".join(w for w in _U
            + r"))?|" + "|".join(sorted(_UNITS, key=len, reverse=True)) + r"|dozen)")
 NUM_OR_WORD = rf"(?:{NUMBER}|{SPELLED})"
 # Currency words ("75 dollars", "1.2 trillion yuan"), for finders.
-CURRENCY_WORDS = frozenset(lexicon()["currency_words"])
+# (Multi-word ones, "Swiss francs", end with a word of their own: finders need only single words.)
+CURRENCY_WORDS = frozenset(w for w in lexicon()["currency_words"] if " " not in w)
 # The words a spelled number can start with (for finders that look for where one may begin).
 SPELLED_FIRST_WORDS = frozenset(_TENS) | frozenset(_UNITS) | {"dozen"}
 

@@ -108,8 +108,11 @@ def named_goods(doc: Doc, start: int, end: int, parts: bool = False) -> list[Tar
     phrase = doc.text[start:end]
     if not phrase.strip() or len(phrase) > 80 or re.search(r"\d|[A-Z]", phrase):
         return []
+    mentions = doc.mentions_in(start, end)
+    if parts and not mentions or len(mentions) > 3:
+        return []
     pieces = [p for p in _CONJ.split(clean_phrase(phrase)) if p]
-    known = {doc.text[m.start:m.end].lower() for m in doc.mentions_in(start, end)}
+    known = {doc.text[m.start:m.end].lower() for m in mentions}
     out = []
     if parts:
         if not known:
