@@ -51,3 +51,21 @@ def test_qualifier_is_stable_when_the_date_changes():
     a = extract_facts("extend the suspension until 12:01 a.m. eastern daylight time on August 1, 2025.")
     b = extract_facts("extend the suspension until 12:01 a.m. eastern daylight\ntime on August 12, 2025.")
     assert [f.key for f in a] == [f.key for f in b] and a[0].value != b[0].value
+
+
+def test_deadlines_without_a_trigger_word():
+    text = "On January 1, 2026, the rate on upholstered furniture shall increase to 30 percent."
+    assert deadlines(text) == ["2026-01-01"]
+    assert deadlines("On July 7, 2025, Trump announced new tariffs.") == []
+    md = ("| Product | Rate | Effective |\n|---|---|---|\n| Steel articles | 50% | June 4, 2025 |\n"
+          "| Passenger vehicles | 25% | April 3, 2025 |\n")
+    assert deadlines(md, fmt="markdown") == ["2025-06-04", "2025-04-03"]
+    md = "| Product | Announced |\n|---|---|\n| Steel | June 4, 2025 |\n"
+    assert deadlines(md, fmt="markdown") == []
+
+
+def test_from_a_date_when_something_will_apply():
+    assert deadlines("Swiss watches will all face the new duty from Aug. 7.") == ["XXXX-08-07"]
+    assert deadlines("The lower rate will apply retroactively from August 1.") == ["XXXX-08-01"]
+    assert deadlines("Exports rose from March 1 to April 5.") == []
+    assert deadlines("The next window closes on September 29, 2025.") == ["2025-09-29"]

@@ -100,3 +100,50 @@ def test_offsets_index_the_file():
     facts = extract_facts(raw, fmt="markdown", reference_date=dt.date(2025, 7, 31))
     assert [(f.subject, f.value) for f in facts if f.kind == "tariff"] == [("Japan", 15)]
     assert all(raw[f.start:f.end] == f.text for f in facts)
+
+
+def test_changes_of_rate_give_the_old_rate_on_the_same_target():
+    text = ("The United States and China agreed to a pause, with U.S. tariffs on Chinese goods cut to 30% "
+            "from 145% and Chinese duties on American goods lowered to 10% from 125%.")
+    got = tariffs(text)
+    assert ("China", 30) in got and ("China", 145) in got
+    assert ("United States", 10) in got and ("United States", 125) in got
+    text = "Tariffs on Korean automobiles will be lowered to 15% from 25%."
+    assert tariffs(text) == [("autos", 15), ("autos", 25)]
+
+
+def test_listed_rates_and_earlier_values():
+    text = ("Trump said he planned to impose blanket tariffs of 15% or 20% on most other trading partners, "
+            "up from the current 10%.")
+    got = tariffs(text)
+    assert [v for _, v in got] == [15, 20, 10]
+    assert all("trading partners" in s for s, _ in got)
+    text = ("Goods from the European Union and Japan will face a 15% tariff, down from the 30% and 25% "
+            "rates announced in letters earlier this month.")
+    assert tariffs(text) == [("European Union", 15), ("Japan", 15), ("European Union", 30), ("Japan", 25)]
+    assert [f for f in extract_facts(text) if f.kind == "percent"] == []
+
+
+def test_counter_tariffs_rate_words_and_applied_to():
+    text = "Ottawa retaliated in March with 25% counter-tariffs on C$30 billion of U.S. goods."
+    assert tariffs(text) == [("United States", 25)]
+    text = ("Switzerland was hit with a 39% tariff. The rate is far above the 15% agreed by the European "
+            "Union and the 10% rate applied to Britain.")
+    assert tariffs(text) == [("Switzerland", 39), ("European Union", 15), ("United Kingdom", 10)]
+    text = "Semiconductors will be subject to a tariff of approximately 100 percent."
+    assert tariffs(text) == [("semiconductors", 100)]
+    text = "Products of the European Union and Japan shall be subject to a duty not exceeding 15 percent."
+    assert tariffs(text) == [("European Union", 15), ("Japan", 15)]
+
+
+def test_goods_the_gazetteer_does_not_know():
+    text = ("I have decided to impose tariffs: a 25 percent ad valorem duty on upholstered furniture and kitchen "
+            "cabinets and vanities. On January 1, 2026, the rate on kitchen cabinets and vanities shall "
+            "increase to 50 percent.")
+    assert tariffs(text) == [("furniture", 25), ("kitchen cabinets and vanities", 25),
+                             ("kitchen cabinets and vanities", 50)]
+
+
+def test_a_change_in_points_is_no_rate():
+    text = "The tariff could cut Swiss economic growth by 0.3 to 0.6 percentage points, economists said."
+    assert tariffs(text) == []

@@ -35,6 +35,7 @@ def _normalise(text: str) -> str:
             text = text.replace(typographic, plain)
     return text
 _SPACE = re.compile(r"\s+")
+_ABBREVIATION_END = re.compile(r"(?<![\w.])(?:[A-Za-z]\.){2,}$")
 _TRAIL = re.compile(r"(?:\s+(?:and|or|but|of|in|to|the|a|an))+$", re.I)
 _LEAD = re.compile(r"^(?:the|a|an|its|their|his|her|our|this|these|those|that|certain|some)\s+", re.I)
 
@@ -72,7 +73,10 @@ def readable(doc: "Doc", phrase: str) -> str:
 
 def clean_phrase(text: str) -> str:
     """A noun phrase for a subject: one line, no leading article, no trailing punctuation."""
-    text = _SPACE.sub(" ", text).strip(" ,;:.()\"'")
+    text = _SPACE.sub(" ", text).strip(" ,;:()\"'")
+    if text.endswith(".") and not _ABBREVIATION_END.search(text):  # "the U.S." keeps its dot
+        text = text.rstrip(".").strip(" ,;:()\"'")
+    text = text.lstrip(".")
     text = _TRAIL.sub("", text)
     while True:
         new = _LEAD.sub("", text)

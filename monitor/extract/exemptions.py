@@ -21,8 +21,8 @@ _EXEMPT_WORD = re.compile(r"(?:exempt(?:ed)?|excluded|spared)\b(?!\s+from\s+(?:t
 _BE_BEFORE = re.compile(r"\s+(?:are|is|will|shall|would|remain|remains)\s+(?:(?:be|remain|also|all|now|still)\s+){0,2}$", re.I)
 # "spared nearly 700 products, including orange juice, ...", "shall not apply to articles ...".
 _VERB_LIST = re.compile(
-    r"\b(?:spared|spares|exempts|exempted|excludes|excluded)\s+(?!from\b)[^.;]{0,60}?,?\s*(?:including|such\s+as|namely)\s+(?P<list>[^.;]+)"
-    r"|\b(?:shall|will|does|do|would)\s+not\s+apply\s+to\s+(?P<applies>(?:[^.;]|\.(?=\S|\s+[\d(a-z]))+)", re.I)
+    r"\b(?:spared|spares|exempts|exempted|excludes|excluded)\s+(?!from\b)[^.;]{0,60}?,?\s*(?:including|such\s+as|namely)\s+(?P<list>[^.;]+)", re.I)
+_NOT_APPLY = re.compile(r"\b(?:shall|will|does|do|would)\s+not\s+apply\s+to\s+(?P<applies>(?:[^.;]|\.(?=\S|\s+[\d(a-z]))+)", re.I)
 # Where a list before "are exempt" begins: the clause start, or after a conjunction that opens one.
 _CLAUSE_OPEN = re.compile(r"(?:[;:]|\b(?:while|whereas|although|but|(?:said|says|stated)\s+that)\s)", re.I)
 _RELATIVE = re.compile(r",\s*(?:which|that|who)\b[^,]*,?", re.I)
@@ -72,10 +72,12 @@ def exemption_facts(doc: Doc) -> list[Fact]:
         listed = doc.may_contain(s.start, s.end, ("exempt", "exclu"))  # what _EXEMPT_LIST needs
         for m in _EXEMPT_LIST.finditer(text, s.start, s.end) if listed else ():
             spans.append((m.start("list"), _list_end(text, m.start("list"), m.end("list")), "exemption.listed"))
-        verbs = doc.may_contain(s.start, s.end, ("spare", "exempts", "exempted", "exclude", "not apply"))
-        for m in _VERB_LIST.finditer(text, s.start, s.end) if verbs else ():
-            g = "list" if m.group("list") is not None else "applies"
-            spans.append((m.start(g), _list_end(text, m.start(g), m.end(g)), "exemption.listed"))
+        verbs = doc.may_contain(s.start, s.end, ("spare", "exempts", "exempted", "exclude"))
+        examples = verbs and doc.may_contain(s.start, s.end, ("including", "such as", "namely"))
+        for m in _VERB_LIST.finditer(text, s.start, s.end) if examples else ():
+            spans.append((m.start("list"), _list_end(text, m.start("list"), m.end("list")), "exemption.listed"))
+        for m in _NOT_APPLY.finditer(text, s.start, s.end) if doc.may_contain(s.start, s.end, ("not apply",)) else ():
+            spans.append((m.start("applies"), _list_end(text, m.start("applies"), m.end("applies")), "exemption.listed"))
         for w in _EXEMPT_WORD.finditer(text, s.start, s.end) if listed or verbs else ():
             m = _BE_BEFORE.search(text, max(s.start, w.start() - 40), w.start())
             if m is None:

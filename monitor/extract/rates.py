@@ -16,16 +16,17 @@ _QUALIFIERS = ("up to", "at least", "at most", "more than", "less than", "over",
                "approximately", "nearly", "almost", "roughly", "some", "virtually", "as much as", "as high as",
                "not exceeding", "not to exceed", "no more than", "no less than", "a maximum of", "as low as")
 _QUAL = r"(?:(?P<qual>" + "|".join(q.replace(" ", r"\s+") for q in _QUALIFIERS) + r")\s+)?"
+_EARLIER = r"(?:the\s+)?(?:current\s+|previous\s+|existing\s+|prior\s+)?"
 # One pass finds every form; the alternatives are tried left to right at each position.
 _RATE = re.compile(
     rf"(?<![\w.,$])(?:"
     rf"between\s+(?P<blo>{_VAL})\s*(?P<bu1>{_UNIT})?\s+and\s+(?P<bhi>{_VAL})(?P<bu2>{_UNIT})"
     rf"|from\s+{_QUAL.replace('qual', 'fq')}(?P<flo>{_VAL})(?P<fu1>{_UNIT})(?:\s+in\s+\d{{4}})?\s+to\s+(?P<fhi>{_VAL})(?P<fu2>{_UNIT})"
     rf"|(?P<rlo>{NUMBER})\s*(?:%\s*)?(?:-|to)\s*(?P<rhi>{NUMBER})(?P<ru>{_UNIT})"
-    rf"|(?P<tnew>{_VAL})(?P<tu1>{_UNIT}),?\s+(?:(?:up|down)\s+)?from\s+(?:the\s+)?(?:current\s+|previous\s+|existing\s+|prior\s+)?"
-    rf"(?P<told>{_VAL})(?P<tu2>{_UNIT})"
-    rf"|(?P<since>(?:up|down)\s+from\s+(?:the\s+)?(?:current\s+|previous\s+|existing\s+|prior\s+)?)?"
+    rf"|(?P<since>(?:up|down)\s+from\s+{_EARLIER})?"
     rf"{_QUAL}(?P<quote>\")?(?P<val>{_VAL})(?P<unit>{_UNIT})"
+    # "to 30% from 145%": the new rate, then the old one (one form: the number is read once).
+    rf"(?:,?\s+(?:(?:up|down)\s+)?from\s+{_EARLIER}(?P<told>{_VAL})(?P<tu2>{_UNIT}))?"
     rf")(?![\w])", re.I)
 
 
@@ -76,15 +77,6 @@ def find_rates(text: str, start: int = 0, end: int | None = None, starts: list[i
         matches = matches_at(_RATE, text, starts, start, end, stop)
     for m in matches:
         g = m.groupdict()
-        if g["tnew"] is not None:  # "to 30% from 145%": the new rate first, then the old one
-            new, old = parse_any(g["tnew"]), parse_any(g["told"])
-            if new is None or old is None:
-                continue
-            ns, os_ = m.start("tnew"), m.start("told")
-            pts = _points(g["tu2"])
-            out.append(Rate(ns, m.end("tu1"), tidy(new), previous=tidy(old), role="new", points=pts, partner=os_))
-            out.append(Rate(os_, m.end(), tidy(old), role="previous", points=pts, partner=ns))
-            continue
         if g["blo"] is not None or g["flo"] is not None or g["rlo"] is not None:
             lo_key, hi_key = ("blo", "bhi") if g["blo"] is not None else (("flo", "fhi") if g["flo"] is not None else ("rlo", "rhi"))
             lo, hi = parse_any(g[lo_key]), parse_any(g[hi_key])
@@ -109,6 +101,15 @@ def find_rates(text: str, start: int = 0, end: int | None = None, starts: list[i
         if value is None:
             continue
         qual = re.sub(r"\s+", " ", g["qual"].lower()) if g["qual"] else None
+        if g["told"] is not None and not g["quote"] and g["since"] is None:
+            old = parse_any(g["told"])
+            if old is not None:  # "to 30% from 145%": the new rate first, then the old one
+                ns, os_ = m.start("val"), m.start("told")
+                pts = _points(g["tu2"])
+                out.append(Rate(ns, m.end("unit"), tidy(value), previous=tidy(old), role="new", points=pts,
+                                partner=os_, qualifier=qual, lead=m.start("qual") if g["qual"] else None))
+                out.append(Rate(os_, m.end(), tidy(old), role="previous", points=pts, partner=ns))
+                continue
         since = g["since"] is not None
         out.append(Rate(m.start("val") if not g["quote"] else m.start("quote"), m.end(), tidy(value),
                         qualifier=qual, points=_points(g["unit"]), quoted=bool(g["quote"]),

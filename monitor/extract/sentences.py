@@ -65,7 +65,7 @@ def _blocks(raw: str, vis: str) -> list[tuple[int, int, int, bool]]:
             indent = len(piece) - len(piece.lstrip(" \t"))
             # A list's nesting is read from the visible indent (bullet included); a paragraph's
             # from the file's, as markup blanked at its start ("**Note:**") is no indent.
-            level = indent if is_item else len(raw_line := raw[start:s]) - len(raw_line.lstrip(" \t"))
+            level = indent if is_item or not indent else len(raw_line := raw[start:s]) - len(raw_line.lstrip(" \t"))
             current = [start + indent, min(s, size), min(indent, level), is_item, is_row]
             blocks.append(current)
         else:

@@ -19,6 +19,7 @@ _VERB = re.compile(r"\s(?:has|have|had|is|are|was|were|will|would|can|could|may|
 _CHANGE_OBJECT = re.compile(
     r"\b(?:cut|cuts|cutting|reduce[sd]?|reducing|raise[sd]?|raising|increase[sd]?|increasing|lower(?:s|ed|ing)?|"
     r"boost(?:s|ed|ing)?|lift(?:s|ed|ing)?|slash(?:es|ed|ing)?|trim(?:s|med|ming)?)\s+(?P<obj>[^,;.%]{3,60}?)\s+by\s+$", re.I)
+_CHANGING_END = re.compile(r"(?:ing|up|down|er)\s+(?:by\s+)?$")
 _CHANGING = re.compile(
     r"(?:^|,\s*|\bwith\s+|\band\s+)(?P<obj>(?:[\w.'&-]+\s+){1,6}?)(?:was\s+|were\s+|is\s+|are\s+)?"
     r"(?:increasing|rising|growing|falling|declining|dropping|jumping|climbing|up|down|higher|lower)\s+(?:by\s+)?$", re.I)
@@ -57,7 +58,12 @@ def _subject(doc: Doc, s, r) -> str:
         if phrase:
             return phrase[:80]
     lo = max(s.start, r.start - 90)
-    c = _CHANGE_OBJECT.search(text, lo, r.start) or _CHANGING.search(text[lo:r.start])
+    tail = text[max(lo, r.start - 16):r.start]  # both patterns end with a word these end with
+    c = None
+    if tail.endswith("by "):
+        c = _CHANGE_OBJECT.search(text, lo, r.start)
+    if c is None and _CHANGING_END.search(tail):
+        c = _CHANGING.search(text[lo:r.start])
     if c and not c.group("obj")[:1].isdigit():
         return clean_phrase(re.sub(r"^(?:with|and)\s+", "", c.group("obj").strip(), flags=re.I))
     b = _BY.search(text, max(s.start, r.start - 60), r.start)
