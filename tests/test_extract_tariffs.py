@@ -147,3 +147,14 @@ def test_goods_the_gazetteer_does_not_know():
 def test_a_change_in_points_is_no_rate():
     text = "The tariff could cut Swiss economic growth by 0.3 to 0.6 percentage points, economists said."
     assert tariffs(text) == []
+
+
+def test_group_and_list_rules_are_not_one_documents_wording():
+    text = "For nations that refuse to negotiate, he threatened tariffs far above current levels."
+    assert tariffs(text) == [("nations that refuse to negotiate", None)]
+    text = ("Some goods were removed from the list, meaning they will face reciprocal tariffs. These goods "
+            "include copper and lumber.")
+    assert tariffs(text) == [("copper", None), ("lumber", None)]
+    text = ("Some goods were added, meaning they will no longer be subject to tariffs. These goods include "
+            "copper and lumber.")
+    assert extract_facts(text) == []

@@ -55,7 +55,7 @@ def _items(doc: Doc, start: int, end: int) -> list[tuple[str, int, int]]:
     return out
 
 
-_NOT_LIST_HEAD = re.compile(r"\s*(?:it|they|we|he|she|these|those|this|that|companies|firms|the\s+company)\b", re.I)
+_NOT_LIST_HEAD = re.compile(r"\s*(?:it|they|we|he|she|these|those|this|that|companies|firms|the\s+company|meaning)\b", re.I)
 
 
 def _list_end(text: str, start: int, end: int) -> int:
@@ -92,7 +92,8 @@ def exemption_facts(doc: Doc) -> list[Fact]:
         for m in _NOT_SUBJECT.finditer(text, s.start, s.end) if negated else ():
             # The list is what stands before the verb, back to the clause start.
             a = max(s.start, text.rfind(";", s.start, m.start()) + 1, text.rfind(":", s.start, m.start()) + 1)
-            if m.start() - a >= 3:
+            if m.start() - a >= 3 and not _NOT_LIST_HEAD.match(text, a, m.start()) \
+                    and not re.search(r",\s*(?:meaning|which\s+means)\b", text[a:m.start()], re.I):
                 spans.append((a, m.start(), "exemption.not_subject"))
         for a, b, rule in spans:
             for name, start, end in _items(doc, a, b):

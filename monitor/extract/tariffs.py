@@ -58,11 +58,18 @@ _NULL_ON = re.compile(
     r"(?:(?:all\s+)?(?:imports?|goods|articles|products)\s+(?:imported\s+)?(?:of|from)\s+)?", re.I)
 _NULL_NAMED = re.compile(r"\b(\w[\w-]*)\s+(?:section\s+)?(?:232|301|201|122)\s+(?:tariffs?|duties)\b", re.I)
 _IMPOSING_TITLE = re.compile(r"\bImposing\s+(?:\w+\s+){0,2}?(?:Duties|Tariffs)\b(?!\s+on\b)([^.;)]{0,120})")
-_INCLUDE_LIST = re.compile(r"\b(?:These|Those|The)\s+(?:goods|products|articles|items)?\s*include:?\s+(.+)$", re.I)
-_NOW_SUBJECT = re.compile(r"\b(?:now|also)\s+subject\s+to\s+[^.]{0,30}\b(?:tariffs?|duties)", re.I)
+_INCLUDE_LIST = re.compile(r"\b(?:These|Those|The|Such)\s+(?:goods|products|articles|items|imports)?\s*includes?:?\s+(.+)$", re.I)
+# The sentence before such a list says the goods are (or will be) hit: "are now subject to
+# reciprocal tariffs", "will face the new duties", "will be subject to the tariffs".
+_NOW_SUBJECT = re.compile(r"\b(?:subject\s+to|faces?|facing|hit\s+(?:by|with))\s+[^.]{0,30}\b(?:tariffs?|duties|levies)", re.I)
+_NEGATION_BEFORE = re.compile(r"\b(?:no\s+longer|not|never|exempt)\b[^.]{0,20}$", re.I)
 _NEGATED = re.compile(r"\b(?:no\s+longer|not|never|exempt)\b[^.]{0,25}$", re.I)
 _WILL_BE_SUBJECT_THE = re.compile(r"(.{3,120}?)\s+(?:will|shall)\s+be\s+subject\s+to\s+the\s+(?:tariffs?|duties)\b", re.I)
-_FOR_GROUP = re.compile(r"\bfor\s+(countries\s+with[^,]{3,100}),[^.;]{0,60}?\btariffs?\b")
+# "for countries with which the United States has large trade deficits, he announced higher
+# tariffs", "for nations that ..., a 20% ...": the group the tariffs fall on.
+_GROUP_NOUNS = r"(?:countries|nations|trading\s+partners|partners|economies|jurisdictions)"
+_FOR_GROUP = re.compile(r"\b[Ff]or\s+((?:all\s+|other\s+|those\s+|the\s+)?" + _GROUP_NOUNS +
+                        r"\s+(?:with|that|which|where|whose|without)\b[^,]{3,100}),[^.;]{0,60}?\b(?:tariffs?|duties)\b")
 
 
 # Words one of which each pattern below needs (its pre-filter, see Doc.may_contain).
@@ -417,7 +424,8 @@ _GATES: dict[str, "Prefilter | re.Pattern[str]"] = {
     "title": re.compile(r"Imposing\s"),  # _IMPOSING_TITLE
     "subject_the": Prefilter.any_of(*(w + r"\s+be\s+subject\s+to\s+the\s+(?:tariffs?|duties)"
                                      for w in ("will", "shall"))),  # _WILL_BE_SUBJECT_THE
-    "for_group": re.compile(r"for\s+countries\s+with"),  # _FOR_GROUP
+    "for_group": Prefilter.any_of(*(r"or\s+(?:all\s+|other\s+|those\s+|the\s+)?" + n for n in
+                                    ("countries", "nations", "trading", "partners", "economies", "jurisdictions"))),  # _FOR_GROUP
     "include": Prefilter.any_of(r"include"),  # _INCLUDE_LIST
 }
 
@@ -661,8 +669,8 @@ def _null_tariffs(doc: Doc, s: Sentence, index: int, rated: set[str], cues: _Cue
     lm = _INCLUDE_LIST.search(text, s.start, s.end) if index in gates["include"] else None
     if lm and index > 0:
         prev = doc.sentences[index - 1]
-        if prev.block == s.block and _NOW_SUBJECT.search(text, prev.start, prev.end) \
-                and not _NEGATED.search(text, prev.start, prev.end):
+        nm = _NOW_SUBJECT.search(text, prev.start, prev.end) if prev.block == s.block else None
+        if nm is not None and not _NEGATION_BEFORE.search(text, max(prev.start, nm.start() - 30), nm.start()):
             for mention in doc.mentions_in(lm.start(1), lm.end(1)):
                 if mention.entity.kind == "product":
                     e = mention.entity
