@@ -41,7 +41,10 @@ _LEAD = re.compile(r"^(?:the|a|an|its|their|his|her|our|this|these|those|that|ce
 
 
 _LABEL = re.compile(r"^[A-Z][A-Z0-9 ,'&/-]{2,60}:\s+")
-_LEAD_VERBS = frozenset(lexicon()["subject_lead_verbs"])
+_LEAD_VERBS = frozenset(lexicon()["subject_lead_verbs"]) | {"and", "or", "but", "for", "of", "in", "to", "with", "by",
+                                                           "from", "on", "at", "as"}
+_TRAIL_WORDS = frozenset(lexicon()["subject_trail_verbs"]) | {"by", "to", "for", "of", "in", "at", "from", "on", "with",
+                                                            "as", "and", "or"}
 _DROP = re.compile(r"^(?:" + "|".join(m.replace(" ", r"\s+") for m in sorted(lexicon()["subject_drop_modifiers"], key=len, reverse=True))
                    + r")\s+", re.I)
 
@@ -64,8 +67,11 @@ def readable(doc: "Doc", phrase: str) -> str:
         if m is None:
             break
         words = clean_phrase(text[m.end():]).split(" ")
+    while len(words) > 1 and words[-1].lower() in _TRAIL_WORDS:  # "exports go", "capacity fell"
+        words = clean_phrase(" ".join(words[:-1])).split(" ")
     first = words[0] if words else ""
-    if first[:1].isupper() and first[1:].islower() and doc.gazetteer.lookup(first) is None \
+    name = first[:-2] if first.endswith("'s") else first  # "America's reliance"
+    if first[:1].isupper() and first[1:].islower() and doc.gazetteer.lookup(name) is None \
             and not (len(words) > 1 and words[1][:1].isupper()):
         words[0] = first.lower()
     return " ".join(words)

@@ -79,6 +79,7 @@ def percent_facts(doc: Doc) -> list[Fact]:
     for index in doc.rate_indices():
         s = doc.sentences[index]
         rates = doc.rates(index)
+        subjects: dict[int, str] = {}
         for r in rates:
             if _parens_entity(doc, s, r) is not None or s.is_table_row:
                 if _context_has_tariff(doc, s, index):
@@ -94,7 +95,12 @@ def percent_facts(doc: Doc) -> list[Fact]:
                 leaders = [x for x in rates if x.start < r.start and not x.follows]
                 if leaders and (is_tariff_rate(doc, s, leaders[-1]) or _parens_entity(doc, s, leaders[-1])):
                     continue
-            subject = readable(doc, _subject(doc, s, r))
+            leader = [x for x in rates if x.start < r.start and not x.follows] if r.follows else []
+            if leader and leader[-1].start in subjects:  # "12% of the world's chips ..., down from 37%"
+                subject = subjects[leader[-1].start]
+            else:
+                subject = readable(doc, _subject(doc, s, r))
+            subjects[r.start] = subject
             details = {}
             if r.qualifier:
                 details["modifier"] = r.qualifier
