@@ -160,12 +160,20 @@ class Doc:
             text, pattern = (self.lower, rx.lower) if self.lower is not None else (self.text, rx.any_case)
         else:
             text, pattern = self.text, rx
-        seen: set[int] = set()
-        for m in pattern.finditer(text):
+        # Once a sentence has a match, the search goes on from its end: a frequent word ("%" in
+        # a table, "day") costs one step per sentence, not one per occurrence.
+        seen: list[int] = []
+        sentences, search, pos = self.sentences, pattern.search, 0
+        while True:
+            m = search(text, pos)
+            if m is None:
+                return seen
             i = self.sentence_at(m.start())
-            if i >= 0 and m.end() <= self.sentences[i].end:
-                seen.add(i)
-        return sorted(seen)
+            if i >= 0 and m.end() <= sentences[i].end:
+                seen.append(i)
+                pos = sentences[i].end
+            else:
+                pos = m.start() + 1
 
     def starts_of_words(self, vocabulary: frozenset[str], digits: bool = False,
                         spaced: bool = False) -> list[int] | None:

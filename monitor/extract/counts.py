@@ -77,11 +77,9 @@ def count_facts(doc: Doc) -> list[Fact]:
     of_the_starts = doc.starts(_OF_THE_START)
     sentences = {doc.sentence_at(p) for p in count_starts + of_the_starts} - {-1}
     # _N_OF_THE_M needs a number right before an "of the": found from those, read backwards.
-    lowered = doc.lower or text.lower()
+    # (A digit on one side at least: "6 of the 10", "six of the 10", "19 of the fifty".)
     n_of_starts = sorted({_token_before(text, q) for q in of_the_starts
-                          if q > 1 and (text[q - 2].isdigit() or lowered[max(0, q - 12):q].split()[-1:][0:1]
-                                        and lowered[max(0, q - 12):q].split()[-1] in SPELLED_FIRST_WORDS)}
-                         & set(count_starts))
+                          if q > 1 and (text[q - 2].isdigit() or text[q + 7:q + 8].isdigit())} & set(count_starts))
     for s in (doc.sentences[i] for i in sorted(sentences)):
         for m in matches_at(_N_OF_THE_M, text, n_of_starts, s.start, s.end):
             value, noun = parse_any(m.group("n")), m.group("noun").lower()

@@ -424,8 +424,8 @@ _GATES: dict[str, "Prefilter | re.Pattern[str]"] = {
     "title": re.compile(r"Imposing\s"),  # _IMPOSING_TITLE
     "subject_the": Prefilter.any_of(*(w + r"\s+be\s+subject\s+to\s+the\s+(?:tariffs?|duties)"
                                      for w in ("will", "shall"))),  # _WILL_BE_SUBJECT_THE
-    "for_group": Prefilter.any_of(*(r"or\s+(?:all\s+|other\s+|those\s+|the\s+)?" + n for n in
-                                    ("countries", "nations", "trading", "partners", "economies", "jurisdictions"))),  # _FOR_GROUP
+    "for_group": Prefilter.any_of(r"for\s+(?:(?:all|other|those|the)\s+)?"
+                                  r"(?:countries|nations|trading|partners|economies|jurisdictions)"),  # _FOR_GROUP
     "include": Prefilter.any_of(r"include"),  # _INCLUDE_LIST
 }
 
