@@ -19,7 +19,7 @@ _EXCLUDED = (frozenset(_LEX["count_excluded_nouns"]) | frozenset(w.lower() for w
              | frozenset(_LEX["currency_words"]))  # "30 billion reais" is money
 _BLOCKERS = frozenset(_LEX["count_prefix_blockers"])
 # "38.5 billion Swiss francs" is money, whatever word comes between.
-_CURRENCY_NEXT = re.compile(r"\s+(?:" + "|".join(sorted(map(re.escape, _LEX["currency_words"]), key=len, reverse=True)) + r")\b", re.I)
+_CURRENCY_FIRST = frozenset(w.split()[0] for w in _LEX["currency_words"] if " " in w)  # "swiss" (francs)
 # "6 of the 10 largest categories": the part is counted too.
 _N_OF_THE_M = re.compile(rf"(?P<n>{NUMBER}|{SPELLED})\s+of\s+the\s+(?P<m>{NUMBER}|{SPELLED})\s+(?:[A-Za-z][\w-]*\s+){{0,2}}?(?P<noun>[a-z][a-z-]*[a-z]s)\b", re.I)
 _QUAL = r"(?:(?P<qual>over|about|around|approximately|nearly|almost|roughly|some|more\s+than|fewer\s+than|less\s+than|at\s+least|up\s+to|an\s+estimated|estimated|only|just|top)\s+)?"
@@ -78,8 +78,8 @@ def count_facts(doc: Doc) -> list[Fact]:
     sentences = {doc.sentence_at(p) for p in count_starts + of_the_starts} - {-1}
     # _N_OF_THE_M needs a number right before an "of the": found from those, read backwards.
     # (A digit on one side at least: "6 of the 10", "six of the 10", "19 of the fifty".)
-    n_of_starts = sorted({_token_before(text, q) for q in of_the_starts
-                          if q > 1 and (text[q - 2].isdigit() or text[q + 7:q + 8].isdigit())} & set(count_starts))
+    near = [q for q in of_the_starts if q > 1 and (text[q - 2].isdigit() or text[q + 7:q + 8].isdigit())]
+    n_of_starts = sorted({_token_before(text, q) for q in near} & set(count_starts)) if near else []
     for s in (doc.sentences[i] for i in sorted(sentences)):
         for m in matches_at(_N_OF_THE_M, text, n_of_starts, s.start, s.end):
             value, noun = parse_any(m.group("n")), m.group("noun").lower()
@@ -95,7 +95,7 @@ def count_facts(doc: Doc) -> list[Fact]:
             mods = m.group("mods") or ""
             if noun in _EXCLUDED or any(w.lower().strip(".") in _EXCLUDED for w in mods.split()[:1]):
                 continue
-            if _CURRENCY_NEXT.match(text, m.start("noun")) or _CURRENCY_NEXT.match(text, m.end()):
+            if noun in _CURRENCY_FIRST:
                 continue
             if raw_n.lower() in ("one", "no") or re.search(r"\d", mods):
                 continue

@@ -28,7 +28,7 @@ _CLAUSE_OPEN = re.compile(r"(?:[;:]|\b(?:while|whereas|although|but|(?:said|says
 _RELATIVE = re.compile(r",\s*(?:which|that|who)\b[^,]*,?", re.I)
 # Words that end a list: an attribution ("..., a White House official said"), a time.
 _ATTRIBUTION = re.compile(r",\s*(?:[\w.'-]+\s+){0,5}?(?:said|says|according|told|reported)\b.*$", re.I)
-_ANCHOR = Prefilter.any_of("exempt", "exclu", r"subject\s+to", "spare", "apply")  # pre-filter: the patterns need one
+_ANCHOR = Prefilter.any_of("exempt", "exclu", r"subject\s+to", "spare", r"not\s+apply")  # pre-filter: the patterns need one
 _SPLIT = re.compile(r"\s*(?:,\s*(?:and|or)\s+|,|;|\band\b|\bor\b)\s*")
 _PAREN = re.compile(r"\([^()]*\)")
 

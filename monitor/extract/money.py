@@ -50,7 +50,7 @@ def _subject(doc: Doc, start: int, end: int, s_start: int, s_end: int) -> str:
         phrase = re.sub(r"^(?:of|in|for)\s+", "", ap.group(1))
         if phrase.split()[0].lower() not in _STOP_WORDS:
             return clean_phrase(phrase)
-    if _COPULA.search(before):
+    if _COPULA.search(before, max(0, len(before) - 45)):  # the verb stands in the last words
         from .shares import sentence_subject  # the sentence's subject is what the amount measures
         subj = sentence_subject(doc, s_start, start)
         if subj:

@@ -106,6 +106,8 @@ def named_goods(doc: Doc, start: int, end: int, parts: bool = False) -> list[Tar
     With ``parts``, only the conjuncts beside known names ("upholstered furniture and kitchen
     cabinets and vanities": the last two)."""
     phrase = doc.text[start:end]
+    if parts and " and " not in phrase and "," not in phrase:  # one conjunct: nothing beside the known
+        return []
     if not phrase.strip() or len(phrase) > 80 or re.search(r"\d|[A-Z]", phrase):
         return []
     mentions = doc.mentions_in(start, end)

@@ -141,7 +141,8 @@ def _is_tariff_rate(doc: Doc, s: Sentence, r: Rate) -> bool:
         return True
     if _RATE_THEN_WORD.match(after):
         return True
-    if doc.about_tariffs and not r.points and (_RATE_THEN_RATE.match(after) or _applied_to(doc, s, r)):
+    if doc.about_tariffs and not r.points and (("rate" in after and _RATE_THEN_RATE.match(after))
+                                               or _applied_to(doc, s, r)):
         return True
     # A tariff word earlier in the clause, linked to this rate by "of/to/at/from".
     m = None
@@ -164,6 +165,8 @@ def _is_tariff_rate(doc: Doc, s: Sentence, r: Rate) -> bool:
 
 def _applied_to(doc: Doc, s: Sentence, r: Rate) -> "re.Match[str] | None":
     """"the 10% rate applied to Britain": where the named target begins (a country or bloc)."""
+    if not doc.may_contain(r.end, min(s.end, r.end + 50), _APPLIED_WORDS):
+        return None
     m = _APPLIED_TO.match(doc.text, r.end, s.end)
     if m is None or m.end() - r.end > 50:
         return None
@@ -366,6 +369,7 @@ def _resolve(doc: Doc, s: Sentence, index: int, r: Rate) -> tuple[list[Target], 
 
 
 _ON_WORD = re.compile(r"\s+on\s+")
+_APPLIED_WORDS = ("appl", "impos", "levied", "charged", "agreed")  # what _APPLIED_TO needs
 _TARIFF_AFTER_NAME = re.compile(r"\s+(?:tariffs?|duties|dut(?:y|ies))\b", re.I)
 
 
