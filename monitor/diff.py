@@ -20,6 +20,7 @@ from typing import Any
 import sqlite_utils
 
 from monitor.errors import MonitorError
+from monitor.store import version_row
 
 _WORDS = re.compile(r"\S+")
 # Words, numbers with their % or currency sign ("25%", "$1.5"), punctuation on its own, and the
@@ -222,11 +223,11 @@ def find_versions(db: sqlite_utils.Database, path: str, from_version: int | None
         from_version = earlier[-1] if earlier else to_version
     rows = {}
     for n in (from_version, to_version):
-        found = list(db.query("SELECT * FROM document_versions WHERE document_id = ? AND version = ?",
-                              [document["id"], n]))
+        found = db.execute("SELECT id FROM document_versions WHERE document_id = ? AND version = ?",
+                           [document["id"], n]).fetchone()
         if not found:
             raise VersionNotFound(f"{document['path']}: no version {n} (versions: {numbers[0]}..{numbers[-1]})")
-        rows[n] = found[0]
+        rows[n] = version_row(db, found[0])
     return rows[from_version], rows[to_version]
 
 

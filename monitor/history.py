@@ -21,28 +21,37 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import sqlite_utils
 
+from monitor import evidence as ev
 from monitor.change import FactChange, compare_facts, compare_versions, still_stated, value_key
+from monitor.evidence import Span
 from monitor.fact import Fact
-from monitor.store import utcnow, write_transaction
+from monitor.store import utcnow, version_row, version_text, write_transaction
 
 EDIT, RULES = "edit", "rules"
 
 
-def record_facts(db: sqlite_utils.Database, version_id: int, facts: Sequence[Fact]) -> list[FactChange]:
+def record_facts(db: sqlite_utils.Database, version_id: int, facts: Sequence[Fact], *,
+                 sentences: Sequence[Span | None] | None = None) -> list[FactChange]:
     """Record the facts extracted from a new version and log what changed since the previous one.
 
     The first version of a document sets its facts without change events: a new document is
-    reported as such, not as a list of additions. Returns the changes logged.
+    reported as such, not as a list of additions. Returns the changes logged. `sentences` are the
+    facts' sentence offsets (`evidence.locate_sentences`) when the caller has them already: the
+    scanner has its workers find them, off the writer.
     """
     version = _version(db, version_id)
     previous = _previous_extraction(db, version)
-    before = _facts_at(db, version["document_id"], previous) if previous else _Evidence()
+    texts = _Texts(db)
+    before = _facts_at(db, version["document_id"], previous, texts) if previous else _Evidence()
+    if sentences is None:
+        sentences = ev.locate_sentences(texts.reading(version), facts)
+    found = before.with_new(facts, sentences)
     current, changes = list(facts), []
     if previous:
-        comparison = compare_versions(before.facts, facts, previous["text"], version["text"])
+        comparison = compare_versions(before.facts, facts, texts.raw(previous["id"]), texts.raw(version["id"]))
         current, changes = comparison.current, comparison.changes
-    _extend_runs(db, version, previous, current)
-    _replace_current(db, version, current, before)
+    _extend_runs(db, version, previous, current, found)
+    _replace_current(db, version, current, found)
     _log_changes(db, version, changes, EDIT)
     _insert(db, "fact_extractions", [{
         "version_id": version["id"], "document_id": version["document_id"], "facts": len(facts),
@@ -73,13 +82,16 @@ def document_moved(db: sqlite_utils.Database, old_document_id: int, new_document
     db.execute("DELETE FROM facts WHERE document_id = ?", [new_document_id])
     db.execute("UPDATE facts SET document_id = ? WHERE document_id = ?", [new_document_id, old_document_id])
     if not db.execute("SELECT 1 FROM fact_extractions WHERE version_id = ?", [new_version[0]]).fetchone():
-        # The new document's version is the old content: it starts from the old document's facts.
+        # The new document's version is the old content: it starts from the old document's facts,
+        # whose offsets hold in its identical text.
         rows = [dict(r) for r in db.query("SELECT * FROM facts WHERE document_id = ?", [new_document_id])]
-        db["fact_extractions"].insert({
+        _insert(db, "fact_extractions", [{
             "version_id": new_version[0], "document_id": new_document_id,
             "facts": sum(r["mentions"] for r in rows), "carried": 0, "recorded_at": utcnow(),
-        })
-        _extend_runs(db, _version(db, new_version[0]), None, _rows_to_facts(rows).facts)
+        }])
+        moved = _rows_to_facts(rows, _Texts(db))
+        moved.versions = {}  # the runs start at the new document's version
+        _extend_runs(db, _version(db, new_version[0]), None, moved.facts, moved)
 
 
 @dataclass(frozen=True)
@@ -122,20 +134,24 @@ def extract_version(version: dict[str, Any], gazetteer: Any = None) -> list[Fact
 
 def _reextract_document(db: sqlite_utils.Database, document_id: int,
                         extract: Callable[[dict[str, Any]], list[Fact]]) -> tuple[int, int]:
-    before = _rows_to_facts(_current_rows(db, document_id)).facts
+    texts = _Texts(db)
+    before = _rows_to_facts(_current_rows(db, document_id), texts).facts
     present = db.execute("SELECT deleted_at IS NULL FROM documents WHERE id = ?", [document_id]).fetchone()[0]
     for table in ("facts", "fact_runs", "fact_extractions"):
         db.execute(f"DELETE FROM {table} WHERE document_id = ?", [document_id])
-    rows = list(db.query("SELECT * FROM document_versions WHERE document_id = ? ORDER BY version", [document_id]))
+    ids = [r[0] for r in db.execute("SELECT id FROM document_versions WHERE document_id = ? ORDER BY version",
+                                    [document_id])]
+    rows = [version_row(db, i) for i in ids]
     previous = None
     current: list[Fact] = []
     evidence = _Evidence()
     for row in rows:
         facts = extract(row)
         carried = still_stated(current, facts, row["text"]) if previous else []
-        evidence = _Evidence(carried, {id(f): evidence.version_of(f, previous) for f in carried})
+        evidence = evidence.keeping(carried, previous).with_new(
+            facts, ev.locate_sentences(texts.reading(row), facts))
         current = list(facts) + carried
-        _extend_runs(db, row, previous, current)
+        _extend_runs(db, row, previous, current, evidence)
         _insert(db, "fact_extractions", [{
             "version_id": row["id"], "document_id": document_id, "facts": len(facts),
             "carried": len(current) - len(facts), "recorded_at": utcnow(),
@@ -208,8 +224,12 @@ def change_record(row: dict[str, Any]) -> dict[str, Any]:
 
 # --- reading -------------------------------------------------------------------------------------
 
+# What the writer needs of a version; the text is read only when a comparison needs it.
+_VERSION_COLUMNS = "id, document_id, path, version, format, date"
+
+
 def _version(db: sqlite_utils.Database, version_id: int) -> dict[str, Any]:
-    rows = list(db.query("SELECT * FROM document_versions WHERE id = ?", [version_id]))
+    rows = list(db.query(f"SELECT {_VERSION_COLUMNS} FROM document_versions WHERE id = ?", [version_id]))
     if not rows:
         raise ValueError(f"no document version with id {version_id}")
     return rows[0]
@@ -218,7 +238,8 @@ def _version(db: sqlite_utils.Database, version_id: int) -> dict[str, Any]:
 def _previous_extraction(db: sqlite_utils.Database, version: dict[str, Any]) -> dict[str, Any] | None:
     """The latest earlier version of the same document whose facts were recorded."""
     rows = list(db.query(
-        """SELECT document_versions.* FROM fact_extractions
+        f"""SELECT {', '.join('document_versions.' + c for c in _VERSION_COLUMNS.split(', '))}
+           FROM fact_extractions
            JOIN document_versions ON document_versions.id = fact_extractions.version_id
            WHERE document_versions.document_id = ? AND document_versions.version < ?
            ORDER BY document_versions.version DESC LIMIT 1""",
@@ -226,9 +247,40 @@ def _previous_extraction(db: sqlite_utils.Database, version: dict[str, Any]) -> 
     return rows[0] if rows else None
 
 
+class _Texts:
+    """Versions' texts, each read (and inflated) once per call: raw for comparisons, and the
+    reading text (`evidence.reading_text`) that sentence offsets index."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+        self._raw: dict[int, str] = {}
+        self._reading: dict[int, str] = {}
+
+    def raw(self, version_id: int) -> str:
+        if version_id not in self._raw:
+            self._raw[version_id] = version_text(self.db, version_id)
+        return self._raw[version_id]
+
+    def reading(self, version: dict[str, Any]) -> str:
+        if version["id"] not in self._reading:
+            raw = version.get("text") or self.raw(version["id"])
+            self._reading[version["id"]] = ev.reading_text(raw, version["format"])
+        return self._reading[version["id"]]
+
+    def sentence(self, version_id: int | None, start: int | None, end: int | None) -> str:
+        """The sentence at offsets of a version ('' without offsets, as facts without one have)."""
+        if version_id is None or start is None or end is None:
+            return ""
+        if version_id not in self._reading:
+            fmt = self.db.execute("SELECT format FROM document_versions WHERE id = ?", [version_id]).fetchone()[0]
+            self.reading({"id": version_id, "format": fmt})
+        return ev.sentence_at(self._reading[version_id], start, end)
+
+
 @dataclass
 class _Evidence:
-    """Facts read back from the store, with the version each one's offsets point into.
+    """Facts with where their evidence is: the version their offsets point into, and their
+    sentence's offsets there.
 
     A fact carried over from an older version keeps that version's offsets, so its row must keep
     saying which version they belong to.
@@ -236,23 +288,38 @@ class _Evidence:
 
     facts: list[Fact] = field(default_factory=list)
     versions: dict[int, int] = field(default_factory=dict)  # id(fact) -> version id
+    sentences: dict[int, Span | None] = field(default_factory=dict)  # id(fact) -> sentence offsets
 
     def version_of(self, fact: Fact, default: dict[str, Any] | None) -> int | None:
         return self.versions.get(id(fact), default["id"] if default else None)
 
+    def sentence_of(self, fact: Fact) -> Span | None:
+        return self.sentences.get(id(fact))
 
-def _facts_at(db: sqlite_utils.Database, document_id: int, version: dict[str, Any]) -> _Evidence:
+    def with_new(self, facts: Sequence[Fact], sentences: Sequence[Span | None]) -> "_Evidence":
+        """These, plus newly extracted facts (whose version is the one being recorded)."""
+        found = {id(f): s for f, s in zip(facts, sentences)}
+        return _Evidence(self.facts + list(facts), self.versions, {**self.sentences, **found})
+
+    def keeping(self, carried: Sequence[Fact], previous: dict[str, Any] | None) -> "_Evidence":
+        """Only the `carried` facts, which keep where their evidence was."""
+        return _Evidence(list(carried), {id(f): self.version_of(f, previous) for f in carried},
+                         {id(f): self.sentence_of(f) for f in carried})
+
+
+def _facts_at(db: sqlite_utils.Database, document_id: int, version: dict[str, Any], texts: _Texts) -> _Evidence:
     """The facts the document stated at `version`: its current facts if that is their version,
     else (the file was deleted in between) the runs that reached that version."""
     rows = _current_rows(db, document_id)
     if rows:
-        return _rows_to_facts(rows)
+        return _rows_to_facts(rows, texts)
     out = _Evidence()
     for run in db.query("SELECT * FROM fact_runs WHERE document_id = ? AND last_version_id = ?",
                         [document_id, version["id"]]):
-        fact = _run_to_fact(run)
+        fact = _run_to_fact(run, texts)
         out.facts.append(fact)
         out.versions[id(fact)] = run["first_version_id"]
+        out.sentences[id(fact)] = _span(run["sentence_start"], run["sentence_end"])
     return out
 
 
@@ -260,26 +327,33 @@ def _current_rows(db: sqlite_utils.Database, document_id: int) -> list[dict[str,
     return [dict(r) for r in db.query("SELECT * FROM facts WHERE document_id = ? ORDER BY id", [document_id])]
 
 
-def _rows_to_facts(rows: Iterable[dict[str, Any]]) -> _Evidence:
-    """`facts` rows back into one Fact per mention, so that every mention's evidence counts."""
+def _span(start: int | None, end: int | None) -> Span | None:
+    return None if start is None or end is None else (start, end)
+
+
+def _rows_to_facts(rows: Iterable[dict[str, Any]], texts: _Texts) -> _Evidence:
+    """`facts` rows back into one Fact per mention, so that every mention's evidence counts; the
+    words and sentences are cut from the texts their offsets point into."""
     out = _Evidence()
     for row in rows:
         details = json.loads(row["details"] or "{}")
-        for m in json.loads(row["evidence"]):
+        for start, end, s_start, s_end, rule, version_id, *copy in json.loads(row["evidence"]):
+            sentence = copy[0] if copy else texts.sentence(version_id, s_start, s_end)
             fact = Fact(kind=row["kind"], subject=row["subject"], value=row["value"], unit=row["unit"],
-                        text=m["text"], start=m["start"], end=m["end"], sentence=m["sentence"],
-                        rule=m["rule"], qualifier=row["qualifier"], subject_code=row["subject_code"],
+                        text=texts.raw(version_id)[start:end], start=start, end=end, sentence=sentence,
+                        rule=rule, qualifier=row["qualifier"], subject_code=row["subject_code"],
                         details=details)
             out.facts.append(fact)
-            out.versions[id(fact)] = m["version_id"]
+            out.versions[id(fact)] = version_id
+            out.sentences[id(fact)] = _span(s_start, s_end)
     return out
 
 
-def _run_to_fact(row: dict[str, Any]) -> Fact:
+def _run_to_fact(row: dict[str, Any], texts: _Texts) -> Fact:
     return Fact(kind=row["kind"], subject=row["subject"], value=row["value"], unit=row["unit"],
                 text=row["text"], start=row["span_start"] or 0, end=row["span_end"] or 0,
-                sentence=row["sentence"] or "", rule=row["rule"] or "", qualifier=row["qualifier"],
-                subject_code=row["subject_code"])
+                sentence=texts.sentence(row["first_version_id"], row["sentence_start"], row["sentence_end"]),
+                rule=row["rule"] or "", qualifier=row["qualifier"], subject_code=row["subject_code"])
 
 
 # --- writing -------------------------------------------------------------------------------------
@@ -292,32 +366,39 @@ def _distinct(facts: Iterable[Fact]) -> Iterator[tuple[tuple[str, str], list[Fac
     yield from groups.items()
 
 
+_FACT_COLUMNS = ("document_id", "version_id", "fact_key", "kind", "subject", "subject_code", "qualifier", "value",
+                 "value_key", "unit", "text", "span_start", "span_end", "sentence_start", "sentence_end", "rule",
+                 "details", "mentions", "evidence")
+
+
 def _replace_current(db: sqlite_utils.Database, version: dict[str, Any], facts: Iterable[Fact],
-                     carried_from: _Evidence) -> None:
-    """Make `facts` the document's current facts. Facts found in `carried_from` were carried over
-    from an older version and keep pointing into its text."""
+                     found: _Evidence) -> None:
+    """Make `facts` the document's current facts. Facts carried over from an older version keep
+    pointing into its text (`found` says where each one's evidence is)."""
     db.execute("DELETE FROM facts WHERE document_id = ?", [version["document_id"]])
     rows = []
     for (key, vkey), mentions in _distinct(facts):
         first = mentions[0]
-        rows.append({
-            "document_id": version["document_id"], "version_id": carried_from.version_of(first, version),
-            "fact_key": key, "kind": first.kind, "subject": first.subject,
-            "subject_code": first.subject_code, "qualifier": first.qualifier, "value": first.value,
-            "value_key": vkey, "unit": first.unit, "text": first.text, "sentence": first.sentence,
-            "span_start": first.start, "span_end": first.end, "rule": first.rule,
-            "details": json.dumps(dict(first.details), default=str, sort_keys=True),
-            "mentions": len(mentions),
-            "evidence": json.dumps([{
-                "text": m.text, "start": m.start, "end": m.end, "sentence": m.sentence, "rule": m.rule,
-                "version_id": carried_from.version_of(m, version),
-            } for m in mentions]),
-        })
-    _insert(db, "facts", rows)
+        sentence = found.sentence_of(first) or (None, None)
+        evidence = [ev.mention(m.start, m.end, found.sentence_of(m), m.rule, found.version_of(m, version), m.sentence)
+                    for m in mentions]
+        rows.append((
+            version["document_id"], found.version_of(first, version), key, first.kind, first.subject,
+            first.subject_code, first.qualifier, first.value, vkey, first.unit, first.text, first.start, first.end,
+            sentence[0], sentence[1], first.rule,
+            json.dumps(dict(first.details), default=str, sort_keys=True),
+            len(mentions), json.dumps(evidence, separators=(",", ":")),
+        ))
+    _insert_tuples(db, "facts", _FACT_COLUMNS, rows)
+
+
+_RUN_COLUMNS = ("document_id", "fact_key", "kind", "subject", "subject_code", "qualifier", "value", "value_key",
+                "unit", "first_version_id", "last_version_id", "first_version", "last_version", "text",
+                "span_start", "span_end", "sentence_start", "sentence_end", "rule")
 
 
 def _extend_runs(db: sqlite_utils.Database, version: dict[str, Any], previous: dict[str, Any] | None,
-                 facts: Iterable[Fact]) -> None:
+                 facts: Iterable[Fact], found: _Evidence) -> None:
     """Extend each run that reached the previous version and still holds; start the others."""
     open_runs: dict[tuple[str, str], int] = {}
     if previous:
@@ -330,15 +411,24 @@ def _extend_runs(db: sqlite_utils.Database, version: dict[str, Any], previous: d
             extended.append((version["id"], version["version"], open_runs[(key, vkey)]))
             continue
         f = mentions[0]
-        started.append({
-            "document_id": version["document_id"], "fact_key": key, "kind": f.kind, "subject": f.subject,
-            "subject_code": f.subject_code, "qualifier": f.qualifier, "value": f.value, "value_key": vkey,
-            "unit": f.unit, "first_version_id": version["id"], "last_version_id": version["id"],
-            "first_version": version["version"], "last_version": version["version"],
-            "text": f.text, "sentence": f.sentence, "span_start": f.start, "span_end": f.end, "rule": f.rule,
-        })
+        # A run's offsets point into its first version: a fact whose evidence is elsewhere has none.
+        here = found.version_of(f, version) == version["id"]
+        sentence = (found.sentence_of(f) if here else None) or (None, None)
+        started.append((
+            version["document_id"], key, f.kind, f.subject, f.subject_code, f.qualifier, f.value, vkey, f.unit,
+            version["id"], version["id"], version["version"], version["version"], f.text,
+            f.start if here else None, f.end if here else None, sentence[0], sentence[1], f.rule,
+        ))
     db.conn.executemany("UPDATE fact_runs SET last_version_id = ?, last_version = ? WHERE id = ?", extended)
-    _insert(db, "fact_runs", started)
+    _insert_tuples(db, "fact_runs", _RUN_COLUMNS, started)
+
+
+def _insert_tuples(db: sqlite_utils.Database, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
+    """Insert rows given as tuples in `columns` order with one prepared statement (the hot path:
+    no dict per row, no schema introspection)."""
+    if rows:
+        marks = ", ".join("?" for _ in columns)
+        db.conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
 
 
 def _insert(db: sqlite_utils.Database, table: str, rows: list[dict[str, Any]], *, replace: bool = False) -> None:

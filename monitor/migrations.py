@@ -4,6 +4,8 @@ Never edit a migration that has shipped; add a new one at the end.
 """
 from __future__ import annotations
 
+import json
+
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
@@ -287,3 +289,274 @@ def m004_fact_extractions_and_views(db: sqlite_utils.Database) -> None:
         FROM fact_history;
         """
     )
+
+
+# --- m005: compact storage (issue 7) -------------------------------------------------------------
+
+# How the full-text index keeps positions: 'full' allows phrase and NEAR queries ("25 percent").
+FTS_DETAIL = "full"
+
+# A version's text as the views show it: plain for the latest, deflated for older ones
+# (monitor_inflate is registered by open_store and by the sqlite-utils and Datasette plugins).
+_TEXT = "coalesce({v}.text, monitor_inflate({v}.text_z))"
+
+
+def _substr(text: str, start: str, end: str) -> str:
+    """SQL for the slice [start, end) of a text (Python offsets; substr counts from 1)."""
+    return f"substr({text}, {start} + 1, {end} - {start})"
+
+
+@migrations()
+def m005_compact_storage(db: sqlite_utils.Database) -> None:
+    """Older versions' text deflated, fact evidence as offsets, full-text index over latest texts.
+
+    A database made by an earlier release is converted in place: its facts' sentences become
+    offsets into their versions' texts (a sentence that cannot be placed keeps a copy).
+    """
+    for view in ("entity_timeline", "fact_changes_detail", "fact_history", "fact_current"):
+        db.execute(f"DROP VIEW IF EXISTS {view}")
+    _versions_text_nullable(db)
+    _facts_as_offsets(db)
+    _deflate_older_versions(db)
+    _latest_text_index(db)
+    _compact_views(db)
+
+
+def _versions_text_nullable(db: sqlite_utils.Database) -> None:
+    """`text` may be NULL (the text is in `text_z`). SQLite's documented way to drop a NOT NULL
+    constraint without rebuilding the table, which facts and changes reference by id."""
+    sql = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'document_versions'").fetchone()[0]
+    new_sql = sql.replace("text TEXT NOT NULL,", "text TEXT,", 1)
+    assert new_sql != sql, "document_versions.text is not declared as m001 made it"
+    schema_version = db.execute("PRAGMA schema_version").fetchone()[0]
+    db.execute("PRAGMA writable_schema = ON")
+    db.execute("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'document_versions'", [new_sql])
+    db.execute(f"PRAGMA schema_version = {schema_version + 1}")
+    db.execute("PRAGMA writable_schema = OFF")
+    # zlib-deflated UTF-8 text of a version superseded by a newer one (then `text` is NULL)
+    db.execute("ALTER TABLE document_versions ADD COLUMN text_z BLOB")
+
+
+_FACTS = """
+CREATE TABLE facts (                 -- what each document says now: one row per distinct value
+    id INTEGER PRIMARY KEY,
+    document_id INTEGER NOT NULL REFERENCES documents(id),
+    version_id INTEGER NOT NULL REFERENCES document_versions(id),  -- where the offsets point
+    fact_key TEXT NOT NULL,          -- kind|subject code or name|qualifier
+    kind TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    subject_code TEXT,               -- ISO 3166-1 alpha-2 for countries
+    qualifier TEXT NOT NULL DEFAULT '',
+    value,                           -- number, 'YYYY-MM-DD' text or NULL
+    value_key TEXT NOT NULL,         -- the normalised value that comparisons use
+    unit TEXT,
+    text TEXT NOT NULL,              -- evidence: the words that state it
+    span_start INTEGER,              -- offsets of text in the version's text
+    span_end INTEGER,
+    sentence_start INTEGER,          -- offsets of its sentence there (NULL: not placed, see evidence)
+    sentence_end INTEGER,
+    rule TEXT,
+    details TEXT,                    -- JSON: status, basis, effective, what, ...
+    mentions INTEGER NOT NULL DEFAULT 1,
+    evidence TEXT NOT NULL DEFAULT '[]'  -- JSON: [[start, end, sentence_start, sentence_end, rule, version_id], ...]
+);
+-- The writer replaces a document's facts as a whole, readers look facts up by entity.
+CREATE INDEX idx_facts_document ON facts (document_id);
+CREATE INDEX idx_facts_subject_code ON facts (subject_code);
+CREATE TABLE fact_runs (             -- history: a run of versions that carried the same value
+    id INTEGER PRIMARY KEY,
+    document_id INTEGER NOT NULL REFERENCES documents(id),
+    fact_key TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    subject_code TEXT,
+    qualifier TEXT NOT NULL DEFAULT '',
+    value,
+    value_key TEXT NOT NULL,
+    unit TEXT,
+    first_version_id INTEGER NOT NULL REFERENCES document_versions(id),
+    last_version_id INTEGER NOT NULL REFERENCES document_versions(id),  -- inclusive
+    first_version INTEGER NOT NULL,
+    last_version INTEGER NOT NULL,
+    text TEXT NOT NULL,              -- evidence from the run's first version
+    span_start INTEGER,              -- offsets into the first version's text
+    span_end INTEGER,
+    sentence_start INTEGER,
+    sentence_end INTEGER,
+    rule TEXT
+);
+-- The writer extends the runs that reached a document's previous version.
+CREATE INDEX idx_fact_runs_document_last ON fact_runs (document_id, last_version_id);
+CREATE INDEX idx_fact_runs_subject_code ON fact_runs (subject_code);
+"""
+
+
+def _facts_as_offsets(db: sqlite_utils.Database) -> None:
+    """New `facts` and `fact_runs`: sentences as offsets, and only the indexes that are used (the
+    old unique (document, key, value) index and the (kind, subject) ones were larger than the
+    data they sped up: subjects are always compared lower-cased, and kind alone hardly selects)."""
+    from monitor import evidence
+
+    db.execute("ALTER TABLE facts RENAME TO facts_m004")
+    db.execute("ALTER TABLE fact_runs RENAME TO fact_runs_m004")
+    for index in ("idx_facts_kind_subject", "idx_facts_subject_code", "idx_fact_runs_document_key",
+                  "idx_fact_runs_kind_subject", "idx_fact_runs_subject_code"):
+        db.execute(f"DROP INDEX IF EXISTS {index}")
+    for statement in _FACTS.split(";"):  # executescript would commit the migration's transaction
+        if statement.strip():
+            db.execute(statement)
+    readings = _Readings(db)
+    for row in db.query("SELECT * FROM facts_m004 ORDER BY id"):
+        mentions = [evidence.mention(m["start"], m["end"], readings.locate(m["version_id"], m["sentence"], m["start"]),
+                                     m["rule"], m["version_id"], m["sentence"])
+                    for m in json.loads(row.pop("evidence"))]
+        span = readings.locate(row["version_id"], row.pop("sentence"), row["span_start"])
+        db.execute(*_insert_sql("facts", {**row, "sentence_start": span and span[0], "sentence_end": span and span[1],
+                                          "evidence": json.dumps(mentions, separators=(",", ":"))}))
+    for row in db.query("SELECT * FROM fact_runs_m004 ORDER BY id"):
+        span = readings.locate(row["first_version_id"], row.pop("sentence"), row["span_start"])
+        db.execute(*_insert_sql("fact_runs", {**row, "sentence_start": span and span[0],
+                                              "sentence_end": span and span[1]}))
+    db.execute("DROP TABLE facts_m004")
+    db.execute("DROP TABLE fact_runs_m004")
+
+
+class _Readings:
+    """Versions' reading texts for placing sentences, the last few kept (facts come by document)."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+        self.cache: dict[int, str] = {}
+
+    def locate(self, version_id: int, sentence: str | None, near: int | None) -> tuple[int, int] | None:
+        from monitor import evidence
+
+        if not sentence or version_id is None:
+            return None
+        if version_id not in self.cache:
+            if len(self.cache) > 64:
+                self.cache.clear()
+            text, fmt = self.db.execute("SELECT text, format FROM document_versions WHERE id = ?",
+                                        [version_id]).fetchone()
+            self.cache[version_id] = evidence.reading_text(text, fmt)
+        return evidence.locate_sentence(self.cache[version_id], sentence, near or 0)
+
+
+def _insert_sql(table: str, row: dict) -> tuple[str, list]:
+    return (f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})", list(row.values()))
+
+
+def _deflate_older_versions(db: sqlite_utils.Database) -> None:
+    """Every version but each document's latest keeps its text deflated in `text_z`."""
+    from monitor.store import deflate
+
+    older = db.execute("""SELECT id, text FROM document_versions AS v WHERE text IS NOT NULL AND version <
+                          (SELECT max(version) FROM document_versions AS w WHERE w.document_id = v.document_id)""")
+    for version_id, text in older.fetchall():
+        db.execute("UPDATE document_versions SET text_z = ?, text = NULL WHERE id = ?", [deflate(text), version_id])
+
+
+def _latest_text_index(db: sqlite_utils.Database) -> None:
+    """Full-text index over each document's latest text only, kept by triggers in plain SQL.
+
+    External content (`content="document_versions"`), so `sqlite-utils search monitor.db
+    document_versions QUERY` and Datasette find it; a superseded version leaves the index in the
+    same statement that adds its successor (FTS5 needs the old values to remove a row)."""
+    for trigger in ("document_versions_ai", "document_versions_ad", "document_versions_au"):
+        db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    db.execute("DROP TABLE IF EXISTS document_versions_fts")
+    db.execute(f"""CREATE VIRTUAL TABLE document_versions_fts USING FTS5 (
+                       title, text, content="document_versions", content_rowid="id", detail={FTS_DETAIL})""")
+    db.execute("""INSERT INTO document_versions_fts (rowid, title, text)
+                  SELECT id, title, text FROM document_versions WHERE text IS NOT NULL""")
+    db.execute("""
+        CREATE TRIGGER document_versions_ai AFTER INSERT ON document_versions BEGIN
+            -- the document's previous latest version (only it is in the index)
+            INSERT INTO document_versions_fts (document_versions_fts, rowid, title, text)
+            SELECT 'delete', id, title, text FROM document_versions
+            WHERE document_id = new.document_id AND id != new.id AND text IS NOT NULL
+              AND version = (SELECT max(version) FROM document_versions
+                             WHERE document_id = new.document_id AND id != new.id);
+            INSERT INTO document_versions_fts (rowid, title, text) VALUES (new.id, new.title, new.text);
+        END""")
+
+
+def _compact_views(db: sqlite_utils.Database) -> None:
+    """The views of m004 with each sentence cut from its version's text, and `version_texts`."""
+    sentence = _substr(_TEXT.format(v="evidence"), "{t}.sentence_start", "{t}.sentence_end")
+    statements = [
+        f"""
+        CREATE VIEW version_texts AS   -- every version's text, however it is stored
+        SELECT id, document_id, path, version, observed_at, {_TEXT.format(v="document_versions")} AS text
+        FROM document_versions""",
+        f"""
+        CREATE VIEW fact_current AS
+        SELECT facts.id AS fact_id, documents.path, facts.document_id,
+               documents.current_version AS version, facts.kind, facts.subject, facts.subject_code,
+               facts.qualifier, facts.value, facts.unit, facts.mentions, facts.text,
+               -- a sentence that could not be placed is copied in its mention (json position 6)
+               coalesce({sentence.format(t="facts")}, json_extract(facts.evidence, '$[0][6]')) AS sentence,
+               evidence.version AS evidence_version, evidence.observed_at AS evidence_observed_at
+        FROM facts
+        JOIN documents ON documents.id = facts.document_id
+        JOIN document_versions AS evidence ON evidence.id = facts.version_id""",
+        f"""
+        CREATE VIEW fact_history AS
+        SELECT fact_runs.id AS run_id, documents.path, fact_runs.document_id, fact_runs.kind,
+               fact_runs.subject, fact_runs.subject_code, fact_runs.qualifier, fact_runs.value,
+               fact_runs.unit, fact_runs.first_version AS from_version,
+               fact_runs.last_version AS to_version, evidence.observed_at AS valid_from,
+               -- when a version without it was first seen (or the file was deleted); NULL while current
+               coalesce((SELECT min(later.observed_at) FROM document_versions AS later
+                         WHERE later.document_id = fact_runs.document_id
+                           AND later.version > fact_runs.last_version),
+                        documents.deleted_at) AS valid_until,
+               EXISTS (SELECT 1 FROM facts
+                       WHERE facts.document_id = fact_runs.document_id
+                         AND facts.fact_key = fact_runs.fact_key
+                         AND facts.value_key = fact_runs.value_key
+                         AND fact_runs.last_version = documents.current_version) AS is_current,
+               fact_runs.text, {sentence.format(t="fact_runs")} AS sentence
+        FROM fact_runs
+        JOIN documents ON documents.id = fact_runs.document_id
+        JOIN document_versions AS evidence ON evidence.id = fact_runs.first_version_id""",
+    ]
+    for statement in statements + _M004_VIEWS_KEPT:
+        db.execute(statement)
+
+
+# m004's views that m005 keeps as they were (they were dropped while the tables changed).
+_M004_VIEWS_KEPT = [
+    """
+    CREATE VIEW fact_changes_detail AS
+    SELECT fact_changes.id AS change_id, fact_changes.detected_at, fact_changes.path,
+           fact_changes.version, document_versions.title, fact_changes.change, fact_changes.kind,
+           fact_changes.subject, fact_changes.subject_code, fact_changes.qualifier,
+           fact_changes.old, fact_changes.new, fact_changes.unit, fact_changes.cause,
+           fact_changes.old_sentence, fact_changes.new_sentence,
+           fact_changes.old_text, fact_changes.new_text,
+           (SELECT max(earlier.observed_at) FROM document_versions AS earlier
+            WHERE earlier.document_id = fact_changes.document_id
+              AND earlier.version < fact_changes.version) AS previous_observed_at,
+           document_versions.observed_at, fact_changes.document_id, fact_changes.version_id
+    FROM fact_changes
+    JOIN document_versions ON document_versions.id = fact_changes.version_id""",
+    """
+    -- What every source has said about an entity: countries by ISO code, others by name.
+    -- `conflict` marks a current statement that another document currently contradicts
+    -- (same kind, entity and qualifier, another value).
+    CREATE VIEW entity_timeline AS
+    SELECT coalesce(fact_history.subject_code, lower(fact_history.subject)) AS entity,
+           fact_history.*,
+           fact_history.is_current AND EXISTS (
+               SELECT 1 FROM facts AS other
+               WHERE other.document_id != fact_history.document_id
+                 AND other.kind = fact_history.kind
+                 AND coalesce(other.subject_code, lower(other.subject))
+                     = coalesce(fact_history.subject_code, lower(fact_history.subject))
+                 AND other.qualifier = fact_history.qualifier
+                 AND other.value IS NOT fact_history.value
+                 AND other.value IS NOT NULL AND fact_history.value IS NOT NULL
+           ) AS conflict
+    FROM fact_history""",
+]

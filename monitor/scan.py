@@ -48,7 +48,7 @@ import sqlite_utils
 from monitor.config import Config
 from monitor.document import Document, DocumentError, read_document
 from monitor.errors import MonitorError
-from monitor.store import insert_row, update_row, utcnow, write_transaction
+from monitor.store import insert_row, store_version, update_row, utcnow, write_transaction
 
 log = logging.getLogger(__name__)
 
@@ -181,6 +181,7 @@ class Prepared:
     path: str
     document: Document | None = None
     facts: list | None = None
+    sentences: list | None = None  # each fact's sentence offsets (evidence.locate_sentences)
     error_stage: str = ""
     error: str = ""
     read_at_ns: int = 0
@@ -235,6 +236,7 @@ def prepare(job: Job) -> Prepared:
     if job.extract and document.sha256 != job.known_sha and document.sha256 not in job.moved_shas:
         try:
             result.facts = extract_document(document, _worker_gazetteer)
+            result.sentences = locate_sentences(document, result.facts)
         except Exception as e:  # noqa: BLE001 - one bad file must not stop the scan
             result.error_stage, result.error = "extract", f"extraction failed: {type(e).__name__}: {e}"
     if document.sha256 == job.known_sha:
@@ -253,6 +255,14 @@ def extract_document(document: Document, gazetteer: Any = None) -> list:
 
     return extract_facts(document.text, reference_date=document.metadata.reference_date,
                          fmt=document.format, gazetteer=gazetteer)
+
+
+def locate_sentences(document: Document, facts: list) -> list:
+    """Where each fact's sentence stands in the text: found here, in the worker, so the writer
+    stores offsets without spending its time on it."""
+    from monitor.evidence import locate_sentences as locate, reading_text
+
+    return locate(reading_text(document.text, document.format), facts)
 
 
 def _without_text(document: Document) -> Document:
@@ -682,12 +692,12 @@ class _Writer:
     def _new_version(self, document_id: int, number: int, prepared: Prepared) -> None:
         version_id = self._insert_version(document_id, number, prepared)
         if prepared.facts is not None:
-            _history().record_facts(self.db, version_id, prepared.facts)
+            _history().record_facts(self.db, version_id, prepared.facts, sentences=prepared.sentences)
 
     def _insert_version(self, document_id: int, number: int, prepared: Prepared) -> int:
         doc = prepared.document
         assert doc is not None
-        version_id = insert_row(self.db, "document_versions", {
+        version_id = store_version(self.db, {
             "document_id": document_id, "path": prepared.path, "version": number,
             "sha256": doc.sha256, "size": doc.size, "mtime": doc.mtime, "observed_at": self.batch.now,
             "format": doc.format, "encoding": doc.encoding, "decode_errors": int(doc.decode_errors),

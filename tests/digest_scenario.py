@@ -5,13 +5,15 @@ and columns), so digests are built from a store like the one users have.
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
 from monitor.config import Config, ReportsConfig
-from monitor.store import open_store
+from monitor.evidence import mention
+from monitor.store import open_store, version_text
 
 OBSERVER = "001_4777de3da4390cc3.txt"
 OTHER = "000_d4cf7e730de0a412.txt"
@@ -51,17 +53,22 @@ def set_fact(db: sqlite_utils.Database, document_id: int, version_id: int, kind:
     """The document's current fact of this kind and subject now has `value` (replacing the old row)."""
     key = "|".join((kind, subject_code or subject.lower(), qualifier))
     db.execute("delete from facts where document_id = ? and fact_key = ?", [document_id, key])
+    # The sentence as offsets into the version's text (a copy in the evidence if it is not there).
+    at = version_text(db, version_id).find(sentence)
+    span = (at, at + len(sentence)) if at >= 0 else None
+    offsets = {"sentence_start": span and span[0], "sentence_end": span and span[1]}
     db["facts"].insert({
         "document_id": document_id, "version_id": version_id, "fact_key": key, "kind": kind, "subject": subject,
         "subject_code": subject_code, "qualifier": qualifier, "value": value, "value_key": str(value),
-        "unit": unit, "text": str(value), "sentence": sentence,
+        "unit": unit, "text": str(value), **offsets,
+        "evidence": json.dumps([mention(0, 0, span, "test", version_id, sentence)]),
     })
     version = db["document_versions"].get(version_id)["version"]
     db["fact_runs"].insert({
         "document_id": document_id, "fact_key": key, "kind": kind, "subject": subject, "subject_code": subject_code,
         "qualifier": qualifier, "value": value, "value_key": str(value), "unit": unit,
         "first_version_id": version_id, "last_version_id": version_id, "first_version": version,
-        "last_version": version, "text": str(value), "sentence": sentence,
+        "last_version": version, "text": str(value), **offsets,
     })
 
 

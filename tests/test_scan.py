@@ -47,8 +47,9 @@ class Folder:
         return self.scanner.reconcile()
 
     def versions(self, path: str) -> list[tuple[int, str]]:
+        # version_texts: older versions' text is stored deflated
         return [(r["version"], r["text"]) for r in self.db.query(
-            "SELECT v.version, v.text FROM document_versions v JOIN documents d ON d.id = v.document_id "
+            "SELECT v.version, v.text FROM version_texts v JOIN documents d ON d.id = v.document_id "
             "WHERE d.path = ? ORDER BY v.version", [path])]
 
     def document(self, path: str) -> dict:
