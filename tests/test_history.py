@@ -229,3 +229,27 @@ def test_timeline_leaves_out_value_less_mentions_covered_by_a_value(db):
     # Once the rate is gone the bare mention is what the document says.
     ingest(db, doc, text[text.index(".") + 2:], facts=[])
     assert [(r["value"], r["is_current"]) for r in history.timeline(db, "Kazakhstan")] == [(25, 0), (None, 1)]
+
+
+def test_stored_facts_read_back_as_extracted_from_markup_and_typographic_text(db):
+    """Sentences are stored as offsets: rebuilt from the version's text they must equal what the
+    extractor gave (markup blanked, curly quotes made plain, lines re-joined)."""
+    from monitor.extract import extract_facts
+
+    text = ("---\ntitle: Letter\n---\n# Tariffs\n\nThe President’s letter says imports from **Kazakhstan**\n"
+            "will face a [25% tariff](https://example.org/t) starting August 1, 2025.\n\n"
+            "- Brazil: a 50% tariff on coffee.\n")
+    facts = extract_facts(text, fmt="markdown")
+    assert facts and any("’" in text[:f.start] for f in facts)
+    doc = add_document(db, "letter.md")
+    with write_transaction(db):
+        version_id = db["document_versions"].insert({
+            "document_id": doc, "path": "letter.md", "version": 1, "sha256": "x", "size": len(text),
+            "mtime": 0.0, "observed_at": utcnow(), "format": "markdown", "encoding": "utf-8", "text": text,
+        }).last_pk
+        history.record_facts(db, version_id, facts)
+    stored = history._rows_to_facts(history._current_rows(db, doc), history._Texts(db)).facts
+    as_tuples = lambda fs: sorted((f.kind, f.subject, str(f.value), f.text, f.start, f.end, f.sentence, f.rule)
+                                  for f in fs)
+    assert as_tuples(stored) == as_tuples(facts)
+    assert db.execute("SELECT count(*) FROM facts WHERE sentence_start IS NULL").fetchone()[0] == 0

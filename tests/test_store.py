@@ -99,3 +99,116 @@ def test_unopenable_database(tmp_path):
 
 def test_utcnow_is_iso_utc():
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", utcnow())
+
+
+# --- compact storage (m005): deflated older texts, sentences as offsets, latest-only search ------
+
+OLD_TEXT = "---\ntitle: Letter\n---\nImports from **Kazakhstan** will face a 25% tariff.\nThe deadline is August 1."
+NEW_TEXT = OLD_TEXT.replace("25%", "30%")
+
+
+def _m004_database(path):
+    """A database as the release before m005 made it, with a document of two versions and facts
+    in the old layout (sentences copied into facts, fact_runs and the evidence JSON)."""
+    import json
+
+    old = sqlite_utils.Database(path)
+    names = [m.name for m in migrations.pending(old)]
+    migrations.apply(old, stop_before=names[names.index("m005_compact_storage")])
+    doc = old["documents"].insert({"path": "a.md", "root": "/r", "first_seen_at": "t", "last_seen_at": "t",
+                                   "current_version": 2}).last_pk
+    ids = [old["document_versions"].insert({
+        "document_id": doc, "path": "a.md", "version": n, "sha256": str(n), "size": len(text), "mtime": 0.0,
+        "observed_at": f"t{n}", "format": "markdown", "encoding": "utf-8", "title": "Letter", "text": text,
+    }).last_pk for n, text in ((1, OLD_TEXT), (2, NEW_TEXT))]
+    start = NEW_TEXT.index("30%")
+    sentence = "Imports from Kazakhstan will face a 30% tariff."  # markup blanked, as the extractor reads it
+    old["facts"].insert({
+        "document_id": doc, "version_id": ids[1], "fact_key": "tariff|kz|", "kind": "tariff",
+        "subject": "Kazakhstan", "subject_code": "KZ", "value": 30, "value_key": "30", "unit": "percent",
+        "text": "30%", "sentence": sentence, "span_start": start, "span_end": start + 3, "rule": "r",
+        "details": "{}", "mentions": 1, "evidence": json.dumps([{
+            "text": "30%", "start": start, "end": start + 3, "sentence": sentence, "rule": "r",
+            "version_id": ids[1]}]),
+    })
+    old["fact_runs"].insert({
+        "document_id": doc, "fact_key": "tariff|kz|", "kind": "tariff", "subject": "Kazakhstan",
+        "subject_code": "KZ", "value": 25, "value_key": "25", "unit": "percent", "first_version_id": ids[0],
+        "last_version_id": ids[0], "first_version": 1, "last_version": 1, "text": "25%",
+        "sentence": sentence.replace("30", "25"), "span_start": start, "span_end": start + 3, "rule": "r"})
+    old["fact_changes"].insert({
+        "document_id": doc, "path": "a.md", "version": 2, "version_id": ids[1], "kind": "tariff",
+        "subject": "Kazakhstan", "change": "changed", "old": 25, "new": 30, "unit": "percent",
+        "old_sentence": sentence.replace("30", "25"), "new_sentence": sentence, "detected_at": "t2"})
+    old.close()
+    return doc, ids, sentence
+
+
+def test_a_database_of_the_previous_release_upgrades_to_compact_storage(tmp_path):
+    from monitor import history
+    from monitor.store import version_text
+
+    doc, (v1, v2), sentence = _m004_database(tmp_path / "m.db")
+    db = open_store(tmp_path / "m.db")
+    assert migrations.pending(db) == []
+    # Texts read back equal, the older one stored deflated.
+    assert (version_text(db, v1), version_text(db, v2)) == (OLD_TEXT, NEW_TEXT)
+    stored = db.execute("SELECT text IS NULL, text_z IS NOT NULL FROM document_versions ORDER BY id").fetchall()
+    assert stored == [(1, 1), (0, 0)]
+    assert [r["text"] for r in db.query("SELECT text FROM version_texts ORDER BY version")] == [OLD_TEXT, NEW_TEXT]
+    # Sentences are offsets now; the fact reads back exactly as it was extracted.
+    (fact,) = history._rows_to_facts(history._current_rows(db, doc), history._Texts(db)).facts
+    assert (fact.text, fact.sentence, fact.value) == ("30%", sentence, 30)
+    (run,) = db.query("SELECT * FROM fact_runs")
+    assert history._run_to_fact(run, history._Texts(db)).sentence == sentence.replace("30", "25")
+    # The views cut the sentence from the file's text (markup as the file has it).
+    assert next(db.query("SELECT sentence FROM fact_current"))["sentence"] == \
+        "Imports from **Kazakhstan** will face a 30% tariff."
+    assert next(db.query("SELECT sentence FROM fact_history"))["sentence"] == \
+        "Imports from **Kazakhstan** will face a 25% tariff."
+    change = next(db.query("SELECT old, new, old_sentence FROM fact_changes_detail"))
+    assert change == {"old": 25, "new": 30, "old_sentence": sentence.replace("30", "25")}
+    # Only the latest version is searchable.
+    assert [r["version"] for r in db["document_versions"].search("tariff")] == [2]
+    assert "sentence" not in db["facts"].columns_dict and "sentence" not in db["fact_runs"].columns_dict
+    db.close()
+
+
+def test_a_new_version_deflates_the_one_it_supersedes_and_takes_its_place_in_search(db):
+    from monitor.store import store_version, version_text
+
+    doc = db["documents"].insert({"path": "a.txt", "root": "/r", "first_seen_at": "t", "last_seen_at": "t"}).last_pk
+    row = {"document_id": doc, "path": "a.txt", "sha256": "x", "size": 1, "mtime": 0.0, "observed_at": "t",
+           "format": "text", "encoding": "utf-8"}
+    v1 = store_version(db, {**row, "version": 1, "text": "copper tariff"})
+    v2 = store_version(db, {**row, "version": 2, "text": "steel tariff"})
+    assert (version_text(db, v1), version_text(db, v2)) == ("copper tariff", "steel tariff")
+    assert db.execute("SELECT text, length(text_z) > 0 FROM document_versions WHERE id = ?", [v1]).fetchone() == (None, 1)
+    assert [r["id"] for r in db["document_versions"].search("copper")] == []
+    assert [r["id"] for r in db["document_versions"].search("tariff")] == [v2]
+    assert [r["id"] for r in db["document_versions"].search('"steel tariff"')] == [v2]  # phrases work
+    db.execute("INSERT INTO document_versions_fts (document_versions_fts) VALUES ('integrity-check')")
+
+
+def test_the_datasette_plugin_registers_the_functions_the_views_need(tmp_path):
+    """Datasette calls prepare_connection(conn, database, datasette) through pluggy on every
+    connection: the plugin's hook, taken from its entry point, must answer that call."""
+    import importlib.metadata
+
+    import pluggy
+
+    (entry,) = [e for e in importlib.metadata.entry_points(group="datasette") if e.name == "monitor"]
+
+    class Spec:
+        @pluggy.HookspecMarker("datasette")
+        def prepare_connection(self, conn, database, datasette):
+            """Datasette's hook signature."""
+
+    manager = pluggy.PluginManager("datasette")
+    manager.add_hookspecs(Spec)
+    manager.register(entry.load())
+    open_store(tmp_path / "m.db").close()
+    conn = sqlite3.connect(tmp_path / "m.db")
+    manager.hook.prepare_connection(conn=conn, database="m", datasette=None)
+    assert conn.execute("SELECT monitor_inflate(?)", [__import__("zlib").compress("é".encode())]).fetchone() == ("é",)
+    conn.close()
