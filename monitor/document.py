@@ -125,8 +125,12 @@ def _read_bytes(path: Path, max_size: int) -> tuple[bytes, os.stat_result]:
         if st.st_size > max_size:
             raise NotIngestible(f"{path}: over the size limit ({st.st_size} bytes > {max_size})")
         with os.fdopen(fd, "rb", closefd=False) as f:
-            # One byte more than the limit, in case the file grows while it is read.
-            raw = f.read(max_size + 1)
+            # Sized by fstat, not by the limit: a read of max_size + 1 would allocate the whole
+            # limit for every file. A file that grew while open is read on, up to one byte more
+            # than the limit.
+            raw = f.read(st.st_size + 1)
+            if len(raw) > st.st_size:
+                raw += f.read(max_size + 1 - len(raw))
     except OSError as e:
         raise NotIngestible(f"{path}: {_reason(e)}") from None
     finally:
