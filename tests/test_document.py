@@ -5,6 +5,7 @@ import hashlib
 import os
 import threading
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -87,6 +88,25 @@ def test_over_the_size_limit_is_refused(tmp_path):
     with pytest.raises(NotIngestible, match=r"over the size limit \(101 bytes > 100\)"):
         read_document(path, max_size=100)
     assert read_document(path, max_size=101).size == 101
+
+
+@pytest.mark.parametrize("limit, refused", [(50, True), (200, False)])
+def test_a_file_that_grows_while_read_is_read_whole_or_refused(tmp_path, monkeypatch, limit, refused):
+    # The file is 100 bytes, but fstat reports the 10 it had when it was opened.
+    path = tmp_path / "growing.txt"
+    path.write_bytes(b"x" * 100)
+    real_fstat = os.fstat
+
+    def fstat_when_opened(fd):
+        st = real_fstat(fd)
+        return SimpleNamespace(st_mode=st.st_mode, st_size=10, st_mtime_ns=st.st_mtime_ns)
+
+    monkeypatch.setattr("monitor.document.os.fstat", fstat_when_opened)
+    if refused:
+        with pytest.raises(NotIngestible, match="grew past 50 bytes"):
+            read_document(path, max_size=limit)
+    else:
+        assert read_document(path, max_size=limit).text == "x" * 100
 
 
 def test_missing_file_vanished(tmp_path):
