@@ -18,6 +18,9 @@ import sqlite_utils
 
 from monitor.errors import MonitorError
 from monitor.migrations import migrations
+# inflate() is also the SQL function monitor_inflate(), which the plugin registers for
+# sqlite-utils and Datasette: one definition for both.
+from monitor.sqlite_plugin import inflate, register_functions
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -104,17 +107,6 @@ DEFLATE_LEVEL = 6
 def deflate(text: str) -> bytes:
     """A version's text as stored once a newer version supersedes it (`text_z`)."""
     return zlib.compress(text.encode("utf-8"), DEFLATE_LEVEL)
-
-
-def inflate(blob: bytes | None) -> str | None:
-    """The text of a `text_z` value; also the SQL function `monitor_inflate(text_z)`."""
-    return None if blob is None else zlib.decompress(blob).decode("utf-8")
-
-
-def register_functions(conn: sqlite3.Connection) -> None:
-    """The SQL functions the views need (`monitor_inflate`), on a connection. `open_store` calls
-    it; `monitor.sqlite_plugin` does the same for sqlite-utils and Datasette."""
-    conn.create_function("monitor_inflate", 1, inflate, deterministic=True)
 
 
 def version_text(db: sqlite_utils.Database, version_id: int) -> str:
