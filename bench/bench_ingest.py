@@ -19,7 +19,6 @@ processes) and prints where the time goes. Figures go to bench/results.json unde
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import sqlite3
 import subprocess
@@ -180,46 +179,52 @@ def size_remedies(database: Path, work: Path) -> list[dict[str, Any]]:
         copy.unlink(missing_ok=True)
 
 
-def _sentences_as_offsets(conn: sqlite3.Connection) -> None:
-    # A sentence is a span of its version's text: offsets (two integers) instead of a copy.
-    conn.execute("UPDATE facts SET sentence = NULL")
-    conn.execute("UPDATE fact_runs SET sentence = NULL")
-    conn.create_function("without_sentences", 1, _evidence_without_sentences)
-    conn.execute("UPDATE facts SET evidence = without_sentences(evidence)")
+def _drop_views(conn: sqlite3.Connection) -> None:
+    # The copy is only measured: the views that name the columns the steps drop can go.
+    for (view,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'view'").fetchall():
+        conn.execute(f"DROP VIEW [{view}]")
 
 
-def _evidence_without_sentences(evidence: str) -> str:
-    items = json.loads(evidence or "[]")
-    return json.dumps([{k: v for k, v in item.items() if k != "sentence"} for item in items])
+def _without_derivable_keys(conn: sqlite3.Connection) -> None:
+    # fact_key is kind|subject code or name|qualifier, value_key the normalised value and unit:
+    # both can be computed from the row's other columns.
+    _drop_views(conn)
+    for table in ("facts", "fact_runs"):
+        for column in ("fact_key", "value_key"):
+            conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
 
 
-def _compress_older_versions(conn: sqlite3.Connection) -> None:
+def _evidence_without_first_mention(conn: sqlite3.Connection) -> None:
+    # The first mention repeats the row's own columns (span, sentence, rule, version_id).
+    conn.execute("UPDATE facts SET evidence = json_remove(evidence, '$[0]')")
+
+
+def _details_compact(conn: sqlite3.Connection) -> None:
+    # details as compact JSON ({"a":1} without spaces), NULL when empty.
+    conn.execute("UPDATE facts SET details = CASE WHEN details IN ('{}', '') THEN NULL ELSE json(details) END")
+
+
+def _words_from_offsets(conn: sqlite3.Connection) -> None:
+    # A fact's words are the slice [span_start, span_end) of its version's text.
+    conn.execute("UPDATE facts SET text = '' WHERE span_start IS NOT NULL")
+    conn.execute("UPDATE fact_runs SET text = '' WHERE span_start IS NOT NULL")
+
+
+def _compress_latest_versions(conn: sqlite3.Connection) -> None:
+    # Latest versions deflated too: the full-text index would have to be contentless (it reads
+    # the text of a row it removes from the table), and every read of a current text inflates.
     conn.create_function("deflate", 1, lambda text: zlib.compress(text.encode("utf-8"), 6))
-    conn.execute("UPDATE document_versions SET text = deflate(text) WHERE version < "
-                 "(SELECT max(version) FROM document_versions w WHERE w.document_id = document_versions.document_id)")
+    conn.execute("UPDATE document_versions SET text_z = deflate(text), text = NULL WHERE text IS NOT NULL")
 
 
-def _fts_detail_column(conn: sqlite3.Connection, latest_only: bool = False) -> None:
-    # detail=column keeps which column a word is in but not its positions: no phrase or NEAR
-    # queries, a third of the index. Contentless, as the text is in document_versions already.
-    conn.execute("DROP TABLE IF EXISTS document_versions_fts")
-    conn.execute("CREATE VIRTUAL TABLE document_versions_fts USING FTS5 (title, text, content='', detail=column)")
-    latest = (" WHERE version = (SELECT max(version) FROM document_versions w "
-              "WHERE w.document_id = document_versions.document_id)") if latest_only else ""
-    conn.execute("INSERT INTO document_versions_fts (rowid, title, text) "
-                 "SELECT id, title, text FROM document_versions" + latest)
-
-
-def _compress_all_versions(conn: sqlite3.Connection) -> None:
-    conn.execute("UPDATE document_versions SET text = deflate(text) WHERE typeof(text) = 'text'")
-
-
+# Storage changes still open on the schema of m005 (older versions deflated, sentences as offsets,
+# a detail=column full-text index over latest texts: the steps an earlier --what-if measured).
 REMEDIES = [
-    ("facts keep sentence offsets, not copies", _sentences_as_offsets),
-    ("+ full-text index with detail=column", _fts_detail_column),
-    ("+ full-text index over latest versions only", lambda conn: _fts_detail_column(conn, latest_only=True)),
-    ("+ older versions' text deflated", _compress_older_versions),
-    ("+ latest versions' text deflated too", _compress_all_versions),
+    ("facts and runs without fact_key, value_key (derivable)", _without_derivable_keys),
+    ("+ evidence without the first mention (the row's columns)", _evidence_without_first_mention),
+    ("+ details as compact JSON, NULL when empty", _details_compact),
+    ("+ fact words cut from the text by offsets", _words_from_offsets),
+    ("+ latest versions' text deflated too", _compress_latest_versions),
 ]
 
 
