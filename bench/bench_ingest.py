@@ -185,15 +185,6 @@ def _drop_views(conn: sqlite3.Connection) -> None:
         conn.execute(f"DROP VIEW [{view}]")
 
 
-def _without_derivable_keys(conn: sqlite3.Connection) -> None:
-    # fact_key is kind|subject code or name|qualifier, value_key the normalised value and unit:
-    # both can be computed from the row's other columns.
-    _drop_views(conn)
-    for table in ("facts", "fact_runs"):
-        for column in ("fact_key", "value_key"):
-            conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
-
-
 def _evidence_without_first_mention(conn: sqlite3.Connection) -> None:
     # The first mention repeats the row's own columns (span, sentence, rule, version_id).
     conn.execute("UPDATE facts SET evidence = json_remove(evidence, '$[0]')")
@@ -205,7 +196,9 @@ def _details_compact(conn: sqlite3.Connection) -> None:
 
 
 def _words_from_offsets(conn: sqlite3.Connection) -> None:
-    # A fact's words are the slice [span_start, span_end) of its version's text.
+    # A fact's words are the slice [span_start, span_end) of its version's text (a view would cut
+    # them, as it cuts sentences).
+    _drop_views(conn)
     conn.execute("UPDATE facts SET text = '' WHERE span_start IS NOT NULL")
     conn.execute("UPDATE fact_runs SET text = '' WHERE span_start IS NOT NULL")
 
@@ -217,11 +210,11 @@ def _compress_latest_versions(conn: sqlite3.Connection) -> None:
     conn.execute("UPDATE document_versions SET text_z = deflate(text), text = NULL WHERE text IS NOT NULL")
 
 
-# Storage changes still open on the schema of m005 (older versions deflated, sentences as offsets,
-# a detail=column full-text index over latest texts: the steps an earlier --what-if measured).
+# Storage changes still open on the schema of m006 (older versions deflated, sentences as offsets,
+# a detail=column full-text index over latest texts, no stored fact keys: the steps earlier
+# --what-if runs measured).
 REMEDIES = [
-    ("facts and runs without fact_key, value_key (derivable)", _without_derivable_keys),
-    ("+ evidence without the first mention (the row's columns)", _evidence_without_first_mention),
+    ("evidence without the first mention (the row's columns)", _evidence_without_first_mention),
     ("+ details as compact JSON, NULL when empty", _details_compact),
     ("+ fact words cut from the text by offsets", _words_from_offsets),
     ("+ latest versions' text deflated too", _compress_latest_versions),

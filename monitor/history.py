@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 import sqlite_utils
 
 from monitor import evidence as ev
-from monitor.change import FactChange, compare_facts, compare_versions, still_stated, value_key
+from monitor.change import FactChange, _value_key, compare_facts, compare_versions, still_stated, value_key
 from monitor.evidence import Span
 from monitor.fact import Fact
 from monitor.store import utcnow, version_row, version_text, write_transaction
@@ -366,8 +366,7 @@ def _distinct(facts: Iterable[Fact]) -> Iterator[tuple[tuple[str, str], list[Fac
     yield from groups.items()
 
 
-_FACT_COLUMNS = ("document_id", "version_id", "fact_key", "kind", "subject", "subject_code", "qualifier", "value",
-                 "value_key", "unit", "text", "span_start", "span_end", "sentence_start", "sentence_end", "rule",
+_FACT_COLUMNS = ("document_id", "version_id", "kind", "subject", "subject_code", "qualifier", "value", "unit", "text", "span_start", "span_end", "sentence_start", "sentence_end", "rule",
                  "details", "mentions", "evidence")
 
 
@@ -377,14 +376,14 @@ def _replace_current(db: sqlite_utils.Database, version: dict[str, Any], facts: 
     pointing into its text (`found` says where each one's evidence is)."""
     db.execute("DELETE FROM facts WHERE document_id = ?", [version["document_id"]])
     rows = []
-    for (key, vkey), mentions in _distinct(facts):
+    for _, mentions in _distinct(facts):
         first = mentions[0]
         sentence = found.sentence_of(first) or (None, None)
         evidence = [ev.mention(m.start, m.end, found.sentence_of(m), m.rule, found.version_of(m, version), m.sentence)
                     for m in mentions]
         rows.append((
-            version["document_id"], found.version_of(first, version), key, first.kind, first.subject,
-            first.subject_code, first.qualifier, first.value, vkey, first.unit, first.text, first.start, first.end,
+            version["document_id"], found.version_of(first, version), first.kind, first.subject,
+            first.subject_code, first.qualifier, first.value, first.unit, first.text, first.start, first.end,
             sentence[0], sentence[1], first.rule,
             json.dumps(dict(first.details), default=str, sort_keys=True),
             len(mentions), json.dumps(evidence, separators=(",", ":")),
@@ -392,8 +391,7 @@ def _replace_current(db: sqlite_utils.Database, version: dict[str, Any], facts: 
     _insert_tuples(db, "facts", _FACT_COLUMNS, rows)
 
 
-_RUN_COLUMNS = ("document_id", "fact_key", "kind", "subject", "subject_code", "qualifier", "value", "value_key",
-                "unit", "first_version_id", "last_version_id", "first_version", "last_version", "text",
+_RUN_COLUMNS = ("document_id", "kind", "subject", "subject_code", "qualifier", "value", "unit", "first_version_id", "last_version_id", "first_version", "last_version", "text",
                 "span_start", "span_end", "sentence_start", "sentence_end", "rule")
 
 
@@ -402,9 +400,9 @@ def _extend_runs(db: sqlite_utils.Database, version: dict[str, Any], previous: d
     """Extend each run that reached the previous version and still holds; start the others."""
     open_runs: dict[tuple[str, str], int] = {}
     if previous:
-        open_runs = {(key, vkey): run_id for run_id, key, vkey in db.execute(
-            "SELECT id, fact_key, value_key FROM fact_runs WHERE document_id = ? AND last_version_id = ?",
-            [version["document_id"], previous["id"]])}
+        open_runs = {_row_keys(*row): run_id for run_id, *row in db.execute(
+            "SELECT id, kind, subject, subject_code, qualifier, value, unit FROM fact_runs "
+            "WHERE document_id = ? AND last_version_id = ?", [version["document_id"], previous["id"]])}
     extended, started = [], []
     for (key, vkey), mentions in _distinct(facts):
         if (key, vkey) in open_runs:
@@ -415,12 +413,19 @@ def _extend_runs(db: sqlite_utils.Database, version: dict[str, Any], previous: d
         here = found.version_of(f, version) == version["id"]
         sentence = (found.sentence_of(f) if here else None) or (None, None)
         started.append((
-            version["document_id"], key, f.kind, f.subject, f.subject_code, f.qualifier, f.value, vkey, f.unit,
+            version["document_id"], f.kind, f.subject, f.subject_code, f.qualifier, f.value, f.unit,
             version["id"], version["id"], version["version"], version["version"], f.text,
             f.start if here else None, f.end if here else None, sentence[0], sentence[1], f.rule,
         ))
     db.conn.executemany("UPDATE fact_runs SET last_version_id = ?, last_version = ? WHERE id = ?", extended)
     _insert_tuples(db, "fact_runs", _RUN_COLUMNS, started)
+
+
+def _row_keys(kind: str, subject: str, subject_code: str | None, qualifier: str, value: Any,
+              unit: str | None) -> tuple[str, str]:
+    """A stored fact's (`Fact.key`, `value_key`), from the columns they are made of (m006: the
+    tables no longer store them)."""
+    return "|".join((kind, subject_code or subject.lower(), qualifier)), _value_key(value, unit)
 
 
 def _insert_tuples(db: sqlite_utils.Database, table: str, columns: Sequence[str], rows: list[tuple]) -> None:

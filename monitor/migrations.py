@@ -562,3 +562,43 @@ _M004_VIEWS_KEPT = [
            ) AS conflict
     FROM fact_history""",
 ]
+
+
+# --- m006: fact keys derived, not stored (issue 7) -----------------------------------------------
+
+@migrations()
+def m006_derived_fact_keys(db: sqlite_utils.Database) -> None:
+    """`facts` and `fact_runs` lose `fact_key` and `value_key`: both are functions of the row's
+    other columns (kind, subject code or name, qualifier; value and unit), and were a sixth of the
+    fact tables' bytes. The writer computes them from those columns (`history._row_keys`)."""
+    for view in ("entity_timeline", "fact_history"):
+        db.execute(f"DROP VIEW IF EXISTS {view}")
+    for table in ("facts", "fact_runs"):
+        for column in ("fact_key", "value_key"):
+            db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    sentence = _substr(_TEXT.format(v="evidence"), "fact_runs.sentence_start", "fact_runs.sentence_end")
+    db.execute(f"""
+        CREATE VIEW fact_history AS
+        SELECT fact_runs.id AS run_id, documents.path, fact_runs.document_id, fact_runs.kind,
+               fact_runs.subject, fact_runs.subject_code, fact_runs.qualifier, fact_runs.value,
+               fact_runs.unit, fact_runs.first_version AS from_version,
+               fact_runs.last_version AS to_version, evidence.observed_at AS valid_from,
+               -- when a version without it was first seen (or the file was deleted); NULL while current
+               coalesce((SELECT min(later.observed_at) FROM document_versions AS later
+                         WHERE later.document_id = fact_runs.document_id
+                           AND later.version > fact_runs.last_version),
+                        documents.deleted_at) AS valid_until,
+               -- the same fact (kind, subject code or name, qualifier) with the same value and unit
+               EXISTS (SELECT 1 FROM facts
+                       WHERE facts.document_id = fact_runs.document_id
+                         AND facts.kind = fact_runs.kind
+                         AND coalesce(facts.subject_code, lower(facts.subject))
+                             = coalesce(fact_runs.subject_code, lower(fact_runs.subject))
+                         AND facts.qualifier = fact_runs.qualifier
+                         AND facts.value IS fact_runs.value AND facts.unit IS fact_runs.unit
+                         AND fact_runs.last_version = documents.current_version) AS is_current,
+               fact_runs.text, {sentence} AS sentence
+        FROM fact_runs
+        JOIN documents ON documents.id = fact_runs.document_id
+        JOIN document_versions AS evidence ON evidence.id = fact_runs.first_version_id""")
+    db.execute(_M004_VIEWS_KEPT[1])

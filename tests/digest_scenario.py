@@ -51,22 +51,22 @@ def add_version(db: sqlite_utils.Database, document_id: int, text: str, at: str,
 def set_fact(db: sqlite_utils.Database, document_id: int, version_id: int, kind: str, subject: str, value: Any,
              unit: str | None, sentence: str, qualifier: str = "", subject_code: str | None = None) -> None:
     """The document's current fact of this kind and subject now has `value` (replacing the old row)."""
-    key = "|".join((kind, subject_code or subject.lower(), qualifier))
-    db.execute("delete from facts where document_id = ? and fact_key = ?", [document_id, key])
+    db.execute("delete from facts where document_id = ? and kind = ? and coalesce(subject_code, lower(subject)) = ? "
+               "and qualifier = ?", [document_id, kind, subject_code or subject.lower(), qualifier])
     # The sentence as offsets into the version's text (a copy in the evidence if it is not there).
     at = version_text(db, version_id).find(sentence)
     span = (at, at + len(sentence)) if at >= 0 else None
     offsets = {"sentence_start": span and span[0], "sentence_end": span and span[1]}
     db["facts"].insert({
-        "document_id": document_id, "version_id": version_id, "fact_key": key, "kind": kind, "subject": subject,
-        "subject_code": subject_code, "qualifier": qualifier, "value": value, "value_key": str(value),
+        "document_id": document_id, "version_id": version_id, "kind": kind, "subject": subject,
+        "subject_code": subject_code, "qualifier": qualifier, "value": value,
         "unit": unit, "text": str(value), **offsets,
         "evidence": json.dumps([mention(0, 0, span, "test", version_id, sentence)]),
     })
     version = db["document_versions"].get(version_id)["version"]
     db["fact_runs"].insert({
-        "document_id": document_id, "fact_key": key, "kind": kind, "subject": subject, "subject_code": subject_code,
-        "qualifier": qualifier, "value": value, "value_key": str(value), "unit": unit,
+        "document_id": document_id, "kind": kind, "subject": subject, "subject_code": subject_code,
+        "qualifier": qualifier, "value": value, "unit": unit,
         "first_version_id": version_id, "last_version_id": version_id, "first_version": version,
         "last_version": version, "text": str(value), **offsets,
     })

@@ -549,7 +549,7 @@ def current_facts(db: Path, paths: list[str]) -> dict[str, set[tuple]]:
     """path -> what the database says the document states now (kind, subject, qualifier, value)."""
     facts: dict[str, set[tuple]] = {path: set() for path in paths}
     for path, *fact in query(db, """
-            SELECT d.path, f.kind, f.subject, f.qualifier, f.value_key FROM facts f
+            SELECT d.path, f.kind, f.subject, f.qualifier, f.value, f.unit FROM facts f
             JOIN documents d ON d.id = f.document_id"""):
         if path in facts:
             facts[path].add(tuple(fact))

@@ -27,7 +27,7 @@ ROUNDS = 20
 def current_facts(db: Path) -> set[tuple]:
     """What the database says each present document states now (path, kind, subject, value)."""
     return set(query(db, """
-        SELECT d.path, f.kind, f.subject, f.qualifier, f.value_key FROM facts f
+        SELECT d.path, f.kind, f.subject, f.qualifier, f.value, f.unit FROM facts f
         JOIN documents d ON d.id = f.document_id WHERE d.deleted_at IS NULL"""))
 
 
