@@ -676,33 +676,33 @@ def _titles(db: sqlite_utils.Database, version_ids: Iterable[int]) -> dict[int, 
             for r in db.query(f"select id, title, path from document_versions where id in ({marks})", ids)}
 
 
-def _fact_history(db: sqlite_utils.Database, chain: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Every edit of this fact in its document up to the chain's end, for the tariff timeline."""
-    last = chain[-1]
+def _tariff_histories(db: sqlite_utils.Database, ends: Sequence[Mapping[str, Any]]) -> dict[int, list[Mapping[str, Any]]]:
+    """For each tariff change row in `ends` (a chain's last), every edit of its fact in its document
+    up to that row, for the tariff timeline: one query for all of them, not one per line.
+
+    Only the chain the row belongs to is kept (a fact may carry two values side by side); chains
+    grow in id order, so the prefix up to the row is what a history ending there would give.
+    """
+    if not ends:
+        return {}
+    documents = sorted({r["document_id"] for r in ends})
     rows = _rows(
         db,
-        """select * from fact_changes where document_id = ? and kind = ? and qualifier = ?
-           and (subject_code is ? or lower(subject) = lower(?)) and cause = 'edit' and id <= ? order by id""",
-        [last["document_id"], last["kind"], last.get("qualifier") or "", last.get("subject_code"),
-         last["subject"], last["id"]],
+        f"""select * from fact_changes where kind = 'tariff' and cause = 'edit'
+            and document_id in ({",".join("?" * len(documents))}) and id <= ? order by id""",
+        [*documents, max(r["id"] for r in ends)],
     )
-    identity = fact_identity(last)
-    rows = [r for r in rows if fact_identity(r) == identity]
-    # Keep only the chain this line belongs to (a fact may carry two values side by side).
-    for c in collapse_chains(rows):
-        if any(r["id"] == last["id"] for r in c):
-            return c
-    return list(chain)
+    wanted = {r["id"] for r in ends}
+    return {row["id"]: chain[:i + 1] for chain in collapse_chains(rows)
+            for i, row in enumerate(chain) if row["id"] in wanted}
 
 
 def change_lines(db: sqlite_utils.Database, rows: Sequence[Mapping[str, Any]]) -> list[ChangeLine]:
     titles = _titles(db, (r["version_id"] for r in rows))
-    lines = []
-    for chain in collapse_chains(rows):
-        last = chain[-1]
-        history = _fact_history(db, chain) if last["kind"] == "tariff" else ()
-        lines.append(chain_line(chain, titles.get(last["version_id"], last["path"]), history))
-    return lines
+    chains = collapse_chains(rows)
+    histories = _tariff_histories(db, [c[-1] for c in chains if c[-1]["kind"] == "tariff"])
+    return [chain_line(c, titles.get(c[-1]["version_id"], c[-1]["path"]), histories.get(c[-1]["id"], ()))
+            for c in chains]
 
 
 def document_events(db: sqlite_utils.Database, start: str | None, end: str) -> tuple[list[DocumentEvent], list[DocumentEvent]]:

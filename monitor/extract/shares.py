@@ -45,18 +45,13 @@ def sentence_subject(doc: Doc, start: int, end: int) -> str | None:
 
 def _subject(doc: Doc, s, r) -> str:
     text = doc.text
-    m = _OF.match(text, r.end, s.end)
-    if m:
-        e = _NP_END.search(text, m.end() + 1, s.end)
-        phrase = clean_phrase(text[m.end():e.start() if e else s.end])
-        if phrase:
-            return phrase[:80]
-    c = _CHANGE_NOUN.match(text, r.end, s.end)
-    if c:
-        e = _NP_END.search(text, c.end() + 1, s.end)
-        phrase = clean_phrase(text[c.end():e.start() if e else s.end])
-        if phrase:
-            return phrase[:80]
+    for lead in (_OF, _CHANGE_NOUN):  # "50% of global smelting", "a 5% decline in exports"
+        m = lead.match(text, r.end, s.end)
+        if m:
+            e = _NP_END.search(text, m.end() + 1, s.end)
+            phrase = clean_phrase(text[m.end():e.start() if e else s.end])
+            if phrase:
+                return phrase[:80]
     lo = max(s.start, r.start - 90)
     tail = text[max(lo, r.start - 16):r.start]  # both patterns end with a word these end with
     c = None
@@ -91,13 +86,13 @@ def percent_facts(doc: Doc) -> list[Fact]:
                 continue
             if r.quoted:
                 continue
-            if r.follows:  # "a 15% tariff, up from the current 10%": the earlier value of that rate
-                leaders = [x for x in rates if x.start < r.start and not x.follows]
-                if leaders and (is_tariff_rate(doc, s, leaders[-1]) or _parens_entity(doc, s, leaders[-1])):
-                    continue
-            leader = [x for x in rates if x.start < r.start and not x.follows] if r.follows else []
-            if leader and leader[-1].start in subjects:  # "12% of the world's chips ..., down from 37%"
-                subject = subjects[leader[-1].start]
+            # The rate this one follows: "a 15% tariff, up from the current 10%" (the earlier
+            # value of that tariff), "12% of the world's chips ..., down from 37%" (its subject).
+            leader = [x for x in rates if x.start < r.start and not x.follows][-1:] if r.follows else []
+            if leader and (is_tariff_rate(doc, s, leader[0]) or _parens_entity(doc, s, leader[0])):
+                continue
+            if leader and leader[0].start in subjects:
+                subject = subjects[leader[0].start]
             else:
                 subject = readable(doc, _subject(doc, s, r))
             subjects[r.start] = subject
