@@ -712,38 +712,36 @@ def document_events(db: sqlite_utils.Database, start: str | None, end: str) -> t
     new document says is read from its current facts; a removed one's from the runs that reached
     its last version, since its current facts went with it (history.document_deleted).
     """
-    lower = start or ""
-    new = _rows(
-        db,
-        """select d.id, d.path, d.first_seen_at as at, d.current_version as version,
-                  coalesce(v.title, d.path) as title, v.source_url
-           from documents d left join document_versions v
-                on v.document_id = d.id and v.version = d.current_version
-           where d.first_seen_at > ? and d.first_seen_at <= ? order by d.path""",
-        [lower, end],
-    )
-    removed = _rows(
-        db,
-        """select d.id, d.path, d.deleted_at as at, d.current_version as version,
-                  coalesce(v.title, d.path) as title, v.source_url
-           from documents d left join document_versions v
-                on v.document_id = d.id and v.version = d.current_version
-           where d.deleted_at is not null and d.deleted_at > ? and d.deleted_at <= ? order by d.path""",
-        [lower, end],
-    )
-    current_facts = """select kind, subject, qualifier, value, unit, details from facts
-                       where document_id = ? order by span_start, id"""
-    last_facts = """select r.kind, r.subject, r.qualifier, r.value, r.unit, null as details
+    current_facts = """select document_id, kind, subject, qualifier, value, unit, details from facts
+                       where document_id in ({documents}) order by span_start, id"""
+    last_facts = """select r.document_id, r.kind, r.subject, r.qualifier, r.value, r.unit, null as details
                     from fact_runs r join documents d on d.id = r.document_id
-                    where r.document_id = ? and r.last_version = d.current_version
+                    where r.document_id in ({documents}) and r.last_version = d.current_version
                     order by r.span_start, r.id"""
-    return ([_event(r, "new", _rows(db, current_facts, [r["id"]])) for r in new],
-            [_event(r, "removed", _rows(db, last_facts, [r["id"]])) for r in removed])
+    return (_events(db, "new", "first_seen_at", start, end, current_facts),
+            _events(db, "removed", "deleted_at", start, end, last_facts))
 
 
-def _event(row: Mapping[str, Any], event: str, facts: Sequence[Mapping[str, Any]]) -> DocumentEvent:
-    return DocumentEvent(row["path"], row["title"], event, row["at"], row["version"],
-                         row["source_url"], fact_lists(facts))
+def _events(db: sqlite_utils.Database, event: str, column: str, start: str | None, end: str,
+            facts_sql: str) -> list[DocumentEvent]:
+    """Documents whose `column` time falls in the period, each with its facts from `facts_sql`
+    (one query for all the documents, which a first scan makes thousands)."""
+    period = [start or "", end]
+    documents = f"select id from documents where {column} > ? and {column} <= ?"
+    rows = _rows(
+        db,
+        f"""select d.id, d.path, d.{column} as at, d.current_version as version,
+                   coalesce(v.title, d.path) as title, v.source_url
+            from documents d left join document_versions v
+                 on v.document_id = d.id and v.version = d.current_version
+            where d.id in ({documents}) order by d.path""",
+        period,
+    )
+    facts: dict[int, list[dict[str, Any]]] = {}
+    for fact in _rows(db, facts_sql.format(documents=documents), period):
+        facts.setdefault(fact["document_id"], []).append(fact)
+    return [DocumentEvent(r["path"], r["title"], event, r["at"], r["version"], r["source_url"],
+                          fact_lists(facts.get(r["id"], []))) for r in rows]
 
 
 def fact_lists(rows: Sequence[Mapping[str, Any]]) -> list[FactList]:
