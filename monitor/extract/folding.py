@@ -37,25 +37,35 @@ def fold(pattern: str) -> str:
     return "".join(out)
 
 
-def _alternatives(pattern: str) -> list[str]:
-    """``pattern`` cut at its top-level "|" (not inside groups or character classes)."""
-    out, depth, start, i = [], 0, 0, 0
+def _tokens(pattern: str) -> Iterator[tuple[int, str]]:
+    """(offset, token) for each token of ``pattern``: an escape ("\\b"), a character class
+    ("[^.;]"), a counted repeat ("{0,3}") or a single character."""
+    i = 0
     while i < len(pattern):
         c = pattern[i]
         if c == "\\":
-            i += 2
-            continue
-        if c == "[":
-            i = _class_end(pattern, i)
-            continue
-        if c == "(":
+            j = i + 2
+        elif c == "[":
+            j = _class_end(pattern, i)
+        elif c == "{":
+            j = pattern.index("}", i) + 1
+        else:
+            j = i + 1
+        yield i, pattern[i:j]
+        i = j
+
+
+def _alternatives(pattern: str) -> list[str]:
+    """``pattern`` cut at its top-level "|" (not inside groups or character classes)."""
+    out, depth, start = [], 0, 0
+    for i, token in _tokens(pattern):
+        if token == "(":
             depth += 1
-        elif c == ")":
+        elif token == ")":
             depth -= 1
-        elif c == "|" and depth == 0:
+        elif token == "|" and depth == 0:
             out.append(pattern[start:i])
             start = i + 1
-        i += 1
     out.append(pattern[start:])
     return out
 
@@ -75,28 +85,18 @@ def _class_end(pattern: str, i: int) -> int:
 def _required_literal(alternative: str) -> str:
     """The longest run of plain characters that every match of ``alternative`` contains: outside
     groups and classes, not escaped, not made optional by a quantifier ("" when there is none)."""
-    runs, run, depth, i = [], "", 0, 0
-    while i < len(alternative):
-        c = alternative[i]
+    runs, run, depth = [], "", 0
+    for _, token in _tokens(alternative):
+        c = token[0]
         if c in "?*{" and depth == 0:
             run = run[:-1]  # the quantified character may be absent
         if c in "\\.^$*+?{}[]()|" or depth > 0:
             runs.append(run)
             run = ""
-            if c == "\\":
-                i += 2
-                continue
-            if c == "[":
-                i = _class_end(alternative, i)
-                continue
-            if c == "{":
-                i = alternative.index("}", i) + 1
-                continue
-            depth += c == "("
-            depth -= c == ")"
+            depth += token == "("
+            depth -= token == ")"
         else:
             run += c
-        i += 1
     runs.append(run)
     return max(runs, key=len)
 
