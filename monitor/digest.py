@@ -23,6 +23,7 @@ import sqlite_utils
 from monitor.config import Config
 from monitor.diff import Segment, mark_changes
 from monitor.errors import MonitorError
+from monitor.history import list_changes
 from monitor.store import utcnow, write_transaction
 
 # Sections in this order: tariffs first, then deadlines, then the rest.
@@ -658,7 +659,7 @@ def last_digest(db: sqlite_utils.Database) -> dict[str, Any] | None:
 def pending_changes(db: sqlite_utils.Database, since: str | None) -> list[dict[str, Any]]:
     """Changes to report: not yet covered by a digest, or (with `since`) detected since that time."""
     if since is not None:
-        return _rows(db, "select * from fact_changes where cause = 'edit' and detected_at >= ? order by id", [since])
+        return list_changes(db, since)
     return _rows(
         db,
         """select * from fact_changes where cause = 'edit'
