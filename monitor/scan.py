@@ -39,7 +39,7 @@ import signal
 import stat
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, NamedTuple, Sequence
 
@@ -94,7 +94,6 @@ class ScanSummary:
     moved: int = 0
     errors: int = 0
     scan_id: int | None = None
-    version_ids: list[int] = field(default_factory=list)
 
     def line(self) -> str:
         """The one-line summary `monitor scan` prints."""
@@ -155,7 +154,6 @@ class Known(NamedTuple):
     mtime_ns: int | None
     deleted: bool
     version: int
-    version_id: int | None
     sha256: str | None
     last_seen_at: str
 
@@ -472,7 +470,7 @@ class Scanner:
         """Documents in scope with their latest version's hash: one query for the whole scan."""
         sql = f"""
             SELECT d.id, d.root, d.path, d.size, d.mtime_ns, d.deleted_at IS NOT NULL,
-                   COALESCE(d.current_version, 0), v.id, v.sha256, d.last_seen_at
+                   COALESCE(d.current_version, 0), v.sha256, d.last_seen_at
             FROM documents d
             LEFT JOIN document_versions v ON v.document_id = d.id AND v.version = d.current_version
             WHERE {where}
@@ -704,7 +702,6 @@ class _Writer:
             "title": doc.metadata.title, "date": doc.metadata.date, "source_url": doc.metadata.source_url,
             "text": doc.text})
         update_row(self.db, "documents", document_id, {"current_version": number})
-        self.summary.version_ids.append(version_id)
         return version_id
 
     def delete(self, known: Known) -> None:
