@@ -210,7 +210,3 @@ def _carried(doc: Doc, index: int, back: int) -> Target | None:
         if pick:
             return _target(pick[0].entity, pick[0].start, pick[0].end)
     return None
-
-
-def mention_entity(m: Mention) -> Target:
-    return _target(m.entity, m.start, m.end)
