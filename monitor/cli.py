@@ -102,7 +102,9 @@ def parse_time(text: str, *, now: dt.datetime | None = None) -> str:
             raise ValueError(text) from None
         if moment.tzinfo is None:
             moment = moment.astimezone()  # a time without an offset is the user's local time
-    return moment.astimezone(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    from monitor.store import iso_utc
+
+    return iso_utc(moment)
 
 
 TIME = TimeType()

@@ -49,7 +49,7 @@ from watchdog.observers import Observer
 from monitor.config import Config, load_config
 from monitor.errors import ConfigError
 from monitor.lock import DaemonLock
-from monitor.store import open_store, utcnow, write_transaction
+from monitor.store import open_store, parse_utc, utcnow, write_transaction
 
 log = logging.getLogger("monitor.daemon")
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -1041,7 +1041,7 @@ def _missed_scheduled_digest(db: Any, config: Config, digest: Any) -> bool:
     row = db.execute("SELECT max(ran_at) FROM digest_runs WHERE trigger = 'schedule'").fetchone()
     if not row or not row[0]:
         return False  # never ran on schedule: nothing was missed
-    last = datetime.fromisoformat(row[0].replace("Z", "+00:00"))
+    last = parse_utc(row[0])
     return digest.next_digest_due(last, config.schedule.digest_time) <= datetime.now(timezone.utc)
 
 

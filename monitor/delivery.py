@@ -30,9 +30,9 @@ import jinja2
 import sqlite_utils
 
 from monitor.config import Config
-from monitor.digest import Digest, channels, load_digest, parse_time
+from monitor.digest import Digest, channels, load_digest
 from monitor.errors import MonitorError
-from monitor.store import utcnow, write_transaction
+from monitor.store import iso_utc, parse_utc, utcnow, write_transaction
 
 # File extension of each digest format; `atom` is the feed, written beside the digests.
 EXTENSIONS = {"md": "md", "html": "html", "json": "json"}
@@ -80,7 +80,7 @@ def format_time(iso: str | None) -> str:
     """'2025-08-02T08:00:00.000Z' → '2025-08-02 08:00 UTC'."""
     if not iso:
         return "the beginning"
-    return parse_time(iso).astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return parse_utc(iso).astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def render(digest: Digest, fmt: str, config: Config, env: jinja2.Environment | None = None) -> str:
@@ -137,7 +137,7 @@ def _render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
 def digest_basename(digest: Digest | DigestEntry) -> str:
     """'digest-20250802T080000Z-7': by time, so a folder listing is chronological; the id keeps two
     digests built within one second apart."""
-    t = parse_time(digest.created_at).astimezone(timezone.utc)
+    t = parse_utc(digest.created_at).astimezone(timezone.utc)
     return f"digest-{t:%Y%m%dT%H%M%SZ}-{digest.id if digest.id is not None else 'preview'}"
 
 
@@ -232,7 +232,7 @@ def mail_message(digest: Digest, config: Config) -> EmailMessage:
     message["Subject"] = f"[monitor] {title}"[:250]
     message["From"] = mail.sender
     message["To"] = ", ".join(mail.recipients)
-    message["Date"] = format_datetime(parse_time(digest.created_at))
+    message["Date"] = format_datetime(parse_utc(digest.created_at))
     message["Message-ID"] = f"<{digest.uuid}@monitor>"
     message.set_content(render(digest, "md", config, env))
     message.add_alternative(render(digest, "html", config, env), subtype="html")
@@ -311,7 +311,7 @@ def retry_delay(attempts: int) -> timedelta:
 def _due(row: dict[str, Any], now: str) -> bool:
     if not row["attempts"] or not row["last_attempt_at"]:
         return True
-    return parse_time(row["last_attempt_at"]) + retry_delay(row["attempts"]) <= parse_time(now)
+    return parse_utc(row["last_attempt_at"]) + retry_delay(row["attempts"]) <= parse_utc(now)
 
 
 def _delivered(db: sqlite_utils.Database, digest_id: int, channel: str) -> bool:
@@ -321,7 +321,7 @@ def _delivered(db: sqlite_utils.Database, digest_id: int, channel: str) -> bool:
 
 def _claim(db: sqlite_utils.Database, delivery_id: int, now: str) -> bool:
     """Take the delivery for this process; False if it is delivered or another sender holds it."""
-    stale = (parse_time(now) - CLAIM_LEASE).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    stale = iso_utc(parse_utc(now) - CLAIM_LEASE)
     with write_transaction(db):
         cursor = db.execute(
             """update deliveries set claimed_at = ?, last_attempt_at = ?, attempts = attempts + 1

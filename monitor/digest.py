@@ -15,7 +15,7 @@ import json
 import re
 import uuid
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any, Iterable, Mapping, Sequence
 
 import sqlite_utils
@@ -24,7 +24,7 @@ from monitor.config import Config
 from monitor.diff import Segment, mark_changes
 from monitor.errors import MonitorError
 from monitor.history import list_changes
-from monitor.store import utcnow, write_transaction
+from monitor.store import iso_utc, parse_utc, utcnow, write_transaction
 
 # Sections in this order: tariffs first, then deadlines, then the rest.
 KIND_ORDER = ("tariff", "deadline", "money", "percent", "count", "exemption")
@@ -827,16 +827,6 @@ def _value_key(value: Any) -> str:
 # --- Health ------------------------------------------------------------------------------------
 
 
-def parse_time(text: str) -> datetime:
-    """ISO 8601 text as stored (store.utcnow: '...Z') as an aware datetime; naive means UTC."""
-    t = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
-
-
-def _iso(t: datetime) -> str:
-    return t.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
 def health(db: sqlite_utils.Database, config: Config, start: str | None, end: str) -> list[HealthItem]:
     items = failed_files(db, start, end)
     items += missed_scans(db, config, start, end)
@@ -869,21 +859,22 @@ def missed_scans(db: sqlite_utils.Database, config: Config, start: str | None, e
     scans = _rows(db, "select * from scans where started_at > ? and started_at <= ? order by started_at",
                   [start or "", end])
     items = []
-    end_t = parse_time(end)
+    end_t = parse_utc(end)
     for prev, nxt in zip(scans, scans[1:] + [None]):
         if prev["trigger"] != "schedule":
             continue
-        began = parse_time(prev["started_at"])
-        following = parse_time(nxt["started_at"]) if nxt else end_t
+        began = parse_utc(prev["started_at"])
+        following = parse_utc(nxt["started_at"]) if nxt else end_t
         if following - began > late:
             items.append(HealthItem(
                 "scan",
-                f"no scan ran between {_iso(began)} and {_iso(following)} "
+                f"no scan ran between {iso_utc(began, timespec='seconds')} "
+                f"and {iso_utc(following, timespec='seconds')} "
                 f"(expected every {_fmt_number(config.schedule.rescan_minutes)} minutes)",
                 prev["started_at"],
             ))
     for scan in scans:
-        if scan["finished_at"] is None and end_t - parse_time(scan["started_at"]) > SCAN_STUCK_AFTER:
+        if scan["finished_at"] is None and end_t - parse_utc(scan["started_at"]) > SCAN_STUCK_AFTER:
             items.append(HealthItem("scan", f"the {scan['trigger']} scan started at {scan['started_at']} never finished",
                                     scan["started_at"]))
     return items
@@ -905,11 +896,12 @@ def missed_digests(db: sqlite_utils.Database, config: Config, end: str) -> list[
                  [end])
     if not rows:
         return []
-    last = parse_time(rows[0]["ran_at"])
+    last = parse_utc(rows[0]["ran_at"])
     due = next_digest_due(last + timedelta(minutes=1), config.schedule.digest_time)
-    if parse_time(end) > due + DIGEST_GRACE:
-        return [HealthItem("digest", f"the digest due at {_iso(due)} did not run on time "
-                                     f"(previous scheduled digest: {_iso(last)})", _iso(due))]
+    if parse_utc(end) > due + DIGEST_GRACE:
+        due_text = iso_utc(due, timespec="seconds")
+        return [HealthItem("digest", f"the digest due at {due_text} did not run on time "
+                                     f"(previous scheduled digest: {iso_utc(last, timespec='seconds')})", due_text)]
     return []
 
 

@@ -48,7 +48,7 @@ import sqlite_utils
 from monitor.config import Config
 from monitor.document import Document, DocumentError, read_document
 from monitor.errors import MonitorError
-from monitor.store import insert_row, store_version, update_row, utcnow, write_transaction
+from monitor.store import insert_row, iso_utc, store_version, update_row, utcnow, write_transaction
 
 log = logging.getLogger(__name__)
 
@@ -542,8 +542,7 @@ class _Batch:
     def _touch_unchanged(self, unchanged: list[Known]) -> None:
         """Refresh `last_seen_at` of unchanged files, to within LAST_SEEN_RESOLUTION: rewriting
         every row at every periodic rescan would rewrite the whole table into the WAL for nothing."""
-        cutoff = (dt.datetime.now(dt.timezone.utc) - LAST_SEEN_RESOLUTION).isoformat(timespec="milliseconds")
-        cutoff = cutoff.replace("+00:00", "Z")
+        cutoff = iso_utc(dt.datetime.now(dt.timezone.utc) - LAST_SEEN_RESOLUTION)
         stale = [(self.now, k.id) for k in unchanged if k.last_seen_at < cutoff]
         self.db.conn.executemany("UPDATE documents SET last_seen_at = ? WHERE id = ?", stale)
 

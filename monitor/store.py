@@ -146,6 +146,20 @@ def store_version(db: sqlite_utils.Database, row: dict[str, Any]) -> int:
     return version_id
 
 
+# --- times: ISO 8601 UTC text ('2025-08-01T12:00:00.000Z'), which sorts and facets well in Datasette
+
+
+def iso_utc(moment: datetime, *, timespec: str = "milliseconds") -> str:
+    """An aware datetime as ISO 8601 UTC text, the form every stored time has."""
+    return moment.astimezone(timezone.utc).isoformat(timespec=timespec).replace("+00:00", "Z")
+
+
+def parse_utc(text: str) -> datetime:
+    """Stored ISO 8601 text ('...Z') as an aware datetime; a time without an offset is UTC."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
 def utcnow() -> str:
-    """The current time as ISO 8601 UTC text, which sorts and facets well in Datasette."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """The current time as ISO 8601 UTC text."""
+    return iso_utc(datetime.now(timezone.utc))
