@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from .context import Doc, clean_phrase
-from .gazetteer import Entity, Mention
+from .gazetteer import Entity
 from .sentences import Sentence
 
 __all__ = ["Target", "targets_in_phrase", "first_subject", "topic_of", "carry_over", "GROUP_HEAD"]
