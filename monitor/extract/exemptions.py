@@ -70,14 +70,13 @@ def exemption_facts(doc: Doc) -> list[Fact]:
     for s in doc.sentences_matching(_ANCHOR):
         spans = []
         listed = doc.may_contain(s.start, s.end, ("exempt", "exclu"))  # what _EXEMPT_LIST needs
-        for m in _EXEMPT_LIST.finditer(text, s.start, s.end) if listed else ():
-            spans.append((m.start("list"), _list_end(text, m.start("list"), m.end("list")), "exemption.listed"))
         verbs = doc.may_contain(s.start, s.end, ("spare", "exempts", "exempted", "exclude"))
         examples = verbs and doc.may_contain(s.start, s.end, ("including", "such as", "namely"))
-        for m in _VERB_LIST.finditer(text, s.start, s.end) if examples else ():
-            spans.append((m.start("list"), _list_end(text, m.start("list"), m.end("list")), "exemption.listed"))
-        for m in _NOT_APPLY.finditer(text, s.start, s.end) if doc.may_contain(s.start, s.end, ("not apply",)) else ():
-            spans.append((m.start("applies"), _list_end(text, m.start("applies"), m.end("applies")), "exemption.listed"))
+        not_apply = doc.may_contain(s.start, s.end, ("not apply",))
+        for rx, group, worth in ((_EXEMPT_LIST, "list", listed), (_VERB_LIST, "list", examples),
+                                 (_NOT_APPLY, "applies", not_apply)):
+            for m in rx.finditer(text, s.start, s.end) if worth else ():
+                spans.append((m.start(group), _list_end(text, m.start(group), m.end(group)), "exemption.listed"))
         for w in _EXEMPT_WORD.finditer(text, s.start, s.end) if listed or verbs else ():
             m = _BE_BEFORE.search(text, max(s.start, w.start() - 40), w.start())
             if m is None:
