@@ -608,7 +608,7 @@ class IngestWorker(threading.Thread):
         Documents whose files are gone are then ingested by path, which records their deletion."""
         for root in self.d.config.watch_paths:
             self._ingest_tree(root, trigger)
-        gone = [[p] for p in self._known_files() if not os.path.lexists(p)]
+        gone = [[p] for p in self.d.scanner.present_files() if not os.path.lexists(p)]
         for batch in batches(gone, INGEST_BATCH):
             self._ingest_batch(batch, trigger)
 
@@ -630,15 +630,6 @@ class IngestWorker(threading.Thread):
                     self._failed(entry.path, e)
             elif not self.backoff.should_wait(entry.path):
                 self._ingest_batch([[entry.path]], trigger)
-
-    def _known_files(self) -> list[str]:
-        """Absolute paths of the documents the database holds as present."""
-        prefixed = len(self.d.config.watch_paths) > 1  # document paths then start with the folder name
-        files = []
-        for root, path in self.d.db.execute("SELECT root, path FROM documents WHERE deleted_at IS NULL").fetchall():
-            rel = path.split("/", 1)[1] if prefixed and "/" in path else path
-            files.append(os.path.join(root, rel))
-        return files
 
 
 def batches(groups: list[list[str]], size: int) -> Iterator[list[list[str]]]:
@@ -845,8 +836,8 @@ class Daemon:
         self.lock.update(config_reloaded_at=utcnow())
 
     def _make_scanner(self, config: Config) -> Any:
-        """The core's Scanner, used here only for `is_ignored` and `document_path` (ingest runs in
-        IngestProcess)."""
+        """The core's Scanner, used here only for `is_ignored`, `document_path` and `present_files`
+        (ingest runs in IngestProcess)."""
         from monitor.scan import Scanner  # imported here so that lock/status stay light
 
         return Scanner(self.db, config)

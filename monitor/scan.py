@@ -347,6 +347,20 @@ class Scanner:
             return None
         return None if found is None else found[0].document_path(found[1])
 
+    def present_files(self) -> list[str]:
+        """Absolute paths of the files of the documents the store holds as present, in the
+        watched folders."""
+        try:
+            roots = {str(root.path): root for root in self._roots()}
+        except ScanError:  # a watched folder is missing: nothing in it can be ingested
+            return []
+        files = []
+        for root_path, path in self.db.execute("SELECT root, path FROM documents WHERE deleted_at IS NULL"):
+            root = roots.get(root_path)
+            if root is not None and path.startswith(root.prefix):
+                files.append(os.path.join(root_path, path[len(root.prefix):]))
+        return files
+
     def is_ignored(self, path: str | Path) -> bool:
         """True for a path that is never ingested: outside the watched folders, hidden, a
         temporary, the store's own files, in the reports folder, a symlink leading out of its

@@ -448,6 +448,9 @@ def test_several_folders_prefix_paths_with_the_folder_name(tmp_path):
     config = Config(watch=WatchConfig(paths=[str(tmp_path / "seeds"), str(tmp_path / "news")]))
     Scanner(db, config).reconcile()
     assert sorted(r[0] for r in db.execute("SELECT path FROM documents")) == ["news/a.txt", "seeds/a.txt"]
+    (tmp_path / "news" / "a.txt").unlink()
+    Scanner(db, config).reconcile()
+    assert Scanner(db, config).present_files() == [str(tmp_path.resolve() / "seeds" / "a.txt")]
     db.close()
 
 
