@@ -117,7 +117,7 @@ def version_text(db: sqlite_utils.Database, version_id: int) -> str:
     row = db.execute("SELECT text, text_z FROM document_versions WHERE id = ?", [version_id]).fetchone()
     if row is None:
         raise KeyError(f"no document version with id {version_id}")
-    return row[0] if row[0] is not None else inflate(row[1]) or ""
+    return _decoded(*row)
 
 
 def version_row(db: sqlite_utils.Database, version_id: int) -> dict[str, Any]:
@@ -127,9 +127,12 @@ def version_row(db: sqlite_utils.Database, version_id: int) -> dict[str, Any]:
     if values is None:
         raise KeyError(f"no document version with id {version_id}")
     row = dict(zip((c[0] for c in cursor.description), values))
-    del row["text_z"]
-    row["text"] = version_text(db, version_id)
+    row["text"] = _decoded(row["text"], row.pop("text_z"))
     return row
+
+
+def _decoded(text: str | None, text_z: bytes | None) -> str:
+    return text if text is not None else inflate(text_z) or ""
 
 
 def store_version(db: sqlite_utils.Database, row: dict[str, Any]) -> int:
