@@ -7,6 +7,11 @@ from typing import Any, Mapping
 KINDS = ("tariff", "deadline", "money", "percent", "count", "exemption")
 
 
+def fact_key(kind: str, subject: str, subject_code: str | None, qualifier: str) -> str:
+    """A fact's identity within a document, from the parts stored in the fact tables."""
+    return "|".join((kind, subject_code or subject.lower(), qualifier))
+
+
 @dataclass(frozen=True)
 class Fact:
     """A typed fact and where it stands in the file.
@@ -36,7 +41,7 @@ class Fact:
     @property
     def key(self) -> str:
         """Identity of the fact within one document version: kind, subject and qualifier."""
-        return "|".join((self.kind, self.subject_code or self.subject.lower(), self.qualifier))
+        return fact_key(self.kind, self.subject, self.subject_code, self.qualifier)
 
     def to_json(self, document: str | None = None) -> dict[str, Any]:
         """The JSON Lines record that `monitor extract --json` prints."""

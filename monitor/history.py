@@ -24,7 +24,7 @@ import sqlite_utils
 from monitor import evidence as ev
 from monitor.change import FactChange, _value_key, compare_facts, compare_versions, still_stated, value_key
 from monitor.evidence import Span
-from monitor.fact import Fact
+from monitor.fact import Fact, fact_key
 from monitor.store import utcnow, version_row, version_text, write_transaction
 
 EDIT, RULES = "edit", "rules"
@@ -425,7 +425,7 @@ def _row_keys(kind: str, subject: str, subject_code: str | None, qualifier: str,
               unit: str | None) -> tuple[str, str]:
     """A stored fact's (`Fact.key`, `value_key`), from the columns they are made of (m006: the
     tables no longer store them)."""
-    return "|".join((kind, subject_code or subject.lower(), qualifier)), _value_key(value, unit)
+    return fact_key(kind, subject, subject_code, qualifier), _value_key(value, unit)
 
 
 def _insert_tuples(db: sqlite_utils.Database, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
