@@ -664,7 +664,6 @@ class Activity:
     """What the daemon has done since it started, shown by `monitor status` via the lock file."""
 
     reconciles: int = 0
-    ingest_batches: int = 0
     counts: dict[str, int] = field(default_factory=dict)
     errors: int = 0
     observer_restarts: int = 0
@@ -916,10 +915,8 @@ class Daemon:
             if reconcile:
                 self.activity.reconciles += 1
             self.activity.add(counts)
-            if not reconcile:
-                self.activity.ingest_batches += 1
-                if any(counts.get(k) for k in ("new", "changed", "deleted", "moved", "errors")):
-                    log.info("ingested %s", _describe(counts))
+            if not reconcile and any(counts.get(k) for k in ("new", "changed", "deleted", "moved", "errors")):
+                log.info("ingested %s", _describe(counts))
             status: dict[str, Any] = {"totals": dict(self.activity.counts),
                                       "reconciles": self.activity.reconciles,
                                       "observer_restarts": self.activity.observer_restarts,
@@ -995,11 +992,8 @@ class Daemon:
         nothing to tell and records no digest. Runs on a scheduler thread with its own
         connection: delivery may wait on a mail server while ingest goes on.
         """
-        try:
-            from monitor import delivery, digest  # the digest engineer's modules, loaded when needed
-        except ImportError as e:
-            log.warning("digests are not available: %s", e)
-            return
+        from monitor import delivery, digest  # loaded when first needed: the daemon starts faster
+
         db = open_store(self.db_path, migrate=False)
         try:
             if trigger == "start" and _missed_scheduled_digest(db, self.config, digest):
@@ -1013,11 +1007,10 @@ class Daemon:
                 if built is not None:
                     log.info("digest %s built (%s): %d change(s)", built.id, trigger, built.change_count)
             for result in delivery.deliver_pending(db, self.config):
-                if getattr(result, "delivered", False):
+                if result.delivered:
                     log.info("digest %s delivered by %s", result.digest_id, result.channel)
                 else:
-                    log.warning("digest %s not delivered by %s: %s", result.digest_id, result.channel,
-                                getattr(result, "error", "?"))
+                    log.warning("digest %s not delivered by %s: %s", result.digest_id, result.channel, result.error)
             self.lock.update(last_digest_run_at=utcnow())
         except Exception:  # noqa: BLE001 - logged; the next digest time or start tries again
             log.exception("the digest job (%s) failed", trigger)
