@@ -930,12 +930,14 @@ class Daemon:
 
     def record_error(self, path: str, stage: str, reason: str) -> None:
         """Keep a failure where users look for them (the `errors` table, by document path, as the
-        scanner records its own); never raise."""
+        scanner records its own, a retry's repeat left out); never raise."""
+        from monitor.scan import insert_error
+
         self.activity.errors += 1
         try:
             path = self.scanner.document_path(path) or path
             with write_transaction(self.db):
-                self.db["errors"].insert({"path": path, "occurred_at": utcnow(), "stage": stage, "reason": reason})
+                insert_error(self.db, path, stage, reason)
         except Exception:  # noqa: BLE001 - the log line is the fallback
             log.exception("could not record the error for %s", path)
         self.lock.update(errors=self.activity.errors)

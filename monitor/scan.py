@@ -724,22 +724,27 @@ class _Writer:
         self.summary.deleted += 1
 
     def record_error(self, path: str, stage: str, reason: str) -> None:
-        """An `errors` row, unless the same error of the same file is already the latest one
-        recorded and the file has not been ingested since (a rescan repeats no errors)."""
         self.summary.errors += 1
         log.warning("%s: %s", path, reason)
-        last = self.db.execute(
-            "SELECT stage, reason, occurred_at FROM errors WHERE path = ? ORDER BY id DESC LIMIT 1", [path]
-        ).fetchone()
-        if last and last[0] == stage and last[1] == reason:
-            seen = self.db.execute("SELECT last_seen_at FROM documents WHERE path = ?", [path]).fetchone()
-            if seen is None or seen[0] is None or seen[0] < last[2]:
-                return
-        insert_row(self.db, "errors", {"path": path, "occurred_at": utcnow(), "stage": stage, "reason": reason})
+        insert_error(self.db, path, stage, reason)
 
 
 # ---------------------------------------------------------------------------------------------
 # Helpers
+
+
+def insert_error(db: sqlite_utils.Database, path: str, stage: str, reason: str) -> None:
+    """An `errors` row for the document path `path`, unless the same error of the same file is
+    already the latest one recorded and the file has not been ingested since (a rescan, or a
+    retry, repeats no errors). Call it inside a write transaction."""
+    last = db.execute(
+        "SELECT stage, reason, occurred_at FROM errors WHERE path = ? ORDER BY id DESC LIMIT 1", [path]
+    ).fetchone()
+    if last and last[0] == stage and last[1] == reason:
+        seen = db.execute("SELECT last_seen_at FROM documents WHERE path = ?", [path]).fetchone()
+        if seen is None or seen[0] is None or seen[0] < last[2]:
+            return
+    insert_row(db, "errors", {"path": path, "occurred_at": utcnow(), "stage": stage, "reason": reason})
 
 
 def _history() -> Any:
