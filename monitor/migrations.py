@@ -602,3 +602,14 @@ def m006_derived_fact_keys(db: sqlite_utils.Database) -> None:
         JOIN documents ON documents.id = fact_runs.document_id
         JOIN document_versions AS evidence ON evidence.id = fact_runs.first_version_id""")
     db.execute(_M004_VIEWS_KEPT[1])
+
+
+# --- m007: the full-text index kept by the writer (issue 7) --------------------------------------
+
+@migrations()
+def m007_index_without_trigger(db: sqlite_utils.Database) -> None:
+    """The full-text index is no longer kept by a trigger on `document_versions` but by
+    `store.store_version`, once per write transaction: FTS5 writes its pending terms out as a
+    new segment at every statement journal, so a trigger cost a segment, and its merges, per
+    version. The index's content is unchanged: each document's latest text."""
+    db.execute("DROP TRIGGER IF EXISTS document_versions_ai")

@@ -8,6 +8,7 @@ upgrading a read lock later, which is what makes two writers deadlock.
 from __future__ import annotations
 
 import contextlib
+import json
 import sqlite3
 import zlib
 from datetime import datetime, timezone
@@ -71,15 +72,22 @@ def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Databa
 
 @contextlib.contextmanager
 def write_lock(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """BEGIN IMMEDIATE ... COMMIT; the full-text index catches up on the transaction's versions
+    just before COMMIT (see `store_version`)."""
     db.conn.execute("BEGIN IMMEDIATE")
+    queue = _IndexQueue()
+    setattr(db, _QUEUE_ATTRIBUTE, queue)
     try:
         yield db
+        _index_queued(db, queue)
     except BaseException:
         if db.conn.in_transaction:
             db.conn.execute("ROLLBACK")
         raise
     else:
         db.conn.execute("COMMIT")
+    finally:
+        setattr(db, _QUEUE_ATTRIBUTE, None)
 
 
 def insert_row(db: sqlite_utils.Database, table: str, row: dict[str, Any]) -> int:
@@ -138,15 +146,65 @@ def _decoded(text: str | None, text_z: bytes | None) -> str:
 def store_version(db: sqlite_utils.Database, row: dict[str, Any]) -> int:
     """Insert a document's new latest version; the one it supersedes has its text deflated.
 
-    The full-text index follows in the table's triggers (latest versions only): they are plain
-    SQL, so a row inserted by other tools is indexed too."""
+    The full-text index (latest versions only) follows: inside `write_transaction` at its COMMIT,
+    for all the transaction's versions at once, else at once. Not row by row in a trigger: FTS5
+    writes its pending terms out as a new segment at every savepoint and every statement that
+    needs a statement journal, so indexing each version as it is written costs a segment (and
+    its merges) per version, about five times the tokenising itself."""
     previous = db.execute(
-        "SELECT id, text FROM document_versions WHERE document_id = ? AND text IS NOT NULL",
+        "SELECT id, title, text FROM document_versions WHERE document_id = ? AND text IS NOT NULL",
         [row["document_id"]]).fetchall()
     version_id = insert_row(db, "document_versions", row)
     db.conn.executemany("UPDATE document_versions SET text_z = ?, text = NULL WHERE id = ?",
-                        [(deflate(text), old_id) for old_id, text in previous])
+                        [(deflate(text), old_id) for old_id, _, text in previous])
+    queue = getattr(db, _QUEUE_ATTRIBUTE, None)
+    if queue is None:
+        queue = _IndexQueue()
+        queue.add(version_id, previous)
+        _index_queued(db, queue)
+    else:
+        queue.add(version_id, previous)
     return version_id
+
+
+# --- the full-text index: exactly the versions whose `text` is not NULL --------------------------
+
+_QUEUE_ATTRIBUTE = "_monitor_index_queue"
+
+
+class _IndexQueue:
+    """Versions added and superseded in a write transaction, for the full-text index.
+
+    Kept as ids (and the superseded versions' indexed values, which FTS5 needs to remove a row of
+    an external-content index); what actually happened is read back at COMMIT, since a savepoint
+    rolled back in between (a version that failed to store) undoes some of them."""
+
+    def __init__(self) -> None:
+        self.added: set[int] = set()
+        self.superseded: dict[int, tuple[str | None, str]] = {}
+
+    def add(self, version_id: int, superseded: list[tuple[int, str | None, str]]) -> None:
+        self.added.add(version_id)
+        for old_id, title, text in superseded:
+            self.superseded[old_id] = (title, text)
+
+
+def _index_queued(db: sqlite_utils.Database, queue: _IndexQueue) -> None:
+    conn = db.conn
+    # Superseded now, and indexed before this transaction (not added by it).
+    candidates = [i for i in queue.superseded if i not in queue.added]
+    if candidates:
+        gone = [i for (i,) in conn.execute(
+            "SELECT id FROM document_versions WHERE id IN (SELECT value FROM json_each(?)) AND text IS NULL",
+            [json.dumps(candidates)])]
+        conn.executemany("INSERT INTO document_versions_fts (document_versions_fts, rowid, title, text) "
+                         "VALUES ('delete', ?, ?, ?)", [(i, *queue.superseded[i]) for i in gone])
+    if queue.added:
+        conn.execute("INSERT INTO document_versions_fts (rowid, title, text) SELECT id, title, text "
+                     "FROM document_versions WHERE id IN (SELECT value FROM json_each(?)) AND text IS NOT NULL",
+                     [json.dumps(sorted(queue.added))])
+    queue.added.clear()
+    queue.superseded.clear()
 
 
 # --- times: ISO 8601 UTC text ('2025-08-01T12:00:00.000Z'), which sorts and facets well in Datasette
