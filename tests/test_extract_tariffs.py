@@ -158,3 +158,22 @@ def test_group_and_list_rules_are_not_one_documents_wording():
     text = ("Some goods were added, meaning they will no longer be subject to tariffs. These goods include "
             "copper and lumber.")
     assert extract_facts(text) == []
+
+
+def test_phrase_subject_stops_at_a_bracket():
+    # Bangladesh joint statement (corpus): the order's title and date in brackets are no part of
+    # the subject, or a new order date would make the same tariff look like another one.
+    text = ("The United States will reduce the reciprocal tariff rate, as initially set forth in Executive "
+            "Order 14257 of April 2, 2025, to 19 percent on originating goods of Bangladesh, and will identify "
+            "products from the list set out in Annex III (Potential Tariff Adjustments for Aligned Partners) to "
+            "Executive Order 14346 of September 5, 2025 (Modifying the Scope of Reciprocal Tariffs and "
+            "Establishing Procedures for Implementing Trade and Security Agreements) to receive a zero percent "
+            "reciprocal tariff rate.")
+    assert tariffs(text) == [("Bangladesh", 19), ("list set out in annex iii", 0)]
+
+
+def test_impose_on_x_a_duty_names_x_only():
+    # Order of 2025-07-07 (corpus): "impose on X an additional ... rate of duty of 10 percent".
+    text = ("I determined that it was necessary to instead impose on articles of all such trading partners an "
+            "additional ad valorem rate of duty of 10 percent, subject to the terms of Executive Order 14257.")
+    assert tariffs(text) == [("articles of all such trading partners", 10)]

@@ -72,7 +72,7 @@ def targets_in_phrase(doc: Doc, start: int, end: int, *, allow_us: bool = True,
         return []
     stripped = _PREFIX.sub("", phrase.strip())
     if GROUP_HEAD.match(stripped) and not doc.mentions_in(start, end):
-        return [Target(clean_phrase(phrase).lower(), None, None, start, end)] if allow_phrase else []
+        return [_phrase_target(phrase, start, end)] if allow_phrase else []
     products: list[Target] = []
     places: list[Target] = []
     for m in doc.mentions_in(start, end):
@@ -82,7 +82,7 @@ def targets_in_phrase(doc: Doc, start: int, end: int, *, allow_us: bool = True,
             continue
         (products if m.entity.kind == "product" else places).append(_target(m.entity, m.start, m.end))
     if GROUP_HEAD.match(stripped) and allow_phrase:
-        return [Target(clean_phrase(phrase).lower(), None, None, start, end)]
+        return [_phrase_target(phrase, start, end)]
     found = products or places
     if found:
         seen: dict[str, Target] = {}
@@ -90,8 +90,19 @@ def targets_in_phrase(doc: Doc, start: int, end: int, *, allow_us: bool = True,
             seen.setdefault(t.subject, t)
         return list(seen.values())
     if allow_phrase and not groups_only and re.search(r"\b(?:annex|countries|partners|goods|products|imports)\b", phrase, re.I):
-        return [Target(clean_phrase(phrase).lower(), None, None, start, end)]
+        return [_phrase_target(phrase, start, end)]
     return []
+
+
+def _phrase_target(phrase: str, start: int, end: int) -> Target:
+    """A target named by a phrase rather than an entity ("countries with large trade deficits"),
+    without what a bracket adds: "the list set out in Annex III (Potential Tariff Adjustments
+    ...) to Executive Order 14346 of September 5, 2025 (...)" is the list in Annex III, and the
+    order's date must not make the subject differ from one document to the next."""
+    cut = phrase.find("(")
+    if cut > 0 and phrase[:cut].strip():
+        phrase = phrase[:cut]
+    return Target(clean_phrase(phrase).lower(), None, None, start, end)
 
 
 _GOODS_PART = re.compile(r"^(?:[a-z][\w-]*\s+){0,3}[a-z][\w-]*(?:s|ture|ware|wear|ery)$")

@@ -52,6 +52,8 @@ _ON_AFTER = re.compile(r"[^.;%]{0,45}?\bon\s+(?:all\s+)?(?:imports?\s+of\s+|impo
 _SUBJECT_VERB = re.compile(
     r"\b(?:will|shall|would|to)\s+(?:continue\s+to\s+)?(?:be\s*)?(?:,[^,]{0,40},\s*)?(?:subject\s+to|see|face|receive|pay)\b", re.I)
 _IMPOSE_ON = re.compile(r"\bimpos\w*\s+on\s+", re.I)
+# The second object of "impose on X a ... duty": where X ends.
+_DUTY_OBJECT = re.compile(r"\s+an?\s+(?:[\w-]+\s+){0,3}?(?:rates?|dut(?:y|ies)|tariffs?)\b", re.I)
 _TO_RECEIVE = re.compile(r"\b(?:identify|allow\s+for|allow|for)\s+(.{3,160}?)\s+to\s+(?:receive|see|face|pay)\s+[^.;]{0,20}$", re.I)
 _NULL_ON = re.compile(
     r"\b(?:tariffs?|duties|duty|levies|surcharges?)\s+(?:imposed\s+|to\s+be\s+imposed\s+)?on\s+"
@@ -301,6 +303,8 @@ def _resolve(doc: Doc, s: Sentence, index: int, r: Rate) -> tuple[list[Target], 
     imposing = doc.may_contain(clause_start, r.start, ("impos",))
     for im in _IMPOSE_ON.finditer(text, clause_start, r.start) if imposing else ():
         a, b = noun_phrase(doc, im.end(), r.start)
+        duty = _DUTY_OBJECT.search(text, a, b)  # "impose on X an additional rate of duty of ...": X alone
+        b = duty.start() if duty else b
         found = targets_in_phrase(doc, a, b, allow_us=False)
         if found:
             return found, None
