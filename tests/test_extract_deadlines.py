@@ -69,3 +69,27 @@ def test_from_a_date_when_something_will_apply():
     assert deadlines("The lower rate will apply retroactively from August 1.") == ["XXXX-08-01"]
     assert deadlines("Exports rose from March 1 to April 5.") == []
     assert deadlines("The next window closes on September 29, 2025.") == ["2025-09-29"]
+
+
+def whats(text, **kw):
+    return [(f.subject, f.value) for f in extract_facts(text, **kw) if f.kind == "deadline"]
+
+
+def test_what_is_due_skips_a_cited_order_and_takes_the_head_noun():
+    # Order of 2025-07-07 (corpus): the suspension is extended, "Order 14266" is only where it was set.
+    text = ("It is necessary and appropriate to extend the suspension effectuated by Executive Order 14266 "
+            "until 12:01 a.m. eastern daylight time on August 1, 2025.")
+    assert whats(text) == [("suspension", "2025-08-01")]
+    # Fact sheet of 2025-08-11 (corpus): what ends is the suspension, not the tariffs it suspends.
+    text = ("The United States will therefore maintain the suspension of heightened tariffs on Chinese "
+            "imports, as outlined in Executive Order 14298, until November 10, 2025.")
+    assert whats(text) == [("suspension", "2025-11-10")]
+
+
+def test_what_is_due_can_stand_far_before_a_long_list_of_headings():
+    # Order of 2025-07-07, Sec. 2 (corpus): the same suspension as Sec. 1, so the same deadline.
+    text = ("The HTSUS shall be modified, effective on or after 12:01 a.m. eastern daylight time on July 9, "
+            "2025, by suspending headings 9903.01.43 through 9903.01.62 and 9903.01.64 through 9903.01.76, "
+            "and subdivisions (v)(xiii)(1)-(9) and (11)-(57) of U.S. note 2 to subchapter III of chapter 99 "
+            "of the HTSUS, until 12:01 a.m. eastern daylight time on August 1, 2025.")
+    assert ("suspension", "2025-08-01") in whats(text)

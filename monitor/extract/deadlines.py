@@ -48,6 +48,8 @@ _WHAT_WORDS = ("suspensions?", r"suspend\w*", "exclusions?", "agreements?", "dea
                "surcharges?", "exemptions?", "truce", "pause")
 _WHAT = re.compile(r"\b(" + "|".join(_WHAT_WORDS) + r")\b", re.I)
 _WHAT_LOW = re.compile(r"(" + word_alternation(_WHAT_WORDS) + r")\b")  # the same, over lower-cased text
+_CITED_NUMBER = re.compile(r"\s+(?:No\.?\s*)?\d", re.I)
+_OF_MODIFIER = re.compile(r"\s+(?:of|on)\s+(?:[\w-]+\s+){0,2}")
 _WHAT_NORMAL = {"suspend": "suspension", "suspending": "suspension", "suspended": "suspension",
                 "deal": "agreement", "duties": "tariff", "duty": "tariff", "rate": "tariff",
                 "modified": "modification", "talks": "negotiation", "truce": "suspension",
@@ -131,8 +133,15 @@ def _whats(doc: Doc, start: int, end: int) -> Iterator[re.Match[str]]:
 
 def _what(doc: Doc, s: Sentence, at: int) -> str:
     best = None
-    for m in _whats(doc, max(s.start, at - 200), at):
-        best = m
+    text = doc.text
+    for m in _whats(doc, max(s.start, at - 300), at):
+        # "the suspension effectuated by Executive Order 14266 until ...": a cited instrument
+        # ("Order 14266", "Agreement No. 2") names where the deadline was set, not what is due.
+        if _CITED_NUMBER.match(text, m.end()):
+            continue
+        # "the suspension of heightened tariffs ... until": the head noun is what is due.
+        if best is None or not _OF_MODIFIER.fullmatch(text, best.end(), m.start()):
+            best = m
     if best is None:
         return "effect"
     word = best.group(1).lower()
