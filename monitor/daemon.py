@@ -49,7 +49,7 @@ from watchdog.observers import Observer
 from monitor.config import Config, load_config
 from monitor.errors import ConfigError
 from monitor.lock import DaemonLock
-from monitor.store import open_store, parse_utc, utcnow, write_transaction
+from monitor.store import insert_row, open_store, parse_utc, utcnow, write_transaction
 
 log = logging.getLogger("monitor.daemon")
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -268,6 +268,16 @@ class Backoff:
         return path in self._failures
 
 
+# The logger of watchdog's inotify reader, which reports the kernel's IN_Q_OVERFLOW.
+OVERFLOW_LOGGER = "watchdog.observers.inotify_c"
+
+# What `monitor status` and the digest's health section say (an `errors` row of stage "watch",
+# its path the watched folder) when the watcher could not see everything.
+OVERFLOW_REASON = ("the inotify event queue overflowed and events were lost; a full reconcile "
+                   "was run to catch up")
+WATCHER_STOPPED_REASON = "the file watcher stopped; it was restarted and a full reconcile run to catch up"
+
+
 # --------------------------------------------------------------------------------------------
 # Events: the handler only records
 
@@ -306,7 +316,10 @@ def _event_paths(event: FileSystemEvent) -> Iterable[str]:
 class OverflowDetector(logging.Handler):
     """Calls back when watchdog says the kernel's inotify queue overflowed (events were lost).
 
-    watchdog sends no event for what was lost; its WARNING log line is the only signal.
+    watchdog sends no event for what was lost; its WARNING log line is the only signal. It logs
+    a second line per watched folder as it re-adds that folder's watches (from
+    `watchdog.observers.inotify`): only the reader's line (from `inotify_c`, once per IN_Q_OVERFLOW)
+    counts, or one overflow would be counted, and reconciled, twice.
     """
 
     def __init__(self, on_overflow: Callable[[], None]) -> None:
@@ -315,7 +328,7 @@ class OverflowDetector(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            if "overflow" in record.getMessage().lower():
+            if record.name == OVERFLOW_LOGGER and "overflow" in record.getMessage().lower():
                 self.on_overflow()
         except Exception:
             self.handleError(record)
@@ -508,6 +521,7 @@ class IngestWorker(threading.Thread):
     def run(self) -> None:
         try:
             while not self.d.stopping.is_set():
+                self.d.record_watch_problems()  # before the reconcile they may have asked for
                 trigger, config = self._take_requests()
                 if config is not None:
                     self.process.set_config(config)
@@ -691,6 +705,10 @@ class Daemon:
         self.scheduler: BackgroundScheduler | None = None
         self.worker: IngestWorker | None = None
         self._missing_roots: set[Path] = set()
+        # (path, reason) of what the watcher missed, for the worker to record: the observer thread
+        # and the main thread never write the database.
+        self._watch_problems: list[tuple[str, str]] = []
+        self._watch_problems_lock = threading.Lock()
         self._status_lock = threading.Lock()
         # Set by signal handlers, read by the main thread. Plain attributes: a handler must not
         # take a lock (threading.Event.set does) the interrupted main thread might be holding.
@@ -887,6 +905,8 @@ class Daemon:
     def _check_observer(self) -> None:
         if not self.observer_healthy():
             self.activity.observer_restarts += 1
+            self._update_status(observer_restarts=self.activity.observer_restarts)
+            self.report_watch_problem(self._watched_folders(), WATCHER_STOPPED_REASON)
             self._restart_observer("the file watcher stopped")
         elif any(root.is_dir() for root in self._missing_roots):
             self._restart_observer("a watched folder appeared")
@@ -904,8 +924,41 @@ class Daemon:
         if self.stopping.is_set():
             return  # removing thousands of watches at shutdown can look like an overflow
         self.activity.overflows += 1
+        self.report_watch_problem(self._watched_folders(), OVERFLOW_REASON)
         if self.worker is not None:
             self.worker.request_reconcile("overflow")
+
+    def _watched_folders(self) -> str:
+        return ", ".join(str(root) for root in self.config.watch_paths)
+
+    # ---- what the watcher missed
+
+    def report_watch_problem(self, path: str, reason: str) -> None:
+        """Keep `reason` for the worker to record; safe on any thread (the observer's included)."""
+        with self._watch_problems_lock:
+            self._watch_problems.append((path, reason))
+        self.pending.wake()
+
+    def record_watch_problems(self) -> None:
+        """Write the reported watcher problems to `errors`, where `monitor status` and the digest's
+        health section read them (the worker calls this: it is the thread that writes). Each is
+        its own row, never merged with an earlier identical one: each is a new incident."""
+        with self._watch_problems_lock:
+            problems, self._watch_problems = self._watch_problems, []
+        if not problems:
+            return
+        try:
+            with write_transaction(self.db):
+                for path, reason in problems:
+                    insert_row(self.db, "errors", {"path": path, "occurred_at": utcnow(), "stage": "watch",
+                                                   "reason": reason})
+        except Exception:  # noqa: BLE001 - the log lines said it already
+            log.exception("could not record the watcher's problems %s", problems)
+        self._update_status(overflows=self.activity.overflows, observer_restarts=self.activity.observer_restarts)
+
+    def _update_status(self, **status: Any) -> None:
+        with self._status_lock:
+            self.lock.update(**status)
 
     # ---- what the worker reports
 

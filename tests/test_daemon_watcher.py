@@ -1,0 +1,132 @@
+"""The daemon's watcher failure paths, driven through a real `monitor run`: an inotify queue
+overflow (made by the kernel itself), a dead inotify reader thread, and a watched folder that is
+deleted, replaced or missing at start. Each time a file the events never told about must still be
+ingested, the daemon must keep running, and `monitor status` and the digest's health section must
+say what happened."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from daemon_helpers import (
+    Daemon,
+    converged,
+    db_current,
+    document_text,
+    folder_truth,
+    query,
+    wait_for,
+    write_config,
+)
+from monitor.lock import read_lock
+
+MAX_QUEUED_EVENTS = Path("/proc/sys/fs/inotify/max_queued_events")
+
+
+def status_json(d: Daemon) -> dict:
+    result = subprocess.run([sys.executable, "-m", "monitor", "--config", str(d.config), "status", "--json"],
+                            cwd=d.base, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def status_text(d: Daemon) -> str:
+    result = subprocess.run([sys.executable, "-m", "monitor", "--config", str(d.config), "status"],
+                            cwd=d.base, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def health_messages(d: Daemon) -> list[str]:
+    """What the next digest's health section would say (the digest builds it with this call)."""
+    from monitor import digest
+    from monitor.config import load_config
+    from monitor.store import open_store, utcnow
+
+    db = open_store(d.db_path, migrate=False)
+    try:
+        return [f"{item.category}: {item.message}" for item in digest.health(db, load_config(d.config), None, utcnow())]
+    finally:
+        db.conn.close()
+
+
+def watch_errors(d: Daemon) -> list[tuple[str, str]]:
+    return query(d.db_path, "SELECT path, reason FROM errors WHERE stage = 'watch' ORDER BY id")
+
+
+def daemon_status(d: Daemon) -> dict:
+    info = read_lock(d.db_path)
+    assert info is not None and info.pid == d.proc.pid, d.log
+    return info.status
+
+
+def assert_converges(d: Daemon, root: Path) -> None:
+    wait_for(converged(d.db_path, root),
+             message=lambda: f"db {sorted(db_current(d.db_path))} != folder {sorted(folder_truth(root))}\n{d.log}")
+
+
+def wait_stopped(pid: int) -> None:
+    """Until the kernel has really stopped `pid` (SIGSTOP is asynchronous)."""
+    def stopped() -> bool:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return stat[stat.rindex(")") + 2] in "tT"
+    wait_for(stopped, deadline=10)
+
+
+# ---- inotify queue overflow
+
+
+@pytest.mark.skipif(not MAX_QUEUED_EVENTS.exists(), reason="inotify only")
+def test_overflow_lost_events_are_caught_up_by_a_reconcile_and_reported(tmp_path: Path) -> None:
+    """The kernel queues at most max_queued_events per inotify instance and drops the rest, with
+    one IN_Q_OVERFLOW. With the daemon stopped (SIGSTOP) nothing reads its queue, so a burst of
+    writes overflows it for real, and the file written after the burst has no event at all: only
+    the fallback reconcile can find it."""
+    limit = int(MAX_QUEUED_EVENTS.read_text())
+    if limit > 200_000:
+        pytest.skip(f"max_queued_events is {limit}: the burst would take too long")
+    d = Daemon(write_config(tmp_path))
+    root = tmp_path / "watched"
+    try:
+        d.wait_ready()
+        os.kill(d.proc.pid, signal.SIGSTOP)
+        try:
+            wait_stopped(d.proc.pid)
+            # Alternating appends: inotify merges an event only with an identical one just before it.
+            with open(root / "noise-a.txt", "a") as a, open(root / "noise-b.txt", "a") as b:
+                for _ in range(limit // 2 + 100):
+                    a.write("a")
+                    a.flush()
+                    b.write("b")
+                    b.flush()
+            (root / "lost.txt").write_text(document_text(7))
+        finally:
+            os.kill(d.proc.pid, signal.SIGCONT)
+        assert_converges(d, root)
+        wait_for(lambda: query(d.db_path, "SELECT count(*) FROM scans WHERE trigger = 'overflow' "
+                                          "AND finished_at IS NOT NULL")[0][0] >= 1, message=lambda: d.log)
+        wait_for(lambda: watch_errors(d), message=lambda: d.log)
+        assert d.proc.poll() is None
+
+        # One overflow happened: it is counted once, and it made one reconcile.
+        assert "Inotify queue overflowed" in d.log
+        status = daemon_status(d)
+        assert status["overflows"] == 1, status
+        assert query(d.db_path, "SELECT count(*) FROM scans WHERE trigger = 'overflow'")[0][0] == 1
+        (path, reason), = watch_errors(d)
+        assert path == str(root) and "overflow" in reason and "reconcile" in reason
+        assert status_json(d)["daemon"]["overflows"] == 1
+        assert "overflow" in status_text(d)
+        assert any("overflow" in m for m in health_messages(d)), health_messages(d)
+
+        # Still watching: a later write is ingested by its events.
+        (root / "after.txt").write_text(document_text(8))
+        assert_converges(d, root)
+    finally:
+        d.kill()
