@@ -898,9 +898,17 @@ class Daemon:
             log.debug("error while stopping the observer", exc_info=True)
 
     def observer_healthy(self) -> bool:
+        """The observer's threads are all alive: its dispatcher, one emitter per folder and, with
+        inotify, the thread that reads the inotify descriptor. When that reader dies (an error
+        reading the descriptor, a bug in watchdog) the others live on, waiting for events that
+        never come."""
         observer = self.observer
-        return (observer is not None and observer.is_alive()
-                and all(emitter.is_alive() for emitter in observer.emitters))
+        if observer is None:
+            return False
+        # InotifyObserver keeps its reader in a private attribute (watchdog 7.1, pinned below 8).
+        reader = getattr(observer, "_inotify_fd", None)
+        threads = [observer, *observer.emitters, *([reader] if isinstance(reader, threading.Thread) else [])]
+        return all(thread.is_alive() for thread in threads)
 
     def _check_observer(self) -> None:
         if not self.observer_healthy():

@@ -62,7 +62,8 @@ def document_text(i: int, rate: int | None = None) -> str:
 class Daemon:
     """`python -m monitor run` on a config, with its stderr kept in a file for the assertions."""
 
-    def __init__(self, config: Path, *, args: tuple[str, ...] = (), env: dict[str, str] | None = None) -> None:
+    def __init__(self, config: Path, *, args: tuple[str, ...] = (), env: dict[str, str] | None = None,
+                 code: str | None = None) -> None:
         self.config = config
         self.base = config.parent
         self.log_path = self.base / f"daemon-{time.monotonic_ns()}.log"
@@ -70,8 +71,10 @@ class Daemon:
         # Every process the daemon starts inherits the tag, so it can be found after its parent died.
         self.tag = uuid.uuid4().hex
         env = dict(os.environ, PYTHONUNBUFFERED="1", MONITOR_TEST_TAG=self.tag, **(env or {}))
+        # `code` replaces `-m monitor` with a script that ends by running the CLI (fault injection).
+        launch = ["-c", code] if code is not None else ["-m", "monitor"]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "monitor", "--config", str(config), *args, "run"],
+            [sys.executable, *launch, "--config", str(config), *args, "run"],
             cwd=self.base, stdout=self._log, stderr=subprocess.STDOUT, env=env,
         )
 

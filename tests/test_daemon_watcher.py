@@ -130,3 +130,56 @@ def test_overflow_lost_events_are_caught_up_by_a_reconcile_and_reported(tmp_path
         assert_converges(d, root)
     finally:
         d.kill()
+
+
+# ---- a dead inotify reader
+
+# `monitor run` with watchdog's inotify reader made to fail once, where the kernel would: the read
+# of the inotify descriptor raises EIO once the trigger file exists. watchdog lets that error end
+# the reader thread; the observer and emitter threads live on, waiting for events that never come.
+INOTIFY_READ_FAILS = """
+import errno, os
+from watchdog.observers import inotify_c
+
+trigger = os.environ["MONITOR_TEST_INOTIFY_FAULT"]
+read = inotify_c.InotifyFD._read_event_buffer
+
+def read_then_fail(self, *args, **kwargs):
+    data = read(self, *args, **kwargs)
+    try:
+        os.unlink(trigger)
+    except FileNotFoundError:
+        return data
+    raise OSError(errno.EIO, os.strerror(errno.EIO))
+
+inotify_c.InotifyFD._read_event_buffer = read_then_fail
+from monitor.cli import cli
+cli(prog_name="monitor")
+"""
+
+
+def test_a_dead_inotify_reader_is_restarted_and_what_it_missed_is_ingested(tmp_path: Path) -> None:
+    trigger = tmp_path / "fail-inotify-read"
+    d = Daemon(write_config(tmp_path), code=INOTIFY_READ_FAILS, env={"MONITOR_TEST_INOTIFY_FAULT": str(trigger)})
+    root = tmp_path / "watched"
+    try:
+        d.wait_ready()
+        trigger.touch()
+        (root / "killer.txt").write_text(document_text(1))  # its events are read, then the reader dies
+        wait_for(lambda: not trigger.exists(), message=lambda: d.log)
+        (root / "while-dead.txt").write_text(document_text(2))
+        assert_converges(d, root)
+        assert d.proc.poll() is None
+        wait_for(lambda: watch_errors(d), message=lambda: d.log)
+        status = daemon_status(d)
+        assert status["observer_restarts"] == 1, status
+        assert query(d.db_path, "SELECT count(*) FROM scans WHERE trigger = 'restart' AND finished_at IS NOT NULL")[0][0] >= 1
+        (path, reason), = watch_errors(d)
+        assert path == str(root) and "file watcher stopped" in reason
+        assert "file watcher stopped" in status_text(d)
+        assert any("file watcher stopped" in m for m in health_messages(d)), health_messages(d)
+
+        (root / "after.txt").write_text(document_text(3))  # the new watcher gets events
+        assert_converges(d, root)
+    finally:
+        d.kill()
