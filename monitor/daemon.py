@@ -23,6 +23,7 @@ import multiprocessing
 import os
 import signal
 import socket
+import stat
 import threading
 import time
 from dataclasses import dataclass, field
@@ -276,6 +277,10 @@ OVERFLOW_LOGGER = "watchdog.observers.inotify_c"
 OVERFLOW_REASON = ("the inotify event queue overflowed and events were lost; a full reconcile "
                    "was run to catch up")
 WATCHER_STOPPED_REASON = "the file watcher stopped; it was restarted and a full reconcile run to catch up"
+MISSING_REASON = ("the watched folder is missing: nothing in it is watched, and its documents are kept "
+                  "as they were, until it is back")
+REPLACED_REASON = ("the watched folder was replaced (moved away, or deleted and made again): "
+                   "the new one is watched and reconciled")
 
 
 # --------------------------------------------------------------------------------------------
@@ -542,10 +547,12 @@ class IngestWorker(threading.Thread):
         """Due paths not backing off, and failed paths whose backoff expired, in groups of one
         move each (or one path)."""
         groups = [[p for p in group if not self.backoff.should_wait(p)] for group in self.d.pending.take_due()]
-        groups = [group for group in groups if group]
         taken = {p for group in groups for p in group}
         groups += [[p] for p in self.backoff.due() if p not in taken and p not in self.d.pending]
-        return groups
+        # In a watched folder that is missing now, a path would be recorded as deleted: dropped,
+        # the reconcile when the folder is back looks at everything in it.
+        groups = [[p for p in group if self.d.missing_folder_of(p) is None] for group in groups]
+        return [group for group in groups if group]
 
     def _idle_timeout(self) -> float:
         deadline = self.d.pending.next_deadline()
@@ -597,6 +604,14 @@ class IngestWorker(threading.Thread):
     def reconcile(self, trigger: str) -> None:
         """Walk every watched folder and ingest what differs from the database."""
         started = time.monotonic()
+        missing = [root for root in self.d.config.watch_paths if not root.is_dir()]
+        if missing:
+            try:
+                self._reconcile_without(missing, trigger)
+            finally:
+                if trigger == "start":
+                    self.d.ready.set()
+            return
         log.info("reconciling (%s)", trigger)
         try:
             counts = self.process.call(("reconcile", trigger), ingest_timeout_seconds())
@@ -616,13 +631,26 @@ class IngestWorker(threading.Thread):
             if trigger == "start":
                 self.d.ready.set()
 
-    def _reconcile_piecewise(self, trigger: str) -> None:
+    def _reconcile_without(self, missing: list[Path], trigger: str) -> None:
+        """A reconcile while watched folders are missing: a missing folder is never taken for an
+        empty one (its documents would all be recorded as deleted, and as new again when it is
+        back; `monitor scan` refuses it too). The others are reconciled entry by entry; the
+        missing ones are when they are back (the supervisor asks for that reconcile)."""
+        present = [root for root in self.d.config.watch_paths if root not in missing]
+        log.warning("reconcile (%s): %s missing, %s", trigger, ", ".join(map(str, missing)),
+                    "reconciling the other folders" if present else "nothing to reconcile until it is back")
+        if present:
+            self._reconcile_piecewise(trigger, present)
+
+    def _reconcile_piecewise(self, trigger: str, roots: list[Path] | None = None) -> None:
         """A reconcile that stalls is redone entry by entry, descending into the folder that
         stalls, so the hanging file ends up alone, recorded and backed off; the rest is ingested.
         Documents whose files are gone are then ingested by path, which records their deletion."""
-        for root in self.d.config.watch_paths:
+        roots = self.d.config.watch_paths if roots is None else roots
+        for root in roots:
             self._ingest_tree(root, trigger)
-        gone = [[p] for p in self.d.scanner.present_files() if not os.path.lexists(p)]
+        inside = tuple(os.path.join(os.path.realpath(root), "") for root in roots)  # as the scanner's roots
+        gone = [[p] for p in self.d.scanner.present_files() if not os.path.lexists(p) and p.startswith(inside)]
         for batch in batches(gone, INGEST_BATCH):
             self._ingest_batch(batch, trigger)
 
@@ -705,6 +733,9 @@ class Daemon:
         self.scheduler: BackgroundScheduler | None = None
         self.worker: IngestWorker | None = None
         self._missing_roots: set[Path] = set()
+        # The watched folders and the (device, inode) each had when its watch was added: inotify
+        # follows that inode, so a folder moved away or replaced is only noticed by comparing.
+        self._watched_roots: dict[Path, tuple[int, int]] = {}
         # (path, reason) of what the watcher missed, for the worker to record: the observer thread
         # and the main thread never write the database.
         self._watch_problems: list[tuple[str, str]] = []
@@ -740,7 +771,8 @@ class Daemon:
                 self._start_scheduler()
                 self.lock.update(state="ready", ready_at=utcnow())
                 sd_notify("READY=1\nSTATUS=watching")
-                log.info("ready: watching %d folder(s), debounce %.2f s",
+                watching = len(self.config.watch_paths) - len(self._missing_roots)
+                log.info("ready: watching %d of %d folder(s), debounce %.2f s", watching,
                          len(self.config.watch_paths), self.pending.quiet)
                 self._supervise(until_ready=False)
         finally:
@@ -869,11 +901,15 @@ class Daemon:
     def _start_observer(self) -> None:
         observer = Observer()
         handler = EventRecorder(self.pending, self.is_ignored)
-        self._missing_roots = set()
+        was_missing, self._missing_roots, self._watched_roots = self._missing_roots, set(), {}
         for root in self.config.watch_paths:
-            if not root.is_dir():
-                log.warning("watched folder %s does not exist (yet); checking again every %.0f s",
-                            root, HEALTH_CHECK_INTERVAL_SECONDS)
+            identity = _folder_identity(root)
+            if identity is None:
+                if root not in was_missing:  # said once per absence, not at every restart
+                    log.error("watched folder %s is missing: nothing in it is watched, and its documents "
+                              "are kept as they were, until it is back (checked every %.0f s)",
+                              root, HEALTH_CHECK_INTERVAL_SECONDS)
+                    self.report_watch_problem(str(root), MISSING_REASON)
                 self._missing_roots.add(root)
                 continue
             try:
@@ -881,11 +917,14 @@ class Daemon:
             except OSError as e:
                 log.error("cannot watch %s: %s%s", root, e, _limit_hint(e))
                 self._missing_roots.add(root)
+                continue
+            self._watched_roots[root] = identity
         try:
             observer.start()
         except OSError as e:
             log.error("cannot start the file watcher: %s%s", e, _limit_hint(e))
         self.observer = observer
+        self._update_status(missing_folders=sorted(str(root) for root in self._missing_roots))
 
     def _stop_observer(self, timeout: float) -> None:
         observer, self.observer = self.observer, None
@@ -911,13 +950,23 @@ class Daemon:
         return all(thread.is_alive() for thread in threads)
 
     def _check_observer(self) -> None:
-        if not self.observer_healthy():
+        moved = [root for root, identity in self._watched_roots.items() if _folder_identity(root) != identity]
+        if moved:
+            # Checked first: a deleted folder also stops its emitter, and this says why.
+            replaced = [root for root in moved if root.is_dir()]
+            for root in replaced:
+                self.report_watch_problem(str(root), REPLACED_REASON)
+            gone = ", ".join(str(root) for root in moved if root not in replaced)
+            self._restart_observer(f"watched folder {gone} disappeared" if gone else
+                                   f"watched folder {', '.join(map(str, replaced))} was replaced")
+        elif not self.observer_healthy():
             self.activity.observer_restarts += 1
             self._update_status(observer_restarts=self.activity.observer_restarts)
             self.report_watch_problem(self._watched_folders(), WATCHER_STOPPED_REASON)
             self._restart_observer("the file watcher stopped")
         elif any(root.is_dir() for root in self._missing_roots):
-            self._restart_observer("a watched folder appeared")
+            back = ", ".join(str(root) for root in self._missing_roots if root.is_dir())
+            self._restart_observer(f"watched folder {back} is back")
 
     def _restart_observer(self, reason: str) -> None:
         """Replace the observer and reconcile, since events were lost while it was down."""
@@ -938,6 +987,13 @@ class Daemon:
 
     def _watched_folders(self) -> str:
         return ", ".join(str(root) for root in self.config.watch_paths)
+
+    def missing_folder_of(self, path: str) -> Path | None:
+        """The watched folder holding `path` if that folder is missing now (None otherwise)."""
+        for root in self.config.watch_paths:
+            if (path == str(root) or path.startswith(str(root) + os.sep)) and not root.is_dir():
+                return root
+        return None
 
     # ---- what the watcher missed
 
@@ -1094,6 +1150,15 @@ def _missed_scheduled_digest(db: Any, config: Config, digest: Any) -> bool:
 
 # --------------------------------------------------------------------------------------------
 # Helpers
+
+
+def _folder_identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of the folder at `path`; None when there is no folder there."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino) if stat.S_ISDIR(st.st_mode) else None
 
 
 def _describe(counts: dict[str, int]) -> str:

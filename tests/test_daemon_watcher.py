@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -181,5 +182,94 @@ def test_a_dead_inotify_reader_is_restarted_and_what_it_missed_is_ingested(tmp_p
 
         (root / "after.txt").write_text(document_text(3))  # the new watcher gets events
         assert_converges(d, root)
+    finally:
+        d.kill()
+
+
+# ---- the watched folder itself
+
+
+def test_watched_folder_deleted_and_recreated(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    root = tmp_path / "watched"
+    (root / "a.txt").write_text(document_text(1))
+    (root / "b.txt").write_text(document_text(2))
+    d = Daemon(config)
+    try:
+        d.wait_ready()
+        assert_converges(d, root)
+        saved = tmp_path / "saved"
+        shutil.copytree(root, saved)
+        shutil.rmtree(root)
+        wait_for(lambda: daemon_status(d).get("missing_folders") == [str(root)], message=lambda: d.log)
+        wait_for(lambda: watch_errors(d), message=lambda: d.log)
+        (path, reason), = watch_errors(d)
+        assert path == str(root) and "missing" in reason
+        assert "missing" in status_text(d)
+        assert any("missing" in m for m in health_messages(d)), health_messages(d)
+        assert d.proc.poll() is None
+
+        # Back, as a restore would bring it, with one file changed and one added.
+        shutil.copytree(saved, root)
+        (root / "b.txt").write_text(document_text(2, rate=44))
+        (root / "c.txt").write_text(document_text(3))
+        assert_converges(d, root)
+        wait_for(lambda: daemon_status(d).get("missing_folders") == [], message=lambda: d.log)
+        (root / "d.txt").write_text(document_text(4))  # watched again: ingested by its events
+        assert_converges(d, root)
+        # A missing folder is never mistaken for an empty one, nor a cause for a failed reconcile.
+        assert query(d.db_path, "SELECT count(*) FROM errors WHERE stage != 'watch'")[0][0] == 0, \
+            query(d.db_path, "SELECT * FROM errors")
+        assert "Traceback" not in d.log
+    finally:
+        d.kill()
+
+
+def test_watched_folder_renamed_away_and_a_new_one_made(tmp_path: Path) -> None:
+    """inotify follows a renamed folder (its inode), so watchdog goes on reporting events from it
+    under the old name and never from the new folder of that name; the daemon must notice."""
+    config = write_config(tmp_path)
+    root = tmp_path / "watched"
+    (root / "a.txt").write_text(document_text(1))
+    d = Daemon(config)
+    try:
+        d.wait_ready()
+        assert_converges(d, root)
+        os.rename(root, tmp_path / "watched.old")
+        root.mkdir()
+        (root / "fresh.txt").write_text(document_text(5))
+        (tmp_path / "watched.old" / "a.txt").write_text(document_text(1, rate=30))  # not ours any more
+        assert_converges(d, root)
+        assert query(d.db_path, "SELECT path FROM documents WHERE deleted_at IS NOT NULL") == [("a.txt",)]
+        (root / "later.txt").write_text(document_text(6))
+        assert_converges(d, root)
+        assert d.proc.poll() is None
+    finally:
+        d.kill()
+
+
+def test_watched_folder_missing_at_start(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    root = tmp_path / "watched"
+    root.rmdir()
+    d = Daemon(config)
+    try:
+        d.wait_ready()
+        wait_for(lambda: watch_errors(d), message=lambda: d.log)
+        assert daemon_status(d)["missing_folders"] == [str(root)]
+        (path, reason), = watch_errors(d)
+        assert path == str(root) and "missing" in reason
+        assert f"{root}: the watched folder is missing" in status_text(d)
+        assert status_json(d)["daemon"]["missing_folders"] == [str(root)]
+
+        root.mkdir()
+        (root / "first.txt").write_text(document_text(1))
+        assert_converges(d, root)
+        wait_for(lambda: daemon_status(d).get("missing_folders") == [], message=lambda: d.log)
+        (root / "second.txt").write_text(document_text(2))
+        assert_converges(d, root)
+        assert query(d.db_path, "SELECT count(*) FROM errors WHERE stage != 'watch'")[0][0] == 0, \
+            query(d.db_path, "SELECT * FROM errors")
+        assert d.proc.poll() is None
     finally:
         d.kill()
