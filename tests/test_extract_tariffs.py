@@ -177,3 +177,17 @@ def test_impose_on_x_a_duty_names_x_only():
     text = ("I determined that it was necessary to instead impose on articles of all such trading partners an "
             "additional ad valorem rate of duty of 10 percent, subject to the terms of Executive Order 14257.")
     assert tariffs(text) == [("articles of all such trading partners", 10)]
+
+
+def test_table_column_headed_rate_is_a_duty_and_other_columns_are_not():
+    # unseen2 page_tracker_asean: the header names the rate, the row header the country.
+    html = ("<p>Six of the ten ASEAN members now face U.S. tariffs of 19% or 20%.</p>\n<table>\n"
+            "<thead><tr><th>Country</th><th>April rate</th><th>Current rate</th><th>Share of exports</th></tr></thead>\n"
+            "<tbody>\n<tr><td>Vietnam</td><td>46%</td><td>20%</td><td>30%</td></tr>\n</tbody></table>\n")
+    facts = extract_facts(html, fmt="html")
+    got = [(f.kind, f.subject, f.value) for f in facts if f.start > html.index("<tbody>")]
+    assert ("tariff", "Vietnam", 46) in got and ("tariff", "Vietnam", 20) in got
+    assert ("tariff", "Vietnam", 30) not in got and ("percent", "share of exports", 30) in got
+    # A growth rate is no duty, even in a document about tariffs.
+    md = ("Tariffs rose.\n\n| Country | Growth rate |\n|---|---|\n| Vietnam | 6% |\n")
+    assert tariffs(md, fmt="markdown") == []

@@ -6,7 +6,7 @@ import re
 
 from ..fact import Fact
 from .context import Doc, clean_phrase, readable
-from .tariffs import _context_has_tariff, _parens_entity, is_tariff_rate
+from .tariffs import _context_has_tariff, _parens_entity, column_header, is_tariff_rate, table_rate_is_duty
 
 __all__ = ["percent_facts", "sentence_subject"]
 
@@ -76,7 +76,10 @@ def percent_facts(doc: Doc) -> list[Fact]:
         rates = doc.rates(index)
         subjects: dict[int, str] = {}
         for r in rates:
-            if _parens_entity(doc, s, r) is not None or s.is_table_row:
+            if s.is_table_row and _parens_entity(doc, s, r) is None:
+                if table_rate_is_duty(doc, s, index, r):
+                    continue
+            elif _parens_entity(doc, s, r) is not None:
                 if _context_has_tariff(doc, s, index):
                     continue
             elif is_tariff_rate(doc, s, r) or (r.role in ("previous", "new") and any(
@@ -93,6 +96,8 @@ def percent_facts(doc: Doc) -> list[Fact]:
                 continue
             if leader and leader[0].start in subjects:
                 subject = subjects[leader[0].start]
+            elif s.is_table_row and (header := column_header(doc, index, r.start)) is not None:
+                subject = readable(doc, header)  # a table cell is a share of what its column says
             else:
                 subject = readable(doc, _subject(doc, s, r))
             subjects[r.start] = subject

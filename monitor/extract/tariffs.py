@@ -14,7 +14,7 @@ from .sentences import Sentence
 from .targets import (GROUP_HEAD, Target, carry_over, first_subject, named_goods, noun_phrase, record_target,
                       targets_in_phrase, topic_of)
 
-__all__ = ["tariff_facts", "is_tariff_rate", "TARIFF_WORD"]
+__all__ = ["tariff_facts", "is_tariff_rate", "table_rate_is_duty", "column_header", "TARIFF_WORD"]
 
 _WORDS = sorted(lexicon()["tariff_words"], key=len, reverse=True)
 TARIFF_WORD = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in _WORDS) + r")\b|duty-free", re.I)
@@ -220,6 +220,58 @@ def _table_entity(doc: Doc, s: Sentence, r: Rate) -> Target | None:
     for mention in doc.mentions_in(s.start, r.start):
         return Target(mention.entity.name, mention.entity.code, mention.entity, mention.start, mention.end)
     return None
+
+
+_NOT_DUTY_RATE = r"(?:" + "|".join(sorted(lexicon()["non_duty_rate_words"], key=len, reverse=True)) + r")"
+# "rate" named as the duty itself ("April rate", "the rate set forth in subsection (a)", "a rate
+# of up to 50%"): in a document about tariffs a rate is a duty unless a word before it says what
+# else it is ("growth rate", "interest rates") or "of" after it does ("rate of inflation").
+_DUTY_RATE_WORD = re.compile(r"\b(?<!-)(?!" + _NOT_DUTY_RATE + r"\s+rate)(?:[\w-]+\s+)?rates?\b"
+                             r"(?!\s+of\s+" + _NOT_DUTY_RATE + r"\b)", re.I)
+_NOT_DUTY_BEFORE_RATE = re.compile(r"\b" + _NOT_DUTY_RATE + r"\s+rates?\b", re.I)
+
+
+def _names_duty_rate(text: str) -> bool:
+    """Whether a phrase names a rate that is a duty (in a document about tariffs)."""
+    return "rate" in text.lower() and re.search(r"\brates?\b", text, re.I) is not None \
+        and not _NOT_DUTY_BEFORE_RATE.search(text) and not re.search(r"\brates?\s+of\s+" + _NOT_DUTY_RATE + r"\b", text, re.I)
+
+
+def column_header(doc: Doc, index: int, pos: int) -> str | None:
+    """The header cell of the table column that offset ``pos`` (in table row ``index``) is in:
+    the first row of the table, when it has a cell at that column and is not the row itself."""
+    text = doc.text
+    row = doc.sentences[index]
+    column = text.count("|", row.start, pos) - (1 if text[row.start] == "|" else 0)
+    j = index
+    while j > 0 and doc.sentences[j - 1].is_table_row and index - j < 60:
+        j -= 1
+    if j == index:
+        return None
+    head = doc.sentences[j]
+    cells = text[head.start:head.end].strip().strip("|").split("|")
+    if not 0 <= column < len(cells) or not re.search(r"[A-Za-z]", cells[column]):
+        return None
+    # A Markdown table's "|---|" row is no header; the header is above it (and then j is it).
+    return " ".join(cells[column].split())
+
+
+def table_rate_is_duty(doc: Doc, s: Sentence, index: int, r: Rate) -> bool:
+    """Whether a percentage in a table row is a duty rate: its column's header says so ("New
+    tariff", "April rate" in a document about tariffs) or, headed by something else ("Share of
+    imports"), it is not; without a header, what the table and its lead-in speak of decides."""
+    return doc.memo(("table_duty", r.start, r.role), lambda: _table_rate_is_duty(doc, s, index, r))
+
+
+def _table_rate_is_duty(doc: Doc, s: Sentence, index: int, r: Rate) -> bool:
+    header = column_header(doc, index, r.start)
+    if header is not None:
+        if TARIFF_WORD.search(header):
+            return True
+        if doc.about_tariffs and _names_duty_rate(header):
+            return True
+        return False
+    return _context_has_tariff(doc, s, index)
 
 
 def _context_has_tariff(doc: Doc, s: Sentence, index: int) -> bool:
@@ -549,7 +601,9 @@ def tariff_facts(doc: Doc) -> list[Fact]:
             else:
                 followers.append(r)
             parens = _parens_entity(doc, s, r) is not None
-            if parens or s.is_table_row:
+            if s.is_table_row and not parens:
+                ok = table_rate_is_duty(doc, s, index, r) and not _SHARE_AFTER.match(text, r.end)
+            elif parens:
                 ok = _context_has_tariff(doc, s, index) and not _SHARE_AFTER.match(text, r.end)
             else:
                 ok = is_tariff_rate(doc, s, r)
