@@ -191,3 +191,70 @@ def test_table_column_headed_rate_is_a_duty_and_other_columns_are_not():
     # A growth rate is no duty, even in a document about tariffs.
     md = ("Tariffs rose.\n\n| Country | Growth rate |\n|---|---|\n| Vietnam | 6% |\n")
     assert tariffs(md, fmt="markdown") == []
+
+
+def test_ranges_and_parallel_conjuncts_are_duties_on_their_own_goods():
+    # unseen2 wire_mexico_asia_tariffs: a verb ("range") links the tariff word to the range, and
+    # ", and on X between ..." repeats it for other goods.
+    text = ("Tariffs on steel products would range between 10% and 35%, and on textiles and clothing "
+            "between 10% and 50%.")
+    got = tariffs(text)
+    assert ("steel", 10) in got and ("steel", 35) in got
+    assert ("textiles", 10) in got and ("textiles", 50) in got and ("steel", 50) not in got
+    # unseen2 pr_india_commerce: the second "on X from A to B" has its own goods.
+    text = ("The Government has notified a reduction in the Basic Customs Duty (BCD) on bourbon whiskey "
+            "from 150 per cent to 100 per cent, and on motorcycles with engine capacity above 1,600 cc "
+            "from 50 per cent to 30 per cent.")
+    got = tariffs(text)
+    assert ("motorcycles", 50) in got and ("motorcycles", 30) in got
+
+
+def test_later_values_of_a_rate_continue_it():
+    # unseen2 fr_notice_nicaragua: the goods come after the last value; "on <date>" says when.
+    text = ("The duties are as follows. (a) An additional duty of 0 percent, increasing to 10 percent on "
+            "January 1, 2027, and to 15 percent on January 1, 2028, on all goods of Nicaragua that are "
+            "not originating goods.")
+    assert tariffs(text) == [("Nicaragua", 0), ("Nicaragua", 10), ("Nicaragua", 15)]
+
+
+def test_total_after_a_change_in_points_is_the_rate_and_the_change_is_a_percent():
+    # unseen2 pr_china_tariff_commission.
+    text = ("A spokesperson said the measures were a necessary response to the United States' decision "
+            "to raise its tariffs on Chinese goods by a further 10 percentage points, to a total of 30%.")
+    assert tariffs(text) == [("China", 30)]
+    assert [f.value for f in extract_facts(text) if f.kind == "percent"] == [10]
+
+
+def test_rates_named_as_rates_paid_or_on_goods_are_duties():
+    # unseen2: "a rate of up to 50%", "will pay no more than 15%", "as well as 50% on steel",
+    # "duties that already average 35.2%".
+    text = ("The EU retaliated with tariffs on U.S. goods. A second list includes soybeans. Some "
+            "products on the second list face a rate of up to 50%, officials said.")
+    assert [f.kind for f in extract_facts(text) if f.value == 50] == ["tariff"]
+    text = ("Tariffs on drugs rise. The EU and Japan negotiated a cap: their pharmaceutical exports will "
+            "pay no more than 15%.")
+    assert ("Japan", 15) in tariffs(text)
+    text = ("Mexico faces its own 25% U.S. tariff on goods not covered by the USMCA, as well as 50% on "
+            "steel and aluminum.")
+    assert ("steel", 50) in tariffs(text) and ("aluminum", 50) in tariffs(text)
+    text = ("A 10% levy on Canadian softwood lumber takes effect Monday, June 22, on top of anti-dumping "
+            "and countervailing duties that already average 35.2%.")
+    assert ("lumber", 35.2) in tariffs(text)
+
+
+def test_duty_free_shares_quota_cuts_and_other_rates_are_not_duties():
+    text = ("Tariffs apply. U.S. imports of goods from Nicaragua totaled approximately $7.2 billion in "
+            "2024, of which roughly 60 percent entered duty-free under CAFTA-DR.")
+    assert tariffs(text) == []
+    text = ("Tariffs apply. It reduces tariff-free import quota volumes by almost 47% compared with the "
+            "2024 quota volumes of the current safeguard.")
+    assert tariffs(text) == []
+    text = ("Tariffs went up. Euro zone inflation stood at 2.3% in February. The unemployment rate rose "
+            "to 4.1%.")
+    assert tariffs(text) == []
+
+
+def test_the_baseline_named_alone_is_the_global_rate():
+    text = ("New Section 232 tariffs on trucks are scheduled to begin. Does the 10% baseline apply to "
+            "goods already on the water?")
+    assert ("global", 10) in tariffs(text) and ("trucks", 10) not in tariffs(text)

@@ -109,6 +109,8 @@ _GOODS_PART = re.compile(r"^(?:[a-z][\w-]*\s+){0,3}[a-z][\w-]*(?:s|ture|ware|wea
 _NOT_GOODS = re.compile(r"\b(?:it|its|they|them|their|this|that|these|those|which|all|any|each|other|such|"
                         r"imports?|exports?|goods|products|articles|value|basis|top|most|countries|partners)\b")
 _CONJ = re.compile(r"\s*(?:,\s*(?:and\s+)?|\band\s+)")
+_POST_MODIFIER = re.compile(r"\s+(?:with|above|below|over|under|from|containing|made|that|which|whose|exceeding|"
+                            r"weighing|valued|classified|covered|listed|entered|imported|shipped)\b")
 
 
 def named_goods(doc: Doc, start: int, end: int, parts: bool = False) -> list[Target]:
@@ -117,6 +119,10 @@ def named_goods(doc: Doc, start: int, end: int, parts: bool = False) -> list[Tar
     With ``parts``, only the conjuncts beside known names ("upholstered furniture and kitchen
     cabinets and vanities": the last two)."""
     phrase = doc.text[start:end]
+    # What follows the goods' name qualifies it: "motorcycles with engine capacity above 1,600 cc".
+    cut = _POST_MODIFIER.search(phrase)
+    if cut:
+        phrase, end = phrase[:cut.start()], start + cut.start()
     if parts and " and " not in phrase and "," not in phrase:  # one conjunct: nothing beside the known
         return []
     if not phrase.strip() or len(phrase) > 80 or re.search(r"\d|[A-Z]", phrase):

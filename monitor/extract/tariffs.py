@@ -25,12 +25,13 @@ _BASES = [(CasePattern.compile(p), name) for p, name in lexicon()["bases"]]
 _STATUS = [(CasePattern.compile(p), name) for p, name in lexicon()["status_cues"]]
 
 # "25% tariff", "10% additional tariff", "15% tariff rate", "zero percent reciprocal tariff rate".
-_RATE_THEN_WORD = re.compile(r"\s*(?:\"\s*)?(?:[\w-]+\s+|[A-Z]\.(?:[A-Z]\.)+\s+){0,3}?(?:\w+-)?(?:tariffs?|dut(?:y|ies)|levy|levies|surcharges?|rate\s+of\s+duty)\b", re.I)
+_RATE_THEN_WORD = re.compile(r"\s*(?:\"\s*)?(?:[\w-]+\s+|[A-Z]\.(?:[A-Z]\.)+\s+){0,3}?(?:\w+-)?(?:tariffs?|dut(?:y|ies)|levy|levies|surcharges?|rate\s+of\s+duty)\b(?!-free)", re.I)
 # "a 40% rate on goods ...", "the 10% rate applied to Britain": in a document about tariffs, a
 # rate is a duty unless a word before "rate" says what else it is (interest, growth...).
 _RATE_THEN_RATE = re.compile(r"\s*(?:(?:reciprocal|baseline|new|current|lower|higher|combined|flat|blanket|"
                              r"additional|maximum|minimum|top|universal|import|preferential|agreed|same|"
-                             r"ad\s+valorem)\s+){0,2}rates?\b(?!\s+of\s+(?:growth|inflation|return|interest))", re.I)
+                             r"ad\s+valorem)\s+){0,2}(?:rates?\b(?!\s+of\s+(?:growth|inflation|return|interest))"
+                             r"|baseline\b(?!\s+(?:scenario|forecast|case|estimate|projection|year|data)))", re.I)
 # What a rate falls on, named after it: "the 10% rate applied to Britain", "the 15% agreed by
 # the European Union", "tariffs ... imposed on".
 _APPLIED_TO = re.compile(r"\s*(?:[\w-]+\s+){0,3}?(?:applied|applying|imposed|levied|charged|agreed)\s+"
@@ -40,7 +41,8 @@ _LINK_WORDS = ("of", "to", "at", "from", "is", "was", "be", "by", "reach", "reac
 _LINK_BEFORE = re.compile(r"\b(?:" + "|".join(_LINK_WORDS) + r")\s*\"?\s*$", re.I)
 _LONGEST_LINK = max(map(len, _LINK_WORDS))
 _SHARE_AFTER = re.compile(r"\s*(?:of|more)\s+(?!duty\b|that\s+rate|the\s+(?:cumulative\s+)?rate|the\s+value)", re.I)
-_CHANGE_BEFORE = re.compile(r"\bby\s+$", re.I)
+# "by 0.3 percentage points", "by a further 10 percentage points", "by almost 47%": a change.
+_CHANGE_BEFORE = re.compile(r"\bby\s+(?:(?:a|an|another)\s+)?(?:(?:further|additional|extra)\s+)?$", re.I)
 # A rate named after a tariff word and a qualifier: "a duty not exceeding 15 percent".
 _WORD_THEN_QUAL = re.compile(r"\b(?:tariffs?|dut(?:y|ies)|levy|levies|surcharges?)\s+(?:of\s+)?$", re.I)
 _AMEND = re.compile(r"\b(?:deleting|inserting|replacing|striking)\b[^.]{0,12}$", re.I)
@@ -48,7 +50,8 @@ _AMEND_CONTEXT = re.compile(r"\b(?:HTSUS|heading|Harmonized\s+Tariff\s+Schedule|
 _RATE_ON = re.compile(r"\brates?\s+(?:of\s+duty\s+)?on\s+(?!the\s+value)", re.I)
 # Rates listed after this one ("15% or 20%"): what follows the list is said of each.
 _MORE_RATES = re.compile(r"(?:\s*(?:,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+)(?:\d[\d.,]*\s*(?:%|percent|per\s*cent)))+", re.I)
-_ON_AFTER = re.compile(r"[^.;%]{0,45}?\bon\s+(?:all\s+)?(?:imports?\s+of\s+|imports?\s+from\s+)?", re.I)
+# (", and on textiles ..." after a rate begins the next conjunct, whose rate follows it.)
+_ON_AFTER = re.compile(r"(?:(?!,\s*(?:and|or)\s+on\b)[^.;%]){0,45}?\bon\s+(?:all\s+)?(?:imports?\s+of\s+|imports?\s+from\s+)?", re.I)
 _SUBJECT_VERB = re.compile(
     r"\b(?:will|shall|would|to)\s+(?:continue\s+to\s+)?(?:be\s*)?(?:,[^,]{0,40},\s*)?(?:subject\s+to|see|face|receive|pay)\b", re.I)
 _IMPOSE_ON = re.compile(r"\bimpos\w*\s+on\s+", re.I)
@@ -120,22 +123,27 @@ def is_tariff_rate(doc: Doc, s: Sentence, r: Rate) -> bool:
 def _is_tariff_rate(doc: Doc, s: Sentence, r: Rate) -> bool:
     text = doc.text
     after = text[r.end:min(s.end, r.end + 60)]
-    before = text[max(s.start, r.start - 200):r.start]
-    if r.role == "previous":
-        # "from 90 percent to 120 percent": judged by the sentence as a whole.
-        before = text[max(s.start, r.start - 200):r.start]
+    base = max(s.start, r.start - 200)  # where ``before`` begins
+    before = text[base:r.start]
     if _SHARE_AFTER.match(after) and not re.search(r"\b(?:tariffs?|duty|duties)\s+(?:rate\s+)?(?:of|at)\s*$", before, re.I):
         return False
     lowered = doc.lower[max(s.start, r.start - 200):r.start] if doc.lower is not None else None
-    if (lowered is None or "by" in lowered) and _CHANGE_BEFORE.search(before):
+    if (lowered is None or "by" in lowered) and _is_change(doc, s, r):
         return False  # "cut ... by 0.3 percentage points": a change, not a rate
+    # "a rate of 0 percent, increasing to 10 percent ..., and to 15 percent": later values of
+    # the rate before, and "tariffs on steel between 10% and 35%, and on textiles between 10%
+    # and 50%": the same kind of rate on other goods; both read as the rate before is.
+    prior = _continued(doc, s, r)
+    if prior is not None:
+        return is_tariff_rate(doc, s, prior)
     # The second rate of "15% or 20%", "the 30% and 25% rates" is read as the first.
     if _LISTED_BEFORE.search(text, max(s.start, r.start - 12), r.start):
         prev = [x for x in doc.rates(doc.sentence_at(r.start)) if x.end <= r.start]
         if prev:
             return is_tariff_rate(doc, s, prev[-1])
     if r.lead is not None:  # "a tariff of approximately 100 percent": the link precedes the qualifier
-        before = text[max(s.start, r.lead - 200):r.lead]
+        base = max(s.start, r.lead - 200)
+        before = text[base:r.lead]
         lowered = doc.lower[max(s.start, r.lead - 200):r.lead] if doc.lower is not None else None
         if _WORD_THEN_QUAL.search(text, max(s.start, r.lead - 60), r.lead):
             return True
@@ -143,18 +151,45 @@ def _is_tariff_rate(doc: Doc, s: Sentence, r: Rate) -> bool:
         return True
     if _RATE_THEN_WORD.match(after):
         return True
-    if doc.about_tariffs and not r.points and (("rate" in after and _RATE_THEN_RATE.match(after))
+    if doc.about_tariffs and not r.points and ((("rate" in after or "baseline" in after) and _RATE_THEN_RATE.match(after))
                                                or _applied_to(doc, s, r)):
         return True
     # A tariff word earlier in the clause, linked to this rate by "of/to/at/from".
     m = None
     for m in (_TARIFF_WORD_LOW.finditer(lowered) if lowered is not None else TARIFF_WORD.finditer(before)):
         pass
-    if m is not None and _ends_with_link(before) and "%" not in before[m.end():] \
-            and "percent" not in before[m.end():].lower() and ";" not in before[m.end():]:
-        return True
+    if m is not None and before.startswith("-free", m.end()):
+        m = None  # "tariff-free", "duty-free": no duty at all
+    if m is not None and ";" not in before[m.end():] and _only_changes_between(doc, s, base + m.end(), r):
+        if _ends_with_link(before) or _VERB_LINK.match(before, m.end()):
+            return True
+        # "the applicable reciprocal tariff (for most countries, between 15% and 41%)".
+        if _PAREN_AFTER_WORD.match(before, m.end()):
+            return True
     if r.points and _has_tariff_word(doc, s.start, s.end):
         return True
+    if doc.about_tariffs and not r.points:
+        # "face a rate of up to 50%", "the most-favoured-nation rate of 2.5%", "The rate set
+        # forth in subsection (a) ... shall increase to 50 percent": the rate is named as such.
+        rm = None
+        if "rate" in before.lower():
+            for rm in _RATE_NOUN.finditer(before):
+                pass
+        if rm is not None and not _NOT_DUTY_BEFORE_RATE.search(before, max(0, rm.start() - 30), rm.end()) \
+                and _only_changes_between(doc, s, base + rm.end(), r) \
+                and not re.search(r"[;:]", before[rm.end():]) \
+                and (_ends_with_link(before) or _VERB_LINK.match(before, rm.end())):
+            return True
+        # "their pharmaceutical exports will pay no more than 15%", "carmakers now pay 15% on
+        # vehicles": what an importer pays or faces, as a percentage, is a duty.
+        if _PAYS.search(before[-40:]) and not _SHARE_AFTER.match(after):
+            return True
+        # "as well as 50% on steel and aluminum": a rate on named goods or countries.
+        on = _RATE_ON_NAMED.match(after)
+        if on and _has_tariff_word(doc, s.start, s.end):
+            ms = doc.mentions_in(r.end + on.end(), min(s.end, r.end + on.end() + 40))
+            if ms and ms[0].start == r.end + on.end():
+                return True
     # "the rate on upholstered furniture shall increase to 30 percent" (a document about tariffs).
     if doc.about_tariffs and _ends_with_link(before) and "rate" in before:
         last = None
@@ -183,6 +218,76 @@ def _ends_with_link(before: str) -> bool:
     if rest.endswith('"'):
         rest = rest[:-1].rstrip()
     return _LINK_BEFORE.search(before, max(0, len(rest) - _LONGEST_LINK - 1)) is not None
+
+
+# What ties a rate to the tariff word or rate before it besides a link word: "duties that
+# already average 35.2%", "Tariffs on steel products would range between 10% and 35%".
+_VERB_LINK = re.compile(r"[^.;%]{0,60}?\b(?:averag\w*|rang(?:e|es|ed|ing)|stands?|stood|totall?(?:s|ed|ing)?|"
+                        r"(?:increase|rise|climb|fall|drop|go|jump|reduce|cut|lower|raise)\w*\s+to|"
+                        r"(?:is|are|was|were|be|been|remains?|remained)\s+(?:set\s+|fixed\s+|capped\s+)?at)\s+$", re.I)
+_PAREN_AFTER_WORD = re.compile(r"\s*\([^()%]{0,40}$")
+# "rate" as a noun (not "rate of duty", a tariff word itself, nor "rated").
+_RATE_NOUN = re.compile(r"\brates?\b(?!\s+of\s+duty)", re.I)
+_PAYS = re.compile(r"\b(?:pays?|paid|paying|faces?|faced|facing)\s+(?:an?\s+|the\s+)?$", re.I)
+_RATE_ON_NAMED = re.compile(r"\s+on\s+(?:(?:all\s+)?(?:imports?|goods|products)\s+(?:of|from)\s+)?", re.I)
+# Between a rate and the one it continues: "increasing to", "on January 1, 2027, and to",
+# ", and on textiles and clothing", "and then to".
+_CONTINUES = re.compile(
+    r"^(?:\s+on\s+[^;%]{3,30}?)?\s*,?\s+(?:(?:and|or|then|but)\s+)*(?:(?:[a-z]+ing|will\s+\w+|rises?|increases?)\s+)?"
+    r"(?:further\s+)?(?:to|on|for|at)\b[^;%.]{0,60}$", re.I)
+_CONTINUE_VERBS = re.compile(r"\b(?:increas|ris|rais|climb|fall|drop|go|jump|reduc|cut|lower|decreas|step|mov|ris)\w*\s+(?:further\s+)?to\s+$"
+                             r"|\b(?:and|or|then)\s+(?:on|for|to)\b", re.I)
+
+
+def _is_change(doc: Doc, s: Sentence, r: Rate) -> bool:
+    """Whether a rate is a change ("by 10 percentage points", "by almost 47%")."""
+    at = r.lead if r.lead is not None else r.start
+    return _CHANGE_BEFORE.search(doc.text, max(s.start, at - 30), at) is not None
+
+
+def _only_changes_between(doc: Doc, s: Sentence, start: int, r: Rate) -> bool:
+    """Whether every rate between ``start`` and ``r`` is a change: "tariffs on Chinese goods by
+    a further 10 percentage points, to a total of 30%" (the tariff word names the total)."""
+    return all(_is_change(doc, s, x) for x in doc.rates(doc.sentence_at(r.start))
+               if x.end <= r.start and x.start >= start and x.start != r.start)
+
+
+def _continued(doc: Doc, s: Sentence, r: Rate) -> Rate | None:
+    """The rate that ``r`` continues (see _CONTINUES), if any."""
+    rates = doc.rates(doc.sentence_at(r.start))
+    if r.role == "new" and r.partner is not None and r.partner < r.start:
+        # "and on motorcycles from 50 per cent to 30 per cent": the pair continues as its first does.
+        first = next((x for x in rates if x.start == r.partner), None)
+        return _continued(doc, s, first) if first is not None else None
+    prev = [x for x in rates if x.end <= r.start]
+    if not prev:
+        return None
+    x = prev[-1]
+    gap = doc.text[x.end:r.start]
+    if len(gap) > 100 or not _CONTINUES.match(gap) or not _CONTINUE_VERBS.search(gap):
+        return None
+    # The first end of a range, the first rate of a change, stands for it.
+    while x.role == "range-high" and len(prev) > 1 and prev[-2].start == x.start:
+        prev.pop()
+        x = prev[-1]
+    if x.role == "new" and x.partner is not None and x.partner < x.start:
+        x = next((y for y in rates if y.start == x.partner), x)
+    return x
+
+
+def _chain_end(doc: Doc, s: Sentence, r: Rate) -> int:
+    """Where the last rate continuing ``r`` without new goods ends ("0 percent, increasing to
+    10 percent ..., and to 15 percent ..., on all goods of Nicaragua": what follows the last
+    value is said of all of them); ``r.end`` without such rates."""
+    end, last = r.end, r
+    for x in doc.rates(doc.sentence_at(r.start)):
+        if x.start < end:
+            continue
+        c = _continued(doc, s, x)
+        if c is None or c.start != last.start or _GAP_ON.search(doc.text, last.end, x.start):
+            break
+        end, last = x.end, x
+    return end
 
 
 def _open_bracket_before(text: str, lo: int, at: int) -> int | None:
@@ -309,6 +414,22 @@ def _resolve(doc: Doc, s: Sentence, index: int, r: Rate) -> tuple[list[Target], 
         t = _table_entity(doc, s, r)
         if t:
             return [t], None
+    # ", and on textiles and clothing between 10% and 50%": the goods the gap names, else
+    # (", increasing to 10 percent") what the rate continued falls on.
+    cont = _continued(doc, s, r)
+    if cont is not None:
+        lead = r
+        if r.role == "new" and r.partner is not None and r.partner < r.start:
+            lead = next((x for x in doc.rates(index) if x.start == r.partner), r)
+        on = None
+        for on in _GAP_ON.finditer(text, cont.end, lead.start):
+            pass
+        if on is not None:
+            a, b = noun_phrase(doc, on.end(), lead.start)
+            found = targets_in_phrase(doc, a, b) or named_goods(doc, a, b)
+            if found:
+                return found, None
+        return _resolve(doc, s, index, cont)
     # "the 10% rate applied to Britain", "the 15% agreed by the European Union".
     ap = _applied_to(doc, s, r)
     if ap is not None:
@@ -317,8 +438,14 @@ def _resolve(doc: Doc, s: Sentence, index: int, r: Rate) -> tuple[list[Target], 
         return [Target(e.name, e.code, e, mention.start, mention.end)], None
     # "... 25% tariff on steel", "... 84 percent tariff would be imposed on all goods ... from the United States".
     more = _MORE_RATES.match(text, r.end, s.end)
-    after = more.end() if more else r.end
+    after = more.end() if more else _chain_end(doc, s, r)
     m = _ON_AFTER.match(text, after, s.end)
+    # "10 percent on January 1, 2028, on all goods of Nicaragua": "on" a date says when, not what.
+    for _ in range(2):
+        d = doc.dates_in(m.end(), m.end() + 1) if m else None
+        if not d:
+            break
+        m = _ON_AFTER.match(text, d[0].end, s.end)
     if m and not re.search(r"\d\s*%|percent", text[after:m.end()]):
         a, b = noun_phrase(doc, m.end(), s.end)
         found = targets_in_phrase(doc, a, b)
@@ -414,6 +541,9 @@ def _resolve(doc: Doc, s: Sentence, index: int, r: Rate) -> tuple[list[Target], 
     if ms and ms[0].entity.code == "US" and ms[0].start - s.start < 8:
         e = ms[0].entity
         return [Target(e.name, e.code, e, ms[0].start, ms[0].end)], None
+    # "Does the 10% baseline apply ...?": the baseline is the rate every partner pays.
+    if _BASELINE_AFTER.match(text, r.end, s.end):
+        return [Target("global", None, None, r.start, r.end)], None
     # "it would face a 25% tariff", "The current 10% reciprocal tariff remains": the topic so far.
     t = carry_over(doc, index)
     if t:
@@ -425,6 +555,8 @@ def _resolve(doc: Doc, s: Sentence, index: int, r: Rate) -> tuple[list[Target], 
 
 
 _ON_WORD = re.compile(r"\s+on\s+")
+_BASELINE_AFTER = re.compile(r"\s+(?:universal\s+|global\s+)?baseline\b(?!\s+(?:scenario|forecast|case|estimate|projection|year|data))", re.I)
+_GAP_ON = re.compile(r"\b(?:and|or)\s+(?:on|for)\s+(?:(?:all\s+)?(?:imports?|goods|products)\s+(?:of|from)\s+)?", re.I)
 _APPLIED_WORDS = ("appl", "impos", "levied", "charged", "agreed")  # what _APPLIED_TO needs
 _TARIFF_AFTER_NAME = re.compile(r"\s+(?:tariffs?|duties|dut(?:y|ies))\b", re.I)
 
