@@ -95,3 +95,103 @@ def test_exemptions_before_the_verb_after_spared_and_not_apply():
     assert [s for s, _ in of_kind(text, "exemption")][-2:] == ["autos", "energy products"]
     text = "Officials said that over 90% of its exports will be exempt."
     assert of_kind(text, "exemption") == []
+
+
+def money_of(text, fmt="text"):
+    return [(f.subject, f.value, f.unit) for f in extract_facts(text, fmt=fmt) if f.kind == "money"]
+
+
+def test_indian_scales_and_codes_before_the_number():
+    # crore is 10^7, lakh 10^5, and both together multiply.
+    text = "The Union Budget 2026-27 has allocated ₹2,250 crore for the Export Promotion Mission."
+    assert money_of(text) == [("Export Promotion Mission", 22_500_000_000, "INR")]
+    assert money_of("Exports rose to Rs. 1.5 lakh crore in the year.") == [("exports", 1.5e12, "INR")]
+    text = ("He noted that bilateral trade in goods and services with the United States reached USD 190 billion "
+            "in 2025 and that both sides aim to more than double it to USD 500 billion by 2030.")
+    assert money_of(text) == [("bilateral trade in goods and services with the United States", 190e9, "USD")] * 1 + [
+        ("bilateral trade in goods and services with the United States", 500e9, "USD")]
+    text = "The duty on high-end electric vehicles priced above USD 40,000 has been slashed from 110% to 70%."
+    assert money_of(text) == [("electric vehicles", 40_000, "USD")]
+    assert of_kind(text, "count") == []  # not "40,000 has"
+    text = "Toyota said the change would save it about ¥450 billion this fiscal year."
+    assert money_of(text) == [("savings", 450e9, "JPY")]
+    assert of_kind(text, "count") == []  # not "450 billion this"
+    # A code is one in capitals: "won" and "try" are words.
+    assert money_of("The party won 12 seats.") == [] and of_kind("Trump won 30 states.", "count") == [("states", 30)]
+
+
+def test_money_subject_after_a_bracket_a_dash_or_an_appositive():
+    text = "Ireland alone shipped $50.3bn worth, followed by Switzerland ($19bn) and Germany ($17.2bn)."
+    assert [s for s, _, _ in money_of(text)] == ["Ireland", "Switzerland", "Germany"]
+    # A bracketed conversion shares the amount's subject, which comes after the bracket.
+    text = "The European Union will impose duties of 25 per cent on 18 billion euros ($19.6 billion) of U.S. goods."
+    assert money_of(text) == [("U.S. goods", 18e9, "EUR"), ("U.S. goods", 19.6e9, "USD")]
+    text = "The Finance Ministry expects the tariffs to raise 70 billion pesos (about $3.76 billion) in additional revenue next year."
+    assert money_of(text) == [("revenue", 70e9, "MXN"), ("revenue", 3.76e9, "USD")]
+    text = "* $2.1 trillion -- value of U.S. goods imports subject to some new tariff since January 2025\n"
+    assert money_of(text) == [("U.S. goods imports", 2.1e12, "USD")]
+    text = "* De minimis: The duty-free threshold for low-value parcels, once $800, is gone for good."
+    assert money_of(text) == [("duty-free threshold for low-value parcels", 800, "USD")]
+    text = ("The automotive sector supports some 150,000 jobs across the United Kingdom, and the United States is "
+            "the sector's largest single export market, worth £9 billion a year.")
+    assert money_of(text) == [("sector's largest single export market", 9e9, "GBP")]
+    text = "Canada will impose 25 per cent tariffs on $29.8 billion worth of goods imported from the United States."
+    assert [s for s, _, _ in money_of(text)] == ["goods"]
+    text = "India's merchandise exports grew 6.9 per cent, while the trade deficit narrowed to USD 21.9 billion in January."
+    assert money_of(text) == [("trade deficit", 21.9e9, "USD")]
+    # A bracket that glosses no amount keeps the old reading.
+    text = "Fueled by over $1 billion in geological exploration investments since 2018, Kazakhstan grew."
+    assert [s for s, _, _ in money_of(text)] == ["geological exploration investments"]
+
+
+def test_money_in_a_table_is_its_column_for_its_row():
+    html = ("<table><thead><tr><th>Country</th><th>April rate</th><th>Goods exports to U.S. (2024)</th></tr></thead>"
+            "<tbody><tr><td>Vietnam</td><td>46%</td><td>$136.6 billion</td></tr>"
+            "<tr><td>Thailand</td><td>36%</td><td>$63.3 billion</td></tr></tbody></table>")
+    assert money_of(html, fmt="html") == [("Vietnam goods exports to U.S.", 136.6e9, "USD"),
+                                          ("Thailand goods exports to U.S.", 63.3e9, "USD")]
+
+
+def test_a_bare_dollar_is_the_publishers_dollar():
+    release = ("Department of Finance Canada\nNews release\n\nThe goods subject to these countermeasures include:\n"
+               "- $12.6 billion in steel products;\n")
+    assert money_of(release) == [("steel products", 12.6e9, "CAD")]
+    declared = "All amounts are in Australian dollars. Exports of beef reached $3 billion."
+    assert [u for _, _, u in money_of(declared)] == ["AUD"]
+    # A wire that names Canada's government still writes U.S. dollars as "$"; "C$" is CAD anyway.
+    wire = ("OTTAWA (Reuters) - Canada retaliated on Tuesday.\n\nThe Government of Canada said tariffs on C$30 billion "
+            "of U.S. goods take effect; the U.S. imported $412 billion of Canadian goods in 2024.")
+    assert [u for _, _, u in money_of(wire)] == ["CAD", "USD"]
+
+
+def test_counts_after_a_modifier_a_compound_or_a_rejected_number():
+    text = "(1) An additional tariff of 15% shall be imposed on coal (see Annex 1 for the list of 8 tariff lines)."
+    assert of_kind(text, "count") == [("tariff lines", 8)]
+    text = "Expect more deals: at least five more manufacturers are in talks, according to people familiar with the matter."
+    assert of_kind(text, "count") == [("manufacturers", 5)]
+    text = "Customs duty on lithium-ion battery scrap, cobalt powder and 12 other critical minerals has been reduced to nil."
+    assert of_kind(text, "count") == [("critical minerals", 12)]
+    text = "Six of the ten ASEAN members now face U.S. tariffs of 19% or 20%, after a summer of letters."
+    assert of_kind(text, "count") == [("members", 6), ("ASEAN members", 10)]
+    # Identifiers joined by "and" stay out.
+    assert of_kind("Under Proclamations 10895 and 10896 tariffs rose.", "count") == []
+
+
+def test_counts_by_pronoun_elision_and_leading_figure():
+    text = ("Commerce received 189 inclusion requests in the May window and granted 162 of them, an approval rate "
+            "of roughly 86%.")
+    assert of_kind(text, "count") == [("inclusion requests", 189), ("inclusion requests", 162)]
+    text = ("- Of the 50 minerals on the 2022 U.S. Geological Survey list, the United States was 100% "
+            "import-reliant for 12.")
+    assert of_kind(text, "count") == [("minerals", 50), ("minerals", 12)]
+    assert of_kind("Of the 50 minerals on the list, most were imported in 2024.", "count") == [("minerals", 50)]
+    assert of_kind("* 1,200 -- exclusion requests pending at Commerce\n", "count") == [("exclusion requests", 1200)]
+    # "9 in 10" is a ratio, not ten prescriptions.
+    text = "3. **Generic drugs**, which account for 9 in 10 prescriptions filled in the U.S., are exempt."
+    assert of_kind(text, "count") == []
+
+
+def test_spelled_decimal_percent():
+    # unseen2 wire_mexico_asia_tariffs.
+    text = "Annual inflation eased to three point five percent in August."
+    assert [f.value for f in extract_facts(text) if f.kind == "percent"] == [3.5]

@@ -258,3 +258,18 @@ def test_the_baseline_named_alone_is_the_global_rate():
     text = ("New Section 232 tariffs on trucks are scheduled to begin. Does the 10% baseline apply to "
             "goods already on the water?")
     assert ("global", 10) in tariffs(text) and ("trucks", 10) not in tariffs(text)
+
+
+def test_zero_rates_in_words():
+    # unseen2 statement_uk_commons and pr_india_commerce.
+    text = ("Tariffs on UK steel and aluminium will be reduced from 25 per cent to nil, subject to "
+            "conditions on supply-chain security.")
+    assert ("steel", 25) in tariffs(text) and ("steel", 0) in tariffs(text)
+    text = ("In return, the United Kingdom will cut its tariff on US beef to zero within a reciprocal "
+            "quota of 13,000 tonnes.")
+    assert tariffs(text) == [("beef", 0)]
+    text = ("Customs duty on lithium-ion battery scrap, cobalt powder and 12 other critical minerals has "
+            "been reduced to nil.")
+    assert ("critical minerals", 0) in tariffs(text)
+    # Not a rate: nothing is a duty here.
+    assert tariffs("Tariffs are high. Emissions will fall to zero by 2050.") == []

@@ -11,7 +11,10 @@ from .numbers import NUMBER, SPELLED, parse_any, tidy
 __all__ = ["Rate", "find_rates", "has_unit", "RATE_WORDS"]
 
 _UNIT = r"(?:%|\s*percent(?:age\s+points?)?\b|\s*per\s*cent\b|\s*pct\b)"
-_VAL = rf"(?:{NUMBER}|{SPELLED})"
+# "three point five percent": a spelled number with spelled decimals.
+_DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+_SPELLED_DECIMAL = rf"{SPELLED}\s+point(?:\s+(?:{'|'.join(_DIGIT_WORDS)}))+"
+_VAL = rf"(?:{NUMBER}|{_SPELLED_DECIMAL}|{SPELLED})"
 _QUALIFIERS = ("up to", "at least", "at most", "more than", "less than", "over", "under", "about", "around",
                "approximately", "nearly", "almost", "roughly", "some", "virtually", "as much as", "as high as",
                "not exceeding", "not to exceed", "no more than", "no less than", "a maximum of", "as low as")
@@ -21,7 +24,9 @@ _EARLIER = r"(?:the\s+)?(?:current\s+|previous\s+|existing\s+|prior\s+)?"
 _RATE = re.compile(
     rf"(?<![\w.,$])(?:"
     rf"between\s+(?P<blo>{_VAL})\s*(?P<bu1>{_UNIT})?\s+and\s+(?P<bhi>{_VAL})(?P<bu2>{_UNIT})"
-    rf"|from\s+{_QUAL.replace('qual', 'fq')}(?P<flo>{_VAL})(?P<fu1>{_UNIT})(?:\s+in\s+\d{{4}})?\s+to\s+(?P<fhi>{_VAL})(?P<fu2>{_UNIT})"
+    # "from 25 per cent to nil": a rate cut to nothing is a rate of zero.
+    rf"|from\s+{_QUAL.replace('qual', 'fq')}(?P<flo>{_VAL})(?P<fu1>{_UNIT})(?:\s+in\s+\d{{4}})?\s+to\s+"
+    rf"(?:(?P<fhi>{_VAL})(?P<fu2>{_UNIT})|(?P<fnil>nil|zero)(?![\w-]))"
     rf"|(?P<rlo>{NUMBER})\s*(?:%\s*)?(?:-|to)\s*(?P<rhi>{NUMBER})(?P<ru>{_UNIT})"
     rf"|(?P<since>(?:up|down)\s+from\s+{_EARLIER})?"
     rf"{_QUAL}(?P<quote>\")?(?P<val>{_VAL})(?P<unit>{_UNIT})"
@@ -57,6 +62,18 @@ class Rate:
     follows: bool = False  # "up from the current 10%": the previous value of the rate before it
 
 
+def _parse(raw: str) -> float | None:
+    """A number in digits or words, "three point five" included."""
+    whole, sep, decimals = re.sub(r"\s+", " ", raw.strip()).lower().partition(" point ")
+    if not sep:
+        return parse_any(raw)
+    value = parse_any(whole)
+    digits = [_DIGIT_WORDS.index(w) for w in decimals.split()]
+    if value is None or not digits:
+        return None
+    return value + int("".join(map(str, digits))) / 10 ** len(digits)
+
+
 def _points(unit: str | None) -> bool:
     return bool(unit) and "point" in unit.lower()
 
@@ -78,13 +95,14 @@ def find_rates(text: str, start: int = 0, end: int | None = None, starts: list[i
     for m in matches:
         g = m.groupdict()
         if g["blo"] is not None or g["flo"] is not None or g["rlo"] is not None:
-            lo_key, hi_key = ("blo", "bhi") if g["blo"] is not None else (("flo", "fhi") if g["flo"] is not None else ("rlo", "rhi"))
-            lo, hi = parse_any(g[lo_key]), parse_any(g[hi_key])
+            lo_key, hi_key = ("blo", "bhi") if g["blo"] is not None else (("flo", "fhi" if g["fnil"] is None else "fnil")
+                                                                         if g["flo"] is not None else ("rlo", "rhi"))
+            lo, hi = _parse(g[lo_key]), (0 if hi_key == "fnil" else _parse(g[hi_key]))
             if lo is None or hi is None:
                 continue
             lo_s, lo_e = m.span(lo_key)
             hi_s, hi_e = m.span(hi_key)
-            unit = g["bu2"] or g["fu2"] or g["ru"]
+            unit = g["bu2"] or g["fu2"] or g["ru"] or g["fu1"]
             if g["flo"] is not None:
                 out.append(Rate(lo_s, m.end("fu1"), tidy(lo), role="previous", points=_points(unit), partner=hi_s))
                 out.append(Rate(hi_s, m.end(), tidy(hi), previous=tidy(lo), role="new", points=_points(unit),
@@ -97,12 +115,12 @@ def find_rates(text: str, start: int = 0, end: int | None = None, starts: list[i
             out.append(Rate(m.start(), m.end(), tidy(hi), low=tidy(lo), high=tidy(hi), role="range-high",
                             points=_points(unit)))
             continue
-        value = parse_any(g["val"])
+        value = _parse(g["val"])
         if value is None:
             continue
         qual = re.sub(r"\s+", " ", g["qual"].lower()) if g["qual"] else None
         if g["told"] is not None and not g["quote"] and g["since"] is None:
-            old = parse_any(g["told"])
+            old = _parse(g["told"])
             if old is not None:  # "to 30% from 145%": the new rate first, then the old one
                 ns, os_ = m.start("val"), m.start("told")
                 pts = _points(g["tu2"])

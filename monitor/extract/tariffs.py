@@ -588,6 +588,7 @@ def _effective(doc: Doc, s: Sentence) -> str | None:
 
 
 _ZERO = re.compile(r"\b(?:zero|0)\s+(?=(?:[\w-]+\s+){0,2}?(?:tariffs?|dut(?:y|ies))\b)", re.I)
+_TO_NIL = re.compile(r"\bto\s+(nil|zero)\b(?![\w-]|\s*(?:%|percent|per\s*cent|pct))", re.I)
 _GLOBAL = re.compile(r"\b(?:global|universal|worldwide|across-the-board|blanket)\s+(?:[\w-]+\s+)?(?:tariffs?|dut(?:y|ies))\s*(?:of|at)?\s*$", re.I)
 
 
@@ -598,6 +599,10 @@ def _rates(doc: Doc, index: int, gates: dict[str, set[int]]) -> list[Rate]:
     for m in _ZERO.finditer(doc.text, s.start, s.end) if index in gates["zero"] else ():
         if not any(r.start <= m.start() < r.end for r in rates):
             rates.append(Rate(m.start(), m.end() - 1, 0))
+    # "has been reduced to nil", "will cut its tariff on US beef to zero": a rate of zero.
+    for m in _TO_NIL.finditer(doc.text, s.start, s.end) if index in gates["nil"] else ():
+        if not any(r.start <= m.start(1) < r.end for r in rates):
+            rates.append(Rate(m.start(1), m.end(1), 0))
     rates.sort(key=lambda r: r.start)
     return rates
 
@@ -619,6 +624,7 @@ _GATES: dict[str, "Prefilter | re.Pattern[str]"] = {
     "for_group": Prefilter.any_of(r"for\s+(?:(?:all|other|those|the)\s+)?"
                                   r"(?:countries|nations|trading|partners|economies|jurisdictions)"),  # _FOR_GROUP
     "include": Prefilter.any_of(r"include"),  # _INCLUDE_LIST
+    "nil": Prefilter.any_of(r"to\s+nil", r"to\s+zero"),  # _TO_NIL
 }
 
 
