@@ -4,6 +4,7 @@ years, clock times, list numbering and durations are not counts."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 
 from ..fact import Fact
 from .context import Doc, clean_phrase, readable
@@ -15,8 +16,27 @@ from .words import word_start_finder
 __all__ = ["count_facts"]
 
 _LEX = lexicon()
-_EXCLUDED = (frozenset(_LEX["count_excluded_nouns"]) | frozenset(w.lower() for w in _LEX["tariff_words"])
+_TARIFF_WORDS = frozenset(w.lower() for w in _LEX["tariff_words"])
+_EXCLUDED = (frozenset(_LEX["count_excluded_nouns"]) | _TARIFF_WORDS
              | frozenset(_LEX["currency_words"]))  # "30 billion reais" is money
+# Words that may open the words between a number and its noun although they are no count's noun:
+# "8 tariff lines", "five more manufacturers", "12 other critical minerals".
+_MAY_LEAD = _TARIFF_WORDS | {"more", "other", "additional", "further"}
+# A number right after a currency sign or code is an amount ("¥450 billion this", "USD 40,000 has").
+_CURRENCY_BEFORE = frozenset(c.lower() for c in _LEX["currency_codes_before_number"])
+_SYMBOL_ENDS = frozenset(sym[-1] for sym in _LEX["currency_symbols"])
+# "9 in 10 prescriptions", "one out of five": the second number is a ratio's base, no count.
+_RATIO_BEFORE = re.compile(rf"(?:\d|\b{SPELLED})\s+(?:in|out\s+of)\s+$", re.I)
+# "received 189 inclusion requests ... and granted 162 of them": the pronoun stands for the noun
+# counted just before.
+_OF_THEM = re.compile(rf"(?P<n>{NUMBER}|{SPELLED})\s+of\s+(?:them|these|those)\b", re.I)
+# "Of the 50 minerals on the list, the United States was 100% import-reliant for 12.": a bare
+# number that closes a sentence opening "Of the M Xs" counts some of them.
+_OF_THE_OPEN = re.compile(rf"^\W*of\s+the\s+(?P<m>{NUMBER}|{SPELLED})\s+(?P<noun>[a-z][a-z-]*s)\b", re.I)
+_CLOSING_NUMBER = re.compile(rf"\s(?:for|in|to|from|with|of|at|on|by|are|were|was|is|than)\s+(?P<n>{NUMBER}|{SPELLED})(?![\w%])[\s.;!?)\"']*$", re.I)
+# "* 1,200 -- exclusion requests pending at Commerce": a figure that leads a line, a dash, and what it counts.
+_LEAD_FIGURE = re.compile(rf"[\s*\u2022>-]*(?P<n>{NUMBER})(?:\s+(?P<scale>thousand|million|billion))?\s+(?:--?|:)\s+"
+                          rf"(?P<mods>(?:[A-Za-z][\w.'-]*\s+){{0,3}}?)(?P<noun>[a-z][a-z-]*[a-z]s)\b")
 _BLOCKERS = frozenset(_LEX["count_prefix_blockers"])
 # "38.5 billion Swiss francs" is money, whatever word comes between.
 _CURRENCY_FIRST = frozenset(w.split()[0] for w in _LEX["currency_words"] if " " in w)  # "swiss" (francs)
@@ -44,11 +64,15 @@ _OF_THE_START = CasePattern.compile_lower(r"of(?<!\wof)\s+the\s")
 
 def _blocked(doc: Doc, start: int) -> bool:
     before = doc.text[max(0, start - 25):start]
+    if before.rstrip()[-1:] in _SYMBOL_ENDS or _RATIO_BEFORE.search(before):
+        return True
     m = _WORD_BEFORE.search(before)
     if not m:
         return False
     word = m.group(1).lower()
-    if word in _BLOCKERS or word.rstrip(".") in _BLOCKERS:
+    if word == "and":  # "Proclamations 10895 and 10896", but "cobalt powder and 12 other critical minerals"
+        return bool(re.search(r"\d\S*\s+and\s*$", before))
+    if word in _BLOCKERS or word.rstrip(".") in _BLOCKERS or word.rstrip(".") in _CURRENCY_BEFORE:
         return True
     return bool(re.search(r"(?:executive\s+order|section|heading|note|title|chapter)\s*$", before, re.I))
 
@@ -64,6 +88,40 @@ def _token_before(text: str, at: int) -> int:
     return k
 
 
+def _noun_count(doc: Doc, s, m: re.Match[str], date_spans: list[tuple[int, int]], rule: str) -> Fact | None:
+    """The count a number and its noun make, or None when they make none."""
+    raw_n = m.group("n")
+    noun = m.group("noun").lower()
+    mods = m.group("mods") or ""
+    lead = mods.split()[:1]
+    if noun in _EXCLUDED or any(w.lower().strip(".") in _EXCLUDED and w.lower() not in _MAY_LEAD for w in lead):
+        return None
+    if noun in _CURRENCY_FIRST:
+        return None
+    if raw_n.lower() in ("one", "no") or re.search(r"\d", mods):
+        return None
+    value = parse_any(raw_n)
+    if value is None:
+        return None
+    if raw_n[0].isdigit() and "." not in raw_n and 1900 <= value <= 2100 and not m.group("scale"):
+        return None  # a year
+    if any(a <= m.start("n") < b for a, b in date_spans) or _blocked(doc, m.start("n")):
+        return None
+    value = value * scale_of(m.group("scale"))
+    if value != int(value):
+        return None
+    subject = readable(doc, clean_phrase(mods.replace("of the ", "") + m.group("noun")))
+    details = {}
+    text = doc.text
+    q = _QUAL_BEFORE.search(text, max(s.start, m.start("n") - 25), m.start("n"))
+    if q and q.group("qual"):
+        details["modifier"] = re.sub(r"\s+", " ", q.group("qual").lower())
+    start = m.start("n")
+    return Fact(kind="count", subject=subject, value=int(value), unit="count",
+                text=doc.raw[start:m.end()], start=start, end=m.end(),
+                sentence=doc.sentence_text(s), rule=rule, qualifier=subject, details=details)
+
+
 def count_facts(doc: Doc) -> list[Fact]:
     facts: list[Fact] = []
     text = doc.text
@@ -77,48 +135,56 @@ def count_facts(doc: Doc) -> list[Fact]:
     of_the_starts = doc.starts(_OF_THE_START)
     sentences = {doc.sentence_at(p) for p in count_starts + of_the_starts} - {-1}
     # _N_OF_THE_M needs a number right before an "of the": found from those, read backwards.
-    # (A digit on one side at least: "6 of the 10", "six of the 10", "19 of the fifty".)
-    near = [q for q in of_the_starts if q > 1 and (text[q - 2].isdigit() or text[q + 7:q + 8].isdigit())]
-    n_of_starts = sorted({_token_before(text, q) for q in near} & set(count_starts)) if near else []
+    # ("6 of the 10", "six of the 10", "19 of the fifty", "Six of the ten ASEAN members".)
+    n_of_starts = sorted({_token_before(text, q) for q in of_the_starts if q > 1} & set(count_starts)) \
+        if of_the_starts else []
     for s in (doc.sentences[i] for i in sorted(sentences)):
         for m in matches_at(_N_OF_THE_M, text, n_of_starts, s.start, s.end):
             value, noun = parse_any(m.group("n")), m.group("noun").lower()
             if value is None or noun in _EXCLUDED or _blocked(doc, m.start("n")):
                 continue
+            if not (m.group("n")[0].isdigit() or m.group("m")[0].isdigit()) and m.group("n").lower() == "one":
+                continue  # "one of the two countries": a phrase, not a count
             facts.append(Fact(kind="count", subject=noun, value=int(value), unit="count",
                               text=doc.raw[m.start("n"):m.end("n")], start=m.start("n"), end=m.end("n"),
                               sentence=doc.sentence_text(s), rule="count.n_of_the_m", qualifier=noun + "|part",
                               details={"of": tidy(parse_any(m.group("m")) or 0)}))
-        for m in matches_at(_COUNT, text, count_starts, s.start, s.end):
-            raw_n = m.group("n")
-            noun = m.group("noun").lower()
-            mods = m.group("mods") or ""
-            if noun in _EXCLUDED or any(w.lower().strip(".") in _EXCLUDED for w in mods.split()[:1]):
+        lead = _LEAD_FIGURE.match(text, s.start, s.end) if text[s.start:s.start + 8].lstrip(" *-\u2022>")[:1].isdigit() else None
+        if lead:
+            fact = _noun_count(doc, s, lead, date_spans, "count.lead_figure")
+            if fact:
+                facts.append(fact)
+        # Each number is tried, also inside a rejected match: "Six of the ten ASEAN members" is
+        # no count of "ASEAN members" by six, but holds one by ten.
+        taken = s.start
+        for p in count_starts[bisect_left(count_starts, s.start):bisect_left(count_starts, s.end)]:
+            if p < taken:
                 continue
-            if noun in _CURRENCY_FIRST:
-                continue
-            if raw_n.lower() in ("one", "no") or re.search(r"\d", mods):
-                continue
-            value = parse_any(raw_n)
-            if value is None:
-                continue
-            if raw_n[0].isdigit() and "." not in raw_n and 1900 <= value <= 2100 and not m.group("scale"):
-                continue  # a year
-            if any(a <= m.start("n") < b for a, b in date_spans) or _blocked(doc, m.start("n")):
-                continue
-            value = value * scale_of(m.group("scale"))
-            if value != int(value):
-                continue
-            subject = readable(doc, clean_phrase(mods.replace("of the ", "") + m.group("noun")))
-            details = {}
-            q = _QUAL_BEFORE.search(text, max(s.start, m.start() - 25), m.start())
-            if q and q.group("qual"):
-                details["modifier"] = re.sub(r"\s+", " ", q.group("qual").lower())
-            start = m.start("n")
-            facts.append(Fact(kind="count", subject=subject, value=int(value), unit="count",
-                              text=doc.raw[start:m.end()], start=start, end=m.end(),
-                              sentence=doc.sentence_text(s), rule="count.noun", qualifier=subject,
-                              details=details))
+            m = _COUNT.match(text, p, s.end)
+            fact = _noun_count(doc, s, m, date_spans, "count.noun") if m else None
+            if fact:
+                facts.append(fact)
+                taken = m.end()
+        if doc.may_contain(s.start, s.end, (" of them", " of these", " of those")):
+            for m in _OF_THEM.finditer(text, s.start, s.end):
+                value = parse_any(m.group("n"))
+                noun = next((f.subject for f in reversed(facts) if f.end <= m.start() and m.start() - f.end < 300), None)
+                if value is None or noun is None or value != int(value) or _blocked(doc, m.start("n")):
+                    continue
+                facts.append(Fact(kind="count", subject=noun, value=int(value), unit="count",
+                                  text=doc.raw[m.start("n"):m.end()], start=m.start("n"), end=m.end(),
+                                  sentence=doc.sentence_text(s), rule="count.of_them", qualifier=noun + "|part",
+                                  details={}))
+        opening = _OF_THE_OPEN.match(text[s.start:s.start + 60].lstrip(" *-\u2022>"))
+        if opening:
+            close = _CLOSING_NUMBER.search(text, s.start, s.end)
+            value = parse_any(close.group("n")) if close else None
+            if value is not None and value == int(value) and not 1900 <= value <= 2100:
+                noun = opening.group("noun").lower()
+                facts.append(Fact(kind="count", subject=noun, value=int(value), unit="count",
+                                  text=doc.raw[close.start("n"):close.end("n")], start=close.start("n"),
+                                  end=close.end("n"), sentence=doc.sentence_text(s), rule="count.of_the_closing",
+                                  qualifier=noun + "|part", details={"of": tidy(parse_any(opening.group("m")) or 0)}))
         for m in matches_at(_OF_THE_THEN, text, of_the_starts, s.start, s.end):
             value = parse_any(m.group("n"))
             if value is None:

@@ -9,48 +9,157 @@ from ..fact import Fact
 from .context import Doc, clean_phrase, readable
 from .folding import matches_at
 from .gazetteer import lexicon
-from .numbers import CURRENCY_WORDS, NUMBER, parse_number, scale_of, tidy
+from .numbers import CURRENCY_WORDS, NUMBER, SCALE, parse_number, scale_of, tidy
 
 __all__ = ["money_facts"]
 
 _SYMBOLS: dict[str, str] = lexicon()["currency_symbols"]
 _CWORDS: dict[str, str] = lexicon()["currency_words"]
+_PUBLISHERS: dict[str, list[str]] = lexicon()["dollar_publishers"]
+# "All amounts are in Canadian dollars", "(figures in Australian dollars)".
+_DECLARED = re.compile(r"\b(?:amounts?|figures?|values?|sums?|prices?)\s+(?:are\s+)?(?:\w+\s+)?in\s+("
+                       + "|".join(w.replace(" ", r"\s+") for w in lexicon()["currency_words"] if w.endswith(" dollars"))
+                       + r")\b", re.I)
+_FIELD_EDGE = re.compile(r"[ \t]*(?:$|[\n|\-:<>]|\u2013|\u2014)")
 _SYM = "|".join(re.escape(s) for s in sorted(_SYMBOLS, key=len, reverse=True))
 # Every symbol ends with one of these characters, at most _SYMBOL_REACH characters after its start.
 _SYMBOL_CHARS = sorted({s[-1] for s in _SYMBOLS})
 _SYMBOL_REACH = max(len(s) for s in _SYMBOLS) - 1
 _CW = "|".join(sorted(_CWORDS, key=len, reverse=True))
-_SCALE = r"(?:thousand|million|billion|trillion|bn|mn|mln|tn|[kmb](?![\w]))"
+_SCALE = SCALE
+# ISO codes and "Rs" written before the number ("USD 190 billion", "Rs. 500 crore"): in capitals
+# only, since some are words too.
+_CODES = "|".join(sorted(lexicon()["currency_codes_before_number"], key=len, reverse=True))
+_CODE = rf"(?<![\w.])(?-i:{_CODES})\.?"
 _QUAL = r"(?:(?P<qual>over|about|around|approximately|nearly|almost|roughly|some|more\s+than|less\s+than|at\s+least|up\s+to|at\s+most|under|an\s+estimated|estimated|exceeded|exceeding)\s+)?"
 _QUAL_BEFORE = re.compile(_QUAL.replace("(?:(?P<qual>", "(?:\\b(?P<qual>", 1)[:-1] + "$", re.I)
 _MONEY = re.compile(
-    rf"(?=[^\s\w]|\d|[A-Z][A-Z.]{{0,3}}\$)(?:(?P<sym>{_SYM})\s?(?P<n1>{NUMBER})(?:\s*(?P<s1>{_SCALE}))?(?:\s+(?P<cw1>{_CW})\b)?"
+    rf"(?=[^\s\w]|\d|[A-Z][A-Z.]{{0,3}}\$|[A-Z][A-Za-z]{{1,2}}\.?\s?\d)(?:(?:(?P<sym>{_SYM})|(?P<code>{_CODE}))\s?(?P<n1>{NUMBER})(?:\s*(?P<s1>{_SCALE}))?(?:\s+(?P<cw1>{_CW})\b)?"
     rf"|(?<![\w$.,])(?P<n2>{NUMBER})(?:\s*(?P<s2>{_SCALE}))?\s+(?P<cw2>{_CW})\b)"
     rf"(?:\s+(?:and|to|-)\s+(?:{_SYM})?\s?(?P<hi>{NUMBER})(?:\s*(?P<s3>{_SCALE}))?)?", re.I)
-_IN_OF = re.compile(r"^\s*(?:(?:per|a|each)\s+(?:year|annum|month)\s+|annually\s+|(?:in|over)\s+(?:the\s+)?(?:last|next)\s+\w+\s+\w+\s+)?(?:in|of|for|on)\s+", re.I)
-_NP_END = re.compile(r"\s*(?:[,;:()\u2014$€£¥]|\b[A-Z]{1,3}\$|(?<!\b[A-Z])\.|\s-\s|\b(?:since|from|to|by|in|over|and\s+(?:make|will|is|are)|while|that|which|with|as|all|per|annually|each|during|between)\b)", re.I)
+_IN_OF = re.compile(r"^\s*(?:worth\s+)?(?:(?:per|a|each)\s+(?:year|annum|month)\s+|annually\s+|(?:in|over)\s+(?:the\s+)?(?:last|next)\s+\w+\s+\w+\s+)?(?:in|of|for|on)\s+", re.I)
+_NP_END = re.compile(r"\s*(?:[,;:()\u2014$€£¥]|\b[A-Z]{1,3}\$|(?<!\b[A-Z])\.|\s-\s|\b(?:since|from|to|by|in|over|and\s+(?:make|will|is|are)|while|that|which|with|as|all|per|annually|each|during|between|within|subject\s+to|(?:next|last|this)\s+(?:year|month|week|quarter|fiscal))\b)", re.I)
 _NOUN_AFTER = re.compile(r"^\s+(?!(?:in|of|for|on|to|by)\s)((?:[A-Za-z][\w.'-]*\s+){0,3}?(?:investments?|deficits?|surplus|commitments?|purchases?|deals?|funds?|exports?|imports?|sales|revenues?|contracts?|orders?|projects?|packages?|trade\s+deficit))\b", re.I)
-_BEFORE_OF = re.compile(r"((?:[A-Za-z][\w.'-]*\s+){0,1}[A-Za-z][\w'-]*)\s+(?:of|worth|valued\s+at|totaling|totalling|at|estimated\s+at)\s+(?:[a-z\s]{0,25}?)?$", re.I)
+_BEFORE_OF = re.compile(r"((?:[A-Za-z][\w.'-]*\s+){0,1}[A-Za-z][\w'-]*)\s+(?:of|worth|valued\s+at|totaling|totalling|at|estimated\s+at|priced|costing)\s+(?:[a-z\s]{0,25}?)?$", re.I)
 _COPULA = re.compile(r"\b(?:was|were|is|are|exceeded|reached|totaled|totalled|hit|topped|surpassed|amounted\s+to|"
-                     r"stood\s+at|came\s+in\s+at|rose\s+to|fell\s+to|grew\s+to)\s+(?:[a-z\s]{0,25}?)?$", re.I)
-# "36% of Brazilian exports to the U.S., worth roughly US$14.5bn": what stands before the comma.
-_APPOSITIVE = re.compile(r"((?:[A-Za-z][\w.'&-]*\s+){0,6}[A-Za-z][\w.'&-]*),\s*(?:worth|valued\s+at)\s+(?:[a-z\s]{0,25}?)?$")
-_VERB_NOUN = {"invest": "investment", "purchase": "purchases", "buy": "purchases", "spend": "spending",
-              "pay": "payments", "lend": "loans", "export": "exports", "import": "imports", "sell": "sales"}
-_VERB = re.compile(r"\b(invest|purchase|buy|spend|pay|lend|export|import|sell)\w*\s+(?:\w+\s+){0,2}$", re.I)
+                     r"stood\s+at|came\s+in\s+at|(?:rose|fell|grew|narrowed|widened|increased|decreased|declined|dropped|climbed|shrank|jumped)\s+to)\s+(?:[a-z\s]{0,25}?)?$", re.I)
+# "36% of Brazilian exports to the U.S., worth roughly US$14.5bn", "The duty-free threshold for
+# low-value parcels, once $800,": what stands before the comma. (Its noun phrase starts after a
+# copula: "the United States is the sector's largest single export market, worth £9 billion".)
+_APPOSITIVE = re.compile(r"((?:[A-Za-z][\w.'&-]*\s+){0,6}[A-Za-z][\w.'&-]*),\s*(?:worth|valued\s+at|once|formerly|previously|then|now|currently)\s+(?:[a-z\s]{0,25}?)?$")
+_CLAUSE_BREAK = re.compile(r"[,;:]\s*|\b(?:while|whereas|but|that|as|because|since|where|when)\s+", re.I)
+# "aim to more than double it to USD 500 billion": the amount is a new level of the one before.
+_PRONOUN_TO = re.compile(r"\b(?:it|this|that|them|these)\s+(?:to|at|by)\s+(?:[a-z]+\s+){0,2}$", re.I)
+_APPOSITIVE_CUES = ("worth", "valued", "once", "formerly", "previously", "then", "now", "currently")
+_AFTER_COPULA = re.compile(r"^.*\b(?:is|are|was|were|remains?|remained|becomes?|became)\s+", re.I)
+_VERB_NOUN: dict[str, str] = lexicon()["money_verb_nouns"]
+_VERB = re.compile(r"\b(" + "|".join(_VERB_NOUN) + r")\w*\s+(?:\w+\s+){0,2}$", re.I)
+# A bracket right after the amount holds a conversion or a gloss ("18 billion euros ($19.6
+# billion) of U.S. goods"): what the amount is for comes after it.
+_BRACKET_AFTER = re.compile(r"\s*\([^()]{0,80}\)")
+# The bracket an amount stands in when it converts the amount just before it.
+_CONVERSION_OPEN = re.compile(r"\s*\(\s*(?:(?:about|approximately|around|roughly|some|nearly|almost|or|i\.e\.|equivalent\s+to|approx\.)\s+)?$", re.I)
+# An amount in brackets right after a name: "followed by Switzerland ($19bn) and Germany ($17.2bn)".
+_NAME_BEFORE_BRACKET = re.compile(r"((?:[A-Za-z][\w.'&-]*\s+){0,3}[A-Za-z][\w.'&-]*)\s*\(\s*(?:[a-z]+\s+)?$")
+# Grammar words a name in front of a bracket does not start with (the phrase starts after them).
+_NOT_IN_NAME = frozenset({"and", "or", "by", "of", "to", "from", "with", "as", "than", "including", "like",
+                          "such", "followed", "in", "for", "on", "at", "while", "whereas", "but", "is", "are",
+                          "was", "were", "had", "has", "have", "alone"})
+# "Ireland alone shipped $50.3bn worth,": a bare "worth" after the amount: the clause's subject
+# is what is worth it.
+_WORTH_AFTER = re.compile(r"\s+worth\b(?!\s+of\b)", re.I)
+_CLAUSE_OPEN = re.compile(r"(?:^|[,;:(]\s*)((?:[A-Za-z][\w.'&-]*\s+){0,5}?)(?:[a-z]+(?:ed|d))\s+(?:[a-z]+\s+){0,2}$")
+# "$2.1 trillion -- value of U.S. goods imports": a figure that leads a line, its dash and what it is.
+_DASH_AFTER = re.compile(r"\s*(?:--?|:)\s+(?:(?:the\s+)?(?:value|total|amount|sum|worth|cost)\s+of\s+)?")
+_LINE_LEAD = re.compile(r"[\s*\u2022>#-]*")
 _STOP_WORDS = {"the", "a", "an", "and", "or", "of", "in", "to", "it", "is", "was", "which", "that", "be"}
 
 
-def _subject(doc: Doc, start: int, end: int, s_start: int, s_end: int) -> str:
+def _table_subject(doc: Doc, index: int, pos: int) -> str | None:
+    """An amount in a table cell is what its column header says, for what its row names:
+    "Vietnam | ... | $136.6 billion" under "Goods exports to U.S. (2024)"."""
     text = doc.text
+    row = doc.sentences[index]
+    j = index
+    while j > 0 and doc.sentences[j - 1].is_table_row and index - j < 60:
+        j -= 1
+    if j == index:
+        return None
+    head = doc.sentences[j]
+    column = text[row.start:pos].strip().lstrip("|").count("|")
+    headers = text[head.start:head.end].strip().strip("|").split("|")
+    if not 0 < column < len(headers):
+        return None
+    header = clean_phrase(re.sub(r"\s*\([^)]*\)", "", headers[column]))  # "(2024)", "(US$ bn)"
+    name = clean_phrase(text[row.start:row.end].strip().strip("|").split("|")[0])
+    if not header or not name or name[0].isdigit():
+        return None
+    if header[:1].isupper() and header[1:2].islower():
+        header = header[0].lower() + header[1:]
+    return f"{name} {header}"
+
+
+def _name_before_bracket(before: str) -> str | None:
+    m = _NAME_BEFORE_BRACKET.search(before)
+    if not m:
+        return None
+    words = m.group(1).split()
+    for i in range(len(words) - 1, -1, -1):
+        if words[i].lower() in _NOT_IN_NAME:
+            words = words[i + 1:]
+            break
+    phrase = clean_phrase(" ".join(words))
+    if not phrase or phrase[0].isdigit() or phrase.lower() in _STOP_WORDS or phrase.lower() in _CWORDS:
+        return None
+    return phrase
+
+
+def _subject(doc: Doc, start: int, end: int, s_start: int, s_end: int, index: int) -> str:
+    text = doc.text
+    if doc.sentences[index].is_table_row:
+        table = _table_subject(doc, index, start)
+        if table:
+            return table
+    bracket = _BRACKET_AFTER.match(text, end, s_end)
+    if bracket:  # what the amount is for comes after its gloss
+        end = bracket.end()
     after = text[end:s_end]
     before = text[max(s_start, start - 80):start]
-    ap = _APPOSITIVE.search(before) if ("worth" in before or "valued" in before) else None
-    if ap:
-        phrase = re.sub(r"^(?:of|in|for)\s+", "", ap.group(1))
-        if phrase.split()[0].lower() not in _STOP_WORDS:
-            return clean_phrase(phrase)
-    if _COPULA.search(before, max(0, len(before) - 45)):  # the verb stands in the last words
+    if _LINE_LEAD.fullmatch(text, s_start, start):  # "* $2.1 trillion -- value of U.S. goods imports"
+        dash = _DASH_AFTER.match(text, end, s_end)
+        if dash and dash.group().strip():
+            e = _NP_END.search(text, dash.end() + 1, s_end)
+            phrase = clean_phrase(text[dash.end():e.start() if e else s_end])
+            if phrase and not phrase[0].isdigit():
+                return phrase[:80]
+    if before.endswith("(") or before.rstrip().endswith("(") or _NAME_BEFORE_BRACKET.search(before[-40:]):
+        name = _name_before_bracket(before)
+        if name:
+            return name
+    if any(cue in before for cue in _APPOSITIVE_CUES):
+        ap = _APPOSITIVE.search(before)
+        if ap:
+            phrase = clean_phrase(_AFTER_COPULA.sub("", re.sub(r"^(?:of|in|for)\s+", "", ap.group(1))))
+            if phrase and phrase.split()[0].lower() not in _STOP_WORDS:
+                return phrase
+    if _WORTH_AFTER.match(text, end, s_end):  # "Ireland alone shipped $50.3bn worth"
+        clause = max(before.rfind(","), before.rfind(";"), before.rfind(":"))
+        names = [m for m in doc.mentions_in(start - len(before) + clause + 1, start) if m.entity.kind != "product"]
+        if names:
+            return names[-1].entity.name
+    copula = _COPULA.search(before, max(0, len(before) - 45))  # the verb stands in the last words
+    if copula:
+        # What the amount measures is the subject of its own clause: "India's exports grew 6.9
+        # per cent, while the trade deficit narrowed to USD 21.9 billion"; "He noted that
+        # bilateral trade ... reached USD 190 billion".
+        verb = start - len(before) + copula.start()
+        opened = None
+        for opened in _CLAUSE_BREAK.finditer(text, s_start, verb):
+            pass
+        if opened is not None:
+            phrase = clean_phrase(text[opened.end():verb])
+            if phrase and len(phrase.split()) <= 12 and phrase.split()[0].lower() not in _STOP_WORDS:
+                return phrase[:80]
         from .shares import sentence_subject  # the sentence's subject is what the amount measures
         subj = sentence_subject(doc, s_start, start)
         if subj:
@@ -91,7 +200,7 @@ def _starts(doc: Doc) -> list[int] | None:
     worded = doc.starts_of_words(CURRENCY_WORDS)
     if numbers is None or worded is None:
         return None
-    starts: list[int] = []
+    starts: list[int] = list(worded)  # a code before its number: "USD 190 billion"
     for i in sorted({doc.sentence_at(p) for p in worded} - {-1}):
         s = doc.sentences[i]
         starts.extend(numbers[bisect_left(numbers, s.start):bisect_left(numbers, s.end)])
@@ -104,15 +213,50 @@ def _starts(doc: Doc) -> list[int] | None:
     return sorted(set(starts))
 
 
+def _masthead_end(doc: Doc) -> int:
+    """Where the document's body begins: its first line of more than a dozen words (before it:
+    front matter, an HTML head, the publisher's name, headline and dateline)."""
+    text, pos = doc.text, 0
+    while pos < len(text) and pos < 3000:
+        nl = text.find("\n", pos)
+        nl = len(text) if nl < 0 else nl
+        if len(text[pos:nl].split()) > 12:
+            return pos
+        pos = nl + 1
+    return min(pos, len(text))
+
+
+def _dollar(doc: Doc) -> str:
+    """The currency a bare "$" stands for: the U.S. dollar, unless the document is published by
+    the government of another dollar country (named in its masthead: the first lines, the
+    front matter) or says its amounts are in another dollar."""
+    head = doc.raw[:_masthead_end(doc)]
+    for code, publishers in _PUBLISHERS.items():
+        for p in publishers:
+            at = head.find(p)
+            # A domain anywhere in the masthead (a URL in the front matter); a name as a line or
+            # a field of its own ("March 13, 2025 - Ottawa - Department of Finance Canada"), not
+            # as the subject of a headline.
+            if at >= 0 and ("." in p or (_FIELD_EDGE.match(head[:at][::-1]) and _FIELD_EDGE.match(head[at + len(p):]))):
+                return code
+    if doc.may_contain(0, len(doc.text), ("dollars",)):
+        m = _DECLARED.search(doc.text)
+        if m:
+            return _CWORDS[" ".join(m.group(1).lower().split())]
+    return "USD"
+
+
 def money_facts(doc: Doc) -> list[Fact]:
     facts: list[Fact] = []
     text = doc.text
+    dollar = doc.memo(("dollar",), lambda: _dollar(doc))
     starts = _starts(doc)
     indices = range(len(doc.sentences)) if starts is None else sorted({doc.sentence_at(p) for p in starts} - {-1})
-    for s in (doc.sentences[i] for i in indices):
+    for index in indices:
+        s = doc.sentences[index]
         for m in (_MONEY.finditer(text, s.start, s.end) if starts is None
                   else matches_at(_MONEY, text, starts, s.start, s.end)):
-            sym, cw = m.group("sym"), (m.group("cw1") or m.group("cw2"))
+            sym, code, cw = m.group("sym"), m.group("code"), (m.group("cw1") or m.group("cw2"))
             n = m.group("n1") or m.group("n2")
             scale = m.group("s1") or m.group("s2")
             # "25 MMT", "12 m" (metres): a bare one-letter scale needs a currency symbol.
@@ -123,10 +267,22 @@ def money_facts(doc: Doc) -> list[Fact]:
             currency = _SYMBOLS.get(sym) if sym else None
             if cw and not (sym and sym != "$"):
                 currency = _CWORDS[cw.lower()] if currency in (None, "USD") else currency
+            if code:
+                currency = _CWORDS[code.lower().rstrip(".")]
+            elif sym == "$" and not cw:
+                currency = dollar
             currency = currency or "USD"
             value = tidy(parse_number(n) * scale_of(scale))
-            vstart = m.start("sym") if sym else m.start("n2")
-            subject = readable(doc, _subject(doc, vstart, m.end(), s.start, s.end))
+            vstart = m.start("sym") if sym else m.start("code") if code else m.start("n2")
+            previous = facts[-1] if facts else None
+            if previous is not None and previous.end <= m.start() and s.start <= previous.start \
+                    and _CONVERSION_OPEN.fullmatch(text, previous.end, m.start()):
+                subject = previous.subject  # "18 billion euros ($19.6 billion)": the same amount converted
+            elif previous is not None and m.start() - previous.end < 200 \
+                    and _PRONOUN_TO.search(text, max(s.start, m.start() - 40), m.start()):
+                subject = previous.subject
+            else:
+                subject = readable(doc, _subject(doc, vstart, m.end(), s.start, s.end, index))
             details: dict = {"currency": currency}
             q = _QUAL_BEFORE.search(text, max(s.start, m.start() - 25), m.start())
             if q and q.group("qual"):

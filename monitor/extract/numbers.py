@@ -5,8 +5,8 @@ import re
 
 from .gazetteer import lexicon
 
-__all__ = ["NUMBER", "SPELLED", "SPELLED_FIRST_WORDS", "CURRENCY_WORDS", "parse_number", "parse_spelled", "scale_of",
-           "NUM_OR_WORD"]
+__all__ = ["NUMBER", "SPELLED", "SPELLED_FIRST_WORDS", "CURRENCY_WORDS", "SCALE", "SCALE_WORD", "parse_number",
+           "parse_spelled", "scale_of", "NUM_OR_WORD"]
 
 _WORDS: dict[str, int] = lexicon()["number_words"]
 _UNITS = [w for w, v in _WORDS.items() if v < 20 and w not in ("no",)]
@@ -21,6 +21,13 @@ NUM_OR_WORD = rf"(?:{NUMBER}|{SPELLED})"
 # Currency words ("75 dollars", "1.2 trillion yuan"), for finders.
 # (Multi-word ones, "Swiss francs", end with a word of their own: finders need only single words.)
 CURRENCY_WORDS = frozenset(w for w in lexicon()["currency_words"] if " " not in w)
+# Scale words after a number. A one-letter abbreviation ("$5m", "€2b") must end the token; a
+# second word multiplies the first, as Indian amounts do ("1.5 lakh crore" is 1.5 * 10^5 * 10^7).
+_SCALES: dict[str, float] = lexicon()["scales"]
+# ("5 billions", "10 crores": a plural scale is the same scale.)
+SCALE_WORD = "(?:" + "|".join(sorted((w for w in _SCALES if len(w) > 1), key=len, reverse=True)) + r")s?\b"
+SCALE = (r"(?:" + SCALE_WORD + "|[" + "".join(sorted(w for w in _SCALES if len(w) == 1)) + r"](?!\w))(?:\s+"
+         + SCALE_WORD + ")?")
 # The words a spelled number can start with (for finders that look for where one may begin).
 SPELLED_FIRST_WORDS = frozenset(_TENS) | frozenset(_UNITS) | {"dozen"}
 
@@ -49,10 +56,14 @@ def parse_any(raw: str) -> float | None:
 
 
 def scale_of(word: str | None) -> float:
-    """``"billion"`` -> 1e9; 1 for no scale word."""
+    """``"billion"`` -> 1e9, ``"lakh crore"`` -> 1e12; 1 for no scale word."""
     if not word:
         return 1.0
-    return float(lexicon()["scales"].get(word.lower().rstrip("."), 1.0))
+    value = 1.0
+    for part in word.lower().split():
+        part = part.rstrip(".")
+        value *= float(_SCALES.get(part, _SCALES.get(part[:-1], 1.0) if part.endswith("s") else 1.0))
+    return value
 
 
 def tidy(value: float) -> int | float:
