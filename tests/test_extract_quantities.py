@@ -195,3 +195,21 @@ def test_spelled_decimal_percent():
     # unseen2 wire_mexico_asia_tariffs.
     text = "Annual inflation eased to three point five percent in August."
     assert [f.value for f in extract_facts(text) if f.kind == "percent"] == [3.5]
+
+
+def test_percent_subjects_of_changes_ranges_and_labels():
+    # unseen2: the subject of a change verb, "off X", a figure that leads its line, "by a further".
+    text = ("In the central case, with a 100% duty on about one-fifth of branded imports, prices for "
+            "affected drugs rise between 4% and 9% over two years.")
+    assert of_kind(text, "percent") == [("prices for affected drugs", 4), ("prices for affected drugs", 9)]
+    text = ("Mexico's economy grew 0.6% in the second quarter, while annual inflation eased to three "
+            "point five percent in August.")
+    assert of_kind(text, "percent") == [("Mexico's economy", 0.6), ("annual inflation", 3.5)]
+    text = ("Economists at ING said the tit-for-tat would shave 0.2 percentage points off euro zone "
+            "growth this year.")
+    assert of_kind(text, "percent") == [("euro zone growth", 0.2)]
+    text = "Numbers of the week\n\n* 3.4% -- U.S. core inflation, year on year (May)\n"
+    assert of_kind(text, "percent") == [("U.S. core inflation", 3.4)]
+    text = ("The measures respond to the decision to raise its tariffs on Chinese goods by a further 10 "
+            "percentage points, to a total of 30%.")
+    assert of_kind(text, "percent") == [("tariffs on Chinese goods", 10)]

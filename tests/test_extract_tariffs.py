@@ -273,3 +273,13 @@ def test_zero_rates_in_words():
     assert ("critical minerals", 0) in tariffs(text)
     # Not a rate: nothing is a duty here.
     assert tariffs("Tariffs are high. Emissions will fall to zero by 2050.") == []
+
+
+def test_slashed_from_is_the_previous_rate_but_lowered_from_to_is_a_change():
+    # unseen2 newsletter_weekly and statement_meti_japan.
+    text = ("Tariffs eased this week. * Autos: Japan's carmakers now pay 15% on vehicles shipped to the "
+            "U.S., slashed from 27.5%.")
+    assert tariffs(text) == [("Japan", 15), ("Japan", 27.5)]
+    text = ("Under the memorandum, the additional U.S. tariff on Japanese automobiles will be lowered "
+            "from 25% to 15%.")
+    assert [v for _, v in tariffs(text) if v is not None] == [25, 15]

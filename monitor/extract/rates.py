@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from .folding import Prefilter, matches_at
+from .gazetteer import lexicon
 from .numbers import NUMBER, SPELLED, parse_any, tidy
 
 __all__ = ["Rate", "find_rates", "has_unit", "RATE_WORDS"]
@@ -20,6 +21,9 @@ _QUALIFIERS = ("up to", "at least", "at most", "more than", "less than", "over",
                "not exceeding", "not to exceed", "no more than", "no less than", "a maximum of", "as low as")
 _QUAL = r"(?:(?P<qual>" + "|".join(q.replace(" ", r"\s+") for q in _QUALIFIERS) + r")\s+)?"
 _EARLIER = r"(?:the\s+)?(?:current\s+|previous\s+|existing\s+|prior\s+)?"
+# "up from", "slashed from": what the rate before was.
+_CHANGED_WORDS = tuple(lexicon()["rate_change_participles"])
+_CHANGED = r"(?:" + "|".join(_CHANGED_WORDS) + r")"
 # One pass finds every form; the alternatives are tried left to right at each position.
 _RATE = re.compile(
     rf"(?<![\w.,$])(?:"
@@ -28,7 +32,8 @@ _RATE = re.compile(
     rf"|from\s+{_QUAL.replace('qual', 'fq')}(?P<flo>{_VAL})(?P<fu1>{_UNIT})(?:\s+in\s+\d{{4}})?\s+to\s+"
     rf"(?:(?P<fhi>{_VAL})(?P<fu2>{_UNIT})|(?P<fnil>nil|zero)(?![\w-]))"
     rf"|(?P<rlo>{NUMBER})\s*(?:%\s*)?(?:-|to)\s*(?P<rhi>{NUMBER})(?P<ru>{_UNIT})"
-    rf"|(?P<since>(?:up|down)\s+from\s+{_EARLIER})?"
+    # ("lowered from 25% to 15%" is a change, read by the "from" form at "from".)
+    rf"|(?P<since>(?:up|down)\s+from\s+{_EARLIER}|{_CHANGED}\s+from\s+{_EARLIER}(?={_VAL}{_UNIT}(?!\s*to\s)))?"
     rf"{_QUAL}(?P<quote>\")?(?P<val>{_VAL})(?P<unit>{_UNIT})"
     # "to 30% from 145%": the new rate, then the old one (one form: the number is read once).
     rf"(?:,?\s+(?:(?:up|down)\s+)?from\s+{_EARLIER}(?P<told>{_VAL})(?P<tu2>{_UNIT}))?"
@@ -36,7 +41,7 @@ _RATE = re.compile(
 
 
 # The words a form above can begin with, besides a number or a quote (see ``find_rates``).
-RATE_WORDS = frozenset({"between", "from", "up", "down"} | {q.split()[0] for q in _QUALIFIERS})
+RATE_WORDS = frozenset({"between", "from"} | set(_CHANGED_WORDS) | {q.split()[0] for q in _QUALIFIERS})
 # A rate right after another, joined by "or", "and" or a comma ("tariffs of 15% or 20%",
 # "the 30% and 25% rates"): it is read as the first one is.
 LISTED_AFTER = re.compile(r"(?:%|percent|per\s*cent)\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+)$", re.I)

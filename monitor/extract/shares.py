@@ -6,19 +6,33 @@ import re
 
 from ..fact import Fact
 from .context import Doc, clean_phrase, readable
+from .gazetteer import lexicon
 from .tariffs import _context_has_tariff, _parens_entity, column_header, is_tariff_rate, table_rate_is_duty
 
 __all__ = ["percent_facts", "sentence_subject"]
 
-_OF = re.compile(r"\s*(?:of|more|fewer|less)\s+", re.I)
-_NP_END = re.compile(r"\s*(?:[,;:()]|(?<!\b[A-Z])\.|\s-\s|\b(?:in|from|to|by|since|compared|than|for|will|would|is|are|was|were|has|have|that|which|produced|while|and\s+\w+ed)\b)", re.I)
+# "50% of global smelting", "shave 0.2 percentage points off euro zone growth".
+_OF = re.compile(r"\s*(?:of|more|fewer|less|off)\s+", re.I)
+# "prices for affected drugs rise between 4% and 9%", "annual inflation eased to three point
+# five percent": the clause's subject changes by or to the rate.
+_CHANGE_VERB = r"(?:" + "|".join(lexicon()["change_verbs"]) + r")"
+_CHANGED_BY = re.compile(
+    r"(?:^|[,;:]\s*|\b(?:while|whereas|and|but|as|with|said|says|that)\s+)(?!(?:while|whereas|and|but|as|with|said|says|that)\b)(?P<obj>(?:[\w.'&-]+\s+){1,6}?)"
+    r"(?:(?:has|have|had|will|would|could|may|might)\s+(?:been\s+)?)?" + _CHANGE_VERB +
+    r"\s+(?:by\s+|to\s+|(?:a|an)\s+)?$", re.I)
+# "3.4% -- U.S. core inflation, year on year": a figure that leads its line, then what it is.
+_DASH_LABEL = re.compile(r"\s+-{1,3}\s+([^,;()]{3,80})")
+_NP_END = re.compile(r"\s*(?:[,;:()]|(?<!\b[A-Z])\.|\s-\s|\b(?:in|from|to|by|since|compared|than|for|will|would|is|are|was|were|has|have|that|which|produced|while|and\s+\w+ed"
+                     r"|(?:this|last|next)\s+(?:year|quarter|month|week))\b)", re.I)
 _LEAD_CLAUSE = re.compile(r"^(?:(?:In|On|From|By|Since|According\s+to|During|Between|Over|After|Before|As\s+of)\b[^,]{0,60},\s*)", re.I)
 _VERB = re.compile(r"\s(?:has|have|had|is|are|was|were|will|would|can|could|may|might|shall|should|must|surged|rose|fell|grew|increased|decreased|declined|controls?|accounts?|accounted|reached|dropped|jumped|stood|topped|totaled|totalled|amounted|exceeded|surpassed|buys|bought|sends|sent)\b", re.I)
 # What a change is of: "cut Swiss economic growth by 0.3 ...", "reduce reciprocal tariffs by 115
 # percentage points", "purchases of U.S. rice increasing by 75%", "the S&P 500 up 3.3%".
+_CHANGE_ENDS = ("e ", "s ", "d ", "w ", "n ", "t ", "by ", "to ", "a ", "an ", "k ", "p ")  # a change verb's last letters
 _CHANGE_OBJECT = re.compile(
     r"\b(?:cut|cuts|cutting|reduce[sd]?|reducing|raise[sd]?|raising|increase[sd]?|increasing|lower(?:s|ed|ing)?|"
-    r"boost(?:s|ed|ing)?|lift(?:s|ed|ing)?|slash(?:es|ed|ing)?|trim(?:s|med|ming)?)\s+(?P<obj>[^,;.%]{3,60}?)\s+by\s+$", re.I)
+    r"boost(?:s|ed|ing)?|lift(?:s|ed|ing)?|slash(?:es|ed|ing)?|trim(?:s|med|ming)?)\s+(?P<obj>[^,;.%]{3,60}?)\s+by\s+"
+    r"(?:(?:a|an|another)\s+)?(?:(?:further|additional|extra)\s+)?$", re.I)
 _CHANGING_END = re.compile(r"(?:ing|up|down|er)\s+(?:by\s+)?$")
 _CHANGING = re.compile(
     r"(?:^|,\s*|\bwith\s+|\band\s+)(?P<obj>(?:[\w.'&-]+\s+){1,6}?)(?:was\s+|were\s+|is\s+|are\s+)?"
@@ -45,6 +59,11 @@ def sentence_subject(doc: Doc, start: int, end: int) -> str | None:
 
 def _subject(doc: Doc, s, r) -> str:
     text = doc.text
+    at = r.lead if r.lead is not None else r.start
+    if not text[s.start:at].strip(" *-•\t"):
+        d = _DASH_LABEL.match(text, r.end, s.end)
+        if d:
+            return clean_phrase(d.group(1))
     for lead in (_OF, _CHANGE_NOUN):  # "50% of global smelting", "a 5% decline in exports"
         m = lead.match(text, r.end, s.end)
         if m:
@@ -55,12 +74,15 @@ def _subject(doc: Doc, s, r) -> str:
     lo = max(s.start, r.start - 90)
     tail = text[max(lo, r.start - 16):r.start]  # both patterns end with a word these end with
     c = None
-    if tail.endswith("by "):
+    if re.search(r"\bby\s+(?:\w+\s+){0,2}$", tail):
         c = _CHANGE_OBJECT.search(text, lo, r.start)
     if c is None and _CHANGING_END.search(tail):
         c = _CHANGING.search(text[lo:r.start])
     if c and not c.group("obj")[:1].isdigit():
         return clean_phrase(re.sub(r"^(?:with|and)\s+", "", c.group("obj").strip(), flags=re.I))
+    ch = _CHANGED_BY.search(text, max(s.start, at - 90), at) if doc.may_contain(max(s.start, at - 12), at, _CHANGE_ENDS) else None
+    if ch and not re.search(r"\d", ch.group("obj")):
+        return clean_phrase(ch.group("obj"))
     b = _BY.search(text, max(s.start, r.start - 60), r.start)
     if b and not re.search(r"\d", b.group(1)):
         subj = sentence_subject(doc, s.start, r.start)
