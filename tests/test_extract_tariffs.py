@@ -283,3 +283,17 @@ def test_slashed_from_is_the_previous_rate_but_lowered_from_to_is_a_change():
     text = ("Under the memorandum, the additional U.S. tariff on Japanese automobiles will be lowered "
             "from 25% to 15%.")
     assert [v for _, v in tariffs(text) if v is not None] == [25, 15]
+
+
+def test_target_is_the_goods_not_what_they_contain_or_where_they_come_from():
+    # unseen2 factsheet_critical_minerals.
+    text = ("Tariffs apply. Derivative products containing processed critical minerals, such as "
+            "permanent magnets classified under HTS subheading 8505.11.00, will face duties of 25 "
+            "percent on the value of their mineral content.")
+    assert tariffs(text) == [("derivative products", 25)]
+    text = ("Tariffs apply. Rare earth oxides and gallium from countries with a qualifying agreement "
+            "will pay a reduced levy of ten percent.")
+    assert ("gallium", 10) in tariffs(text)
+    assert all(s != "countries with a qualifying agreement" for s, _ in tariffs(text))
+    # Generic goods: the place they come from is the target.
+    assert tariffs("Imports from Kazakhstan will be subject to a 25% tariff.") == [("Kazakhstan", 25)]

@@ -30,6 +30,9 @@ _PREFIX = re.compile(r"^(?:(?:all\s+)?(?:imports|goods|articles|products|exports
                      r"(?:(?:imported|originating|coming)\s+)?(?:of|from)\s+)", re.I)
 
 
+_CONTENT_QUALIFIER = re.compile(r"\s+(?:containing|made\s+(?:from|of|with)|derived\s+from|incorporating)\s+", re.I)
+
+
 @dataclass(frozen=True)
 class Target:
     subject: str
@@ -75,6 +78,14 @@ def targets_in_phrase(doc: Doc, start: int, end: int, *, allow_us: bool = True,
         return [_phrase_target(phrase, start, end)] if allow_phrase else []
     products: list[Target] = []
     places: list[Target] = []
+    # "Derivative products containing processed critical minerals": what the goods contain
+    # qualifies them; the head before it is the target.
+    qual = _CONTENT_QUALIFIER.search(phrase)
+    if qual is not None and qual.start() > 0:
+        head = targets_in_phrase(doc, start, start + qual.start(), allow_us=allow_us, allow_phrase=allow_phrase,
+                                 groups_only=groups_only)
+        if head:
+            return head
     for m in doc.mentions_in(start, end):
         if _NOT_TARGET_BEFORE.search(doc.text, max(start, m.start - 40), m.start) and m.start > start:
             continue

@@ -509,6 +509,13 @@ def _resolve(doc: Doc, s: Sentence, index: int, r: Rate) -> tuple[list[Target], 
         frm = None
         for frm in re.finditer(r"\bfrom\s+", pre):
             pass
+        # "Rare earth oxides and gallium from countries with ... will pay": named goods are the
+        # target, and where they come from only says which; "Imports from Kazakhstan": the place.
+        if frm is not None and not _GENERIC_BEFORE_FROM.search(pre, 0, frm.start()):
+            goods = [t for t in targets_in_phrase(doc, head_start, head_start + frm.start(), allow_us=False)
+                     if t.entity is not None and t.entity.kind == "product"]
+            if goods:
+                return goods, None
         if frm is not None:
             a = head_start + frm.end()
             found = targets_in_phrase(doc, a, vm.start(), allow_us=False)
@@ -518,6 +525,12 @@ def _resolve(doc: Doc, s: Sentence, index: int, r: Rate) -> tuple[list[Target], 
         found = targets_in_phrase(doc, a, vm.start(), allow_us=False)
         if found:
             return found, None
+        # The comma closed an aside ("Derivative products containing ..., such as permanent
+        # magnets ..., will face"): the subject is where the clause begins.
+        if a != head_start:
+            found = targets_in_phrase(doc, head_start, vm.start(), allow_us=False)
+            if found:
+                return found, None
     # The sentence's own country ("Japan has agreed ..., all while paying a baseline 15% tariff").
     t = first_subject(doc, clause_start, r.start) or first_subject(doc, s.start, r.start)
     if t:
@@ -555,6 +568,8 @@ def _resolve(doc: Doc, s: Sentence, index: int, r: Rate) -> tuple[list[Target], 
 
 
 _ON_WORD = re.compile(r"\s+on\s+")
+_GENERIC_BEFORE_FROM = re.compile(r"\b(?:imports?|goods|products|articles|shipments|merchandise|exports?|originating|"
+                                  r"imported|coming|everything|all)\s+$", re.I)
 _BASELINE_AFTER = re.compile(r"\s+(?:universal\s+|global\s+)?baseline\b(?!\s+(?:scenario|forecast|case|estimate|projection|year|data))", re.I)
 _GAP_ON = re.compile(r"\b(?:and|or)\s+(?:on|for)\s+(?:(?:all\s+)?(?:imports?|goods|products)\s+(?:of|from)\s+)?", re.I)
 _APPLIED_WORDS = ("appl", "impos", "levied", "charged", "agreed")  # what _APPLIED_TO needs
