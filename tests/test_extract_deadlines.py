@@ -93,3 +93,71 @@ def test_what_is_due_can_stand_far_before_a_long_list_of_headings():
             "and subdivisions (v)(xiii)(1)-(9) and (11)-(57) of U.S. note 2 to subchapter III of chapter 99 "
             "of the HTSUS, until 12:01 a.m. eastern daylight time on August 1, 2025.")
     assert ("suspension", "2025-08-01") in whats(text)
+
+
+# Rules written from the second held-out set (tests/fixtures/unseen2): each with the sentence it
+# was written from and a date that must stay out.
+
+def test_the_day_a_duty_rate_changes():
+    text = ("(c) The rate set forth in subsection (a) of this section shall increase to 50 percent on "
+            "April 15, 2026, for semiconductors of any country that has not concluded an agreement.")
+    assert deadlines(text) == ["2026-04-15"]
+    text = ("(a) An additional duty of 0 percent, increasing to 10 percent on January 1, 2027, and to 15 "
+            "percent on January 1, 2028, on all goods of Nicaragua.")
+    assert deadlines(text) == ["2027-01-01", "2028-01-01"]
+    # No duty in the sentence: a share that changed on a day, not a rate taking effect.
+    assert deadlines("Its stake in the miner rose to 35% on June 3, 2025.") == []
+
+
+def test_a_weekday_before_the_date():
+    text = "* Lumber: A 10% levy on Canadian softwood lumber takes effect Monday, June 22, on top of duties."
+    assert deadlines(text, reference_date=dt.date(2026, 6, 19)) == ["2026-06-22"]
+    assert deadlines("TRADE WATCH WEEKLY\nIssue 147 | Friday, June 19, 2026\n") == []
+
+
+def test_calendar_lines():
+    text = ("ON THE CALENDAR\n"
+            "* June 30: comments due on USTR's proposed Section 301 action on Nicaragua\n"
+            "* August 1: new Section 232 tariffs on trucks scheduled to begin (rate still to be announced)\n")
+    assert whats(text, reference_date=dt.date(2026, 6, 19)) == [("comment", "2026-06-30"), ("tariff", "2026-08-01")]
+    # A timeline of what happened: only the date a word on the line governs is a deadline.
+    text = ("* July 7: Trump sent letters to 14 countries\n"
+            "* April 2: reciprocal tariffs announced, effective April 9\n")
+    assert deadlines(text, reference_date=dt.date(2025, 7, 10)) == ["2025-04-09"]
+
+
+def test_relative_dates_count_from_a_dateline_or_signature():
+    text = ("Sec. 4. (a) Within 60 days of the date of this order, the Secretary shall establish a process.\n\n"
+            "THE WHITE HOUSE,\nSeptember 22, 2025.\n")
+    assert deadlines(text) == ["2025-11-21"]
+    text = ("Posted On: 18 FEB 2026 6:15PM by PIB Delhi\n\nStakeholders may send their suggestions "
+            "within 30 days of this release to the Department of Commerce.")
+    assert deadlines(text) == ["2026-03-20"]
+    # Counted from another event ("after the requests are posted"), or from a date the text gives
+    # only by the way: not the document's date.
+    text = "Objections to inclusion requests are due within 14 days after the requests are posted."
+    assert deadlines(text, reference_date=dt.date(2025, 10, 3)) == []
+    text = "Made on: 8 May 2025\n\nConditions on supply-chain security are to be agreed within 30 days."
+    assert deadlines(text) == []
+
+
+def test_day_month_year_after_an_aside_and_apply_from():
+    text = ("The current safeguard measure expires, under WTO rules, on 30 June 2026. The new measure is "
+            "intended to apply from 1 July 2026, once adopted.")
+    assert deadlines(text) == ["2026-06-30", "2026-07-01"]
+    assert deadlines("The measure was discussed, under WTO rules, on 30 June 2025.") == []
+
+
+def test_the_end_of_a_window_a_rule_sets():
+    text = ("3. Goods shipped from the place of departure before 10 February 2026 and imported between "
+            "10 February 2026 and 9 March 2026 shall not be subject to the additional tariffs.")
+    assert deadlines(text) == ["2026-02-10", "2026-03-09"]
+    assert deadlines("Between 1 January 2025 and 31 March 2025, imports rose 12%.") == []
+
+
+def test_a_window_opens_and_a_comment_period_closes():
+    text = "- The next inclusion window opens January 5, 2026; objections are due within 14 days after posting."
+    assert deadlines(text) == ["2026-01-05"]
+    text = "The comment period on the implementing notice closes Nov. 14."
+    assert deadlines(text, reference_date=dt.date(2025, 9, 26)) == ["2025-11-14"]
+    assert deadlines("The talks opened on January 5, 2026, in Geneva.") == []

@@ -11,16 +11,19 @@ from .folding import matches_at
 from .gazetteer import lexicon
 from .words import Words
 
-__all__ = ["DateMention", "find_dates", "resolve_year", "iso", "add_days", "document_year", "MONTH_WORDS", "RELATIVE_WORDS"]
+__all__ = ["DateMention", "find_dates", "resolve_year", "iso", "add_days", "document_year", "own_date", "MONTH_WORDS",
+           "RELATIVE_WORDS", "WEEKDAY"]
 
 _MONTHS: dict[str, int] = lexicon()["months"]
 MONTH_WORDS = frozenset(_MONTHS)
 # Words a relative date can start with ("within 90 days", "no later than 30 days after ...").
 RELATIVE_WORDS = frozenset({"within", "no", "not"})
+# "Monday, June 22": a weekday written before a date (optional in the patterns that allow it).
+WEEKDAY = r"(?:" + "|".join(sorted(lexicon()["weekdays"], key=len, reverse=True)) + r")\.?,?\s+"
 _MONTH = r"(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")"
 # "August 1, 2025", "Aug. 7", "August 1st", "Sept 30 2025". The year needs a comma or a space
 # and must not be the start of a longer number.
-_MDY_REST = (r"\.?\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?\b(?!:|\.\d|,\d)"
+_MDY_REST = (r"\.?\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?\b(?!:\d|\.\d|,\d)"
              r"(?:,?\s+(?P<year>(?:19|20)\d\d)\b(?![-.,]?\d))?")
 _DMY_REST = rf"(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month>{_MONTH})\.?(?:,?\s+(?P<year>(?:19|20)\d\d)\b)?"
 # Each pattern starts with a character re can skip ahead to; the word boundary before it is a
@@ -109,6 +112,39 @@ def document_year(dates: list[DateMention]) -> int | None:
     """The year of the text's own full dates when they all agree (then a year-less date is safe)."""
     years = {d.year for d in dates if d.year}
     return years.pop() if len(years) == 1 else None
+
+
+# A document's own date in its text: after a dateline label at a line start ("Posted On: 18 FEB
+# 2026 6:15PM", "Made on: 8 May 2025"), or alone on a line near the end, where orders are signed
+# ("THE WHITE HOUSE,\nSeptember 22, 2025."). Markup and bullets may stand before either.
+_LINE_LEAD = r"(?:^|\n)[ \t*_#>|-]*"
+_DATELINE_LABEL = re.compile(
+    _LINE_LEAD + r"(?:" + "|".join(sorted((w.replace(" ", r"\s+") for w in lexicon()["deadline_dateline_labels"]),
+                                          key=len, reverse=True)) + r")\s*:?\s*(?:" + WEEKDAY + r")?$", re.I)
+_ALONE_BEFORE = re.compile(_LINE_LEAD + r"(?:" + WEEKDAY + r")?$", re.I)
+_ALONE_AFTER = re.compile(r"[ \t*_.]*(?:\n|$)")
+_SIGNATURE_LINES = 3  # how close to the end a date alone on its line must stand
+
+
+def own_date(text: str, dates: list[DateMention]) -> dt.date | None:
+    """The date a document gives itself in its text when it gives exactly one (see above).
+
+    Any other date in the text says when something happened, not when the document was
+    written: only a labelled dateline or a signature date is certain enough for "within 30
+    days of this release"."""
+    found: set[dt.date] = set()
+    end = len(text.rstrip())
+    for d in dates:
+        if not d.year:
+            continue
+        line = text.rfind("\n", 0, d.start) + 1
+        before = text[max(0, line - 1):d.start]
+        if _DATELINE_LABEL.search(before):
+            found.add(dt.date(d.year, d.month, d.day))
+        elif d.start >= end - 400 and _ALONE_BEFORE.search(before) and _ALONE_AFTER.match(text, d.end) \
+                and sum(1 for x in text[d.end:end].split("\n") if x.strip()) < _SIGNATURE_LINES:
+            found.add(dt.date(d.year, d.month, d.day))
+    return found.pop() if len(found) == 1 else None
 
 
 def resolve_year(month: int, day: int, reference: dt.date | None, fallback_year: int | None) -> int | None:

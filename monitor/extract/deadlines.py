@@ -1,38 +1,47 @@
 """Deadlines: dates on which something takes effect, expires or must happen.
 
 A date is a deadline only when a trigger governs it ("effective", "take effect on", "by",
-"until", "on or after", "expires at ... on", "due to expire on", "beginning"). A date that only
-says when something was said or done ("On July 7, Trump announced", "Executive Order 14257 of
-April 2, 2025") is not one. Relative dates ("7 days after the date of this order", "for a period
-of 90 days beginning ... May 14, 2025") are resolved against the document's date or the anchor.
+"until", "on or after", "expires at ... on", "due to expire on", "beginning", "opens", "apply
+from"), when a duty rate changes on it ("shall increase to 50 percent on"), when it leads a
+calendar line whose rest says what is due ("June 30: comments due"), or when it ends a window a
+rule sets ("imported between X and Y shall not be subject"). A date that only says when
+something was said or done ("On July 7, Trump announced", "Executive Order 14257 of April 2,
+2025") is not one. Relative dates ("7 days after the date of this order", "for a period of 90
+days beginning ... May 14, 2025") are resolved against the document's date (front matter, else
+a dateline or signature in the text) or the anchor.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Iterator
 
 from ..fact import Fact
 from .context import Doc
-from .dates import RELATIVE_WORDS, DateMention, add_days, iso, resolve_year
+from .dates import RELATIVE_WORDS, WEEKDAY, DateMention, add_days, iso, own_date, resolve_year
 from .folding import CasePattern, Prefilter, matches_at
+from .gazetteer import lexicon
 from .numbers import NUM_OR_WORD, SPELLED_FIRST_WORDS, parse_any
 from .words import word_alternation
 from .sentences import Sentence
 
 __all__ = ["deadline_facts", "deadline_dates"]
 
+# "expires, under WTO rules, on 30 June 2026": a short aside between the trigger and the date.
+_ASIDE = r"(?:,\s[^,.;\d]{1,40},)?"
 _TIME = r"(?:(?:at\s+)?\d{1,2}:\d\d\s*(?:a\.m\.|p\.m\.|am|pm)?(?:\s+(?:eastern|central|pacific|mountain)\s+(?:daylight|standard)\s+time|\s+(?:EDT|EST|ET|GMT|UTC))?,?\s+)?"
 # Trigger word(s), then optionally a clock time, then optionally "on", right before the date:
 # (trigger, its phrasings in order of preference, what follows each).
 _TRIGGERS = [
     ("expires", ("expires?", "expired", "expiring", "expiration", r"due\s+to\s+expire", "lapse[sd]?"),
-     r"\s+(?:on\s+)?"),
+     _ASIDE + r"\s+(?:on\s+)?"),
     ("effective", ("effective", r"take[sn]?\s+effect", r"took\s+effect", r"taking\s+effect", r"come\s+into\s+effect",
                    r"comes\s+into\s+effect", r"enter(?:s|ed)?\s+into\s+force", r"in\s+effect\s+since",
                    r"in\s+effect\s+(?:on|from)", r"effective\s+(?:on|as\s+of|from)", r"on\s+or\s+after", "starting",
-                   "beginning", "begins", "commencing", r"as\s+of", "after", "from"), r"\s+(?:on\s+)?"),
+                   "beginning", "begins", "commencing", "opens", r"appl(?:y|ies|ied)\s+(?:retroactively\s+)?from",
+                   r"as\s+of", "after", "from"), _ASIDE + r"\s+(?:on\s+)?"),
     ("until", ("until", "till", "through", "before", r"prior\s+to", r"on\s+or\s+before", r"ends?\s+on", r"end\s+of",
-               r"closes\s+on", r"closing\s+on"),
+               r"closes(?:\s+on)?", r"closing\s+on"),
      r"\s+"),
     ("by", ("by", r"no\s+later\s+than", r"not\s+later\s+than", r"deadline\s+of", r"due(?:\s+on)?"), r"\s+"),
 ]
@@ -40,7 +49,7 @@ _TRIGGERS = [
 # one occurs); each phrasing is a group named after its trigger, opened after that first letter.
 _TRIGGER_RE = CasePattern.compile(
     r"(?:" + "|".join(f"{w[0]}(?P<{name}_{i}>{w[1:]}{after})" for name, words, after in _TRIGGERS
-                      for i, w in enumerate(words)) + r")" + _TIME + r"(?:on\s+)?$")
+                      for i, w in enumerate(words)) + r")" + _TIME + r"(?:on\s+)?(?:" + WEEKDAY + r")?$")
 # Things that say what is due, nearest before the trigger wins.
 _WHAT_WORDS = ("suspensions?", r"suspend\w*", "exclusions?", "agreements?", "deals?", "tariffs?", "duties",
                "duty", "rates?", "modifications?", "modified", "increases?", "order", "licen[cs]es?",
@@ -54,10 +63,15 @@ _WHAT_NORMAL = {"suspend": "suspension", "suspending": "suspension", "suspended"
                 "deal": "agreement", "duties": "tariff", "duty": "tariff", "rate": "tariff",
                 "modified": "modification", "talks": "negotiation", "truce": "suspension",
                 "pause": "suspension", "surcharge": "tariff", "measure": "tariff", "increase": "tariff"}
+# The document itself, which a relative date counts from: "this order", "this release", "the notice".
+_SELF = (r"(?:this\s+(?:" + "|".join(sorted((w.replace(" ", r"\s+") for w in lexicon()["deadline_self_nouns"]), key=len, reverse=True))
+         + r")|the\s+(?:order|proclamation|memorandum|notice))\b")
 _RELATIVE = re.compile(
     rf"\b(?:(?P<within>within|no\s+later\s+than|not\s+later\s+than)\s+(?P<n1>{NUM_OR_WORD})\s+(?P<u1>days?|weeks?|months?)"
-    rf"(?:\s+(?:of|after|from)\s+(?:the\s+date\s+of\s+)?(?:this|the)\s+(?:order|proclamation|memorandum|notice))?"
-    rf"|(?P<n2>{NUM_OR_WORD})\s+(?P<u2>days?|weeks?|months?)\s+after\s+the\s+date\s+of\s+(?:this|the)\s+(?:order|proclamation|memorandum|notice))", re.I)
+    rf"(?P<self>\s+(?:of|after|from|following)\s+(?:the\s+date\s+of\s+)?{_SELF})?"
+    rf"|(?P<n2>{NUM_OR_WORD})\s+(?P<u2>days?|weeks?|months?)\s+(?:after|from|following)\s+(?:the\s+date\s+of\s+)?{_SELF})", re.I)
+# "within 14 days after the requests are posted": counted from another event, not the document.
+_OTHER_ANCHOR = re.compile(r"\s+(?:of|after|from|following|before|prior\s+to)\b", re.I)
 _PERIOD = re.compile(
     rf"\bfor\s+(?:a\s+period\s+of\s+|an?\s+(?:initial\s+)?period\s+of\s+)?(?P<n>{NUM_OR_WORD})[\s-]+(?P<u>days?|years?|months?)[,]?\s+(?:beginning|starting|commencing)\s+(?:at\s+|on\s+)?", re.I)
 _UNIT_DAYS = {"day": 1, "week": 7, "month": 30}
@@ -100,14 +114,48 @@ _FUTURE_AFTER = re.compile(r",?\s+(?:[^.;]{0,80}?)\b(?:shall|will)\s+(?:not\s+)?
 _DATE_HEADER = re.compile(r"\b(?:effective|in\s+effect|in\s+force|takes?\s+effect|deadline|due|expir\w*|starts?|begins?|until|as\s+of)\b", re.I)
 
 
+# "shall increase to 50 percent on April 15, 2026", "increasing to 10 percent on January 1, 2027,
+# and to 15 percent on January 1, 2028": the day a rate changes is the day the new rate takes effect.
+_CHANGE_VERBS = lexicon()["deadline_rate_change_verbs"]
+_RATE_CHANGE = re.compile(
+    r"\b(?:" + "|".join(sorted(_CHANGE_VERBS, key=len, reverse=True)) + r")\b(?:[^.;]|\.\d)*?"
+    rf"\bto\s+{NUM_OR_WORD}\s*(?:%|percent|per\s+cent)\s+on\s+(?:{WEEKDAY})?$", re.I)
+# The rate must be a duty's: "its stake rose to 35% on June 3" is a date something happened.
+_DUTY_WORD = re.compile(r"\b(?:" + "|".join(w.replace(" ", r"\s+") for w in sorted(lexicon()["tariff_words"], key=len, reverse=True))
+                        + r"|rates?)\b", re.I)
+# A date that leads a calendar line ("June 30: comments due on ...", "August 1 - tariffs on trucks
+# scheduled to begin"): a deadline when the rest of its line says something is due or starts.
+_LINE_LEAD = re.compile(r"(?:^|\n)[ \t]*(?:[-*+•]|\d{1,3}[.)])?[ \t*_#>|]*(?:" + WEEKDAY + r")?$", re.I)
+_LINE_SEP = re.compile(r"[ \t*_]*(?::|-{1,2}|\|)\s")
+_LINE_WORD = re.compile(r"\b(?:" + "|".join(w.replace(" ", r"\s+") for w in sorted(lexicon()["deadline_line_words"], key=len, reverse=True))
+                        + r")\b", re.I)
+# "imported between 10 February 2026 and 9 March 2026 shall not be subject": the window's end is
+# a deadline when the clause sets a rule (a modal verb); "between May 1 and June 30 imports rose"
+# is a period a statistic covers.
+_BETWEEN = re.compile(r"\bbetween\s+$", re.I)
+_MODAL = re.compile(r"\b(?:shall|will|must|may|can|cannot)\b", re.I)
+
+
 def _untriggered(doc: Doc, d: DateMention, floor: int) -> str | None:
-    """Deadlines no trigger word announces: "On January 1, 2026, the rate ... shall increase"
-    (a clause that opens with the date and says what will happen), and a date in a table
-    column headed "Effective" (or "Deadline", "Expires"...)."""
+    """Deadlines no trigger word right before the date announces: "On January 1, 2026, the rate
+    ... shall increase" (a clause that opens with the date and says what will happen), "shall
+    increase to 50 percent on April 15", a calendar line, the end of a "between" window, and a
+    date in a table column headed "Effective" (or "Deadline", "Expires"...)."""
     text = doc.text
     if _OPENING_ON.search(text[max(floor, d.start - 20):d.start]) and _FUTURE_AFTER.match(text, d.end):
         return "effective"
     i = doc.sentence_at(d.start)
+    end = doc.sentences[i].end if i >= 0 else len(text)
+    before = text[max(floor, d.start - 90):d.start]
+    if " on " in before[-20:] and _RATE_CHANGE.search(before) and _DUTY_WORD.search(text, floor, d.start):
+        return "changes"
+    if _LINE_LEAD.search(text, max(0, d.start - 20), d.start) and _line_says_due(doc, d):
+        return "calendar"
+    prev = _previous_date(doc, d, floor)
+    if prev is not None and re.fullmatch(r",?\s+and\s+", text[prev.end:d.start]) \
+            and _BETWEEN.search(text, max(floor, prev.start - 10), prev.start) \
+            and _MODAL.search(text, floor, end):
+        return "until"
     if i < 0 or not doc.sentences[i].is_table_row:
         return None
     row = doc.sentences[i]
@@ -122,6 +170,30 @@ def _untriggered(doc: Doc, d: DateMention, floor: int) -> str | None:
     if 0 <= column < len(cells) and _DATE_HEADER.search(cells[column]):
         return "effective"
     return None
+
+
+def _previous_date(doc: Doc, d: DateMention, floor: int) -> DateMention | None:
+    earlier = doc.dates_in(max(floor, d.start - 40), d.start)
+    return earlier[-1] if earlier else None
+
+
+def _line_says_due(doc: Doc, d: DateMention) -> bool:
+    """Whether the rest of the line a date leads says something is due, starts or ends there
+    ("June 30: comments due", "July 9: expiry of the arrangement"). A word that governs a later
+    date on the line ("April 2: tariffs announced, effective April 9") is that date's trigger."""
+    text = doc.text
+    sep = _LINE_SEP.match(text, d.end)
+    if sep is None:
+        return False
+    stop = text.find("\n", sep.end())
+    stop = len(text) if stop < 0 else stop
+    later = doc.dates_in(sep.end(), stop)
+    if later:
+        stop = later[0].start
+        m = _TRIGGER_RE.search(*doc.window(sep.end(), stop))
+        if m:
+            stop = sep.end() + m.start()
+    return _LINE_WORD.search(text, sep.end(), stop) is not None
 
 
 def _whats(doc: Doc, start: int, end: int) -> Iterator[re.Match[str]]:
@@ -142,19 +214,37 @@ def _what(doc: Doc, s: Sentence, at: int) -> str:
         # "the suspension of heightened tariffs ... until": the head noun is what is due.
         if best is None or not _OF_MODIFIER.fullmatch(text, best.end(), m.start()):
             best = m
-    if best is None:
-        return "effect"
-    word = best.group(1).lower()
+    return "effect" if best is None else _normal(best.group(1))
+
+
+def _normal(word: str) -> str:
+    word = word.lower()
     word = _WHAT_NORMAL.get(word, word)
     if word.endswith("s") and word not in ("talks",):
         word = word[:-1]
     return _WHAT_NORMAL.get(word, word)
 
 
+def _own_date(doc: Doc) -> dt.date | None:
+    """The document's date: its front matter's, else the one its text gives itself (a dateline,
+    a signature: see ``dates.own_date``)."""
+    if doc.reference is not None:
+        return doc.reference
+    return doc.memo(("own_date",), lambda: own_date(doc.text, doc.dates))
+
+
+def _what_after(doc: Doc, d: DateMention) -> str:
+    """What is due on a calendar line: it follows the date ("June 30: comments due")."""
+    stop = doc.text.find("\n", d.end)
+    for m in _whats(doc, d.end, len(doc.text) if stop < 0 else stop):
+        return _normal(m.group(1))
+    return "effect"
+
+
 def _value(doc: Doc, d: DateMention) -> tuple[str, bool]:
     if d.year:
         return iso(d.year, d.month, d.day), True
-    year = resolve_year(d.month, d.day, doc.reference, doc.year_hint)
+    year = resolve_year(d.month, d.day, _own_date(doc), doc.year_hint)
     return iso(year, d.month, d.day), False
 
 
@@ -170,7 +260,10 @@ def deadline_dates(doc: Doc, s: Sentence) -> list[str]:
 def deadline_facts(doc: Doc) -> list[Fact]:
     facts: list[Fact] = []
     text = doc.text
-    relative = set(doc.indices_matching(_RELATIVE_GATE)) if doc.reference is not None else set()
+    relative = set(doc.indices_matching(_RELATIVE_GATE)) if doc.dates or doc.reference is not None else set()
+    anchor = _own_date(doc) if relative else None
+    if anchor is None:
+        relative = set()
     # _RELATIVE begins with one of these words or a number: it is tried only where one starts.
     relative_starts = doc.starts_of_words(_RELATIVE_LEADS, digits=True)
     dated = {doc.sentence_at(d.start) for d in doc.dates} - {-1}
@@ -182,7 +275,7 @@ def deadline_facts(doc: Doc) -> list[Fact]:
             if cls is None:
                 continue
             value, year_written = _value(doc, d)
-            what = _what(doc, s, d.start)
+            what = _what_after(doc, d) if cls == "calendar" else _what(doc, s, d.start)
             sentence = sentence or doc.sentence_text(s)
             details = {"what": what, "trigger": cls}
             if not year_written:
@@ -213,7 +306,12 @@ def deadline_facts(doc: Doc) -> list[Fact]:
                 unit = (m.group("u1") or m.group("u2")).lower().rstrip("s")
                 if not n:
                     continue
-                r = doc.reference
+                if not (m.group("self") or m.group("n2")):
+                    # A bare "within 90 days" counts from the document's date only when its front
+                    # matter gives it; a date found in the text is not sure enough for that.
+                    if doc.reference is None or _OTHER_ANCHOR.match(text, m.end()):
+                        continue
+                r = anchor
                 value = add_days(r.year, r.month, r.day, int(n) * _UNIT_DAYS[unit])
                 what = _what(doc, s, m.start())
                 what = "action due" if what == "effect" else what  # "effect": no _WHAT word before
