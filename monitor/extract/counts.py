@@ -136,8 +136,13 @@ def count_facts(doc: Doc) -> list[Fact]:
     sentences = {doc.sentence_at(p) for p in count_starts + of_the_starts} - {-1}
     # _N_OF_THE_M needs a number right before an "of the": found from those, read backwards.
     # ("6 of the 10", "six of the 10", "19 of the fifty", "Six of the ten ASEAN members".)
-    n_of_starts = sorted({_token_before(text, q) for q in of_the_starts if q > 1} & set(count_starts)) \
-        if of_the_starts else []
+    n_of_starts = []
+    for q in of_the_starts:  # only an "of the" a number stands just before is read back to it
+        i = bisect_left(count_starts, q) - 1
+        if i >= 0 and q - count_starts[i] < 24 and _token_before(text, q) == count_starts[i]:
+            n_of_starts.append(count_starts[i])
+    lowered = doc.lower if doc.lower is not None else text.lower()
+    pronouns = doc.may_contain(0, len(text), (" of them", " of these", " of those"))
     for s in (doc.sentences[i] for i in sorted(sentences)):
         for m in matches_at(_N_OF_THE_M, text, n_of_starts, s.start, s.end):
             value, noun = parse_any(m.group("n")), m.group("noun").lower()
@@ -165,7 +170,7 @@ def count_facts(doc: Doc) -> list[Fact]:
             if fact:
                 facts.append(fact)
                 taken = m.end()
-        if doc.may_contain(s.start, s.end, (" of them", " of these", " of those")):
+        if pronouns and doc.may_contain(s.start, s.end, (" of them", " of these", " of those")):
             for m in _OF_THEM.finditer(text, s.start, s.end):
                 value = parse_any(m.group("n"))
                 noun = next((f.subject for f in reversed(facts) if f.end <= m.start() and m.start() - f.end < 300), None)
@@ -175,7 +180,8 @@ def count_facts(doc: Doc) -> list[Fact]:
                                   text=doc.raw[m.start("n"):m.end()], start=m.start("n"), end=m.end(),
                                   sentence=doc.sentence_text(s), rule="count.of_them", qualifier=noun + "|part",
                                   details={}))
-        opening = _OF_THE_OPEN.match(text[s.start:s.start + 60].lstrip(" *-\u2022>"))
+        opening = _OF_THE_OPEN.match(text[s.start:s.start + 60].lstrip(" *-\u2022>")) \
+            if of_the_starts and lowered.find("of the", s.start, s.start + 12) >= 0 else None
         if opening:
             close = _CLOSING_NUMBER.search(text, s.start, s.end)
             value = parse_any(close.group("n")) if close else None

@@ -20,6 +20,7 @@ _PUBLISHERS: dict[str, list[str]] = lexicon()["dollar_publishers"]
 _DECLARED = re.compile(r"\b(?:amounts?|figures?|values?|sums?|prices?)\s+(?:are\s+)?(?:\w+\s+)?in\s+("
                        + "|".join(w.replace(" ", r"\s+") for w in lexicon()["currency_words"] if w.endswith(" dollars"))
                        + r")\b", re.I)
+_OTHER_DOLLARS = [w for w in lexicon()["currency_words"] if w.endswith(" dollars")]
 _FIELD_EDGE = re.compile(r"[ \t]*(?:$|[\n|\-:<>]|\u2013|\u2014)")
 _SYM = "|".join(re.escape(s) for s in sorted(_SYMBOLS, key=len, reverse=True))
 # Every symbol ends with one of these characters, at most _SYMBOL_REACH characters after its start.
@@ -50,7 +51,7 @@ _APPOSITIVE = re.compile(r"((?:[A-Za-z][\w.'&-]*\s+){0,6}[A-Za-z][\w.'&-]*),\s*(
 _CLAUSE_BREAK = re.compile(r"[,;:]\s*|\b(?:while|whereas|but|that|as|because|since|where|when)\s+", re.I)
 # "aim to more than double it to USD 500 billion": the amount is a new level of the one before.
 _PRONOUN_TO = re.compile(r"\b(?:it|this|that|them|these)\s+(?:to|at|by)\s+(?:[a-z]+\s+){0,2}$", re.I)
-_APPOSITIVE_CUES = ("worth", "valued", "once", "formerly", "previously", "then", "now", "currently")
+_APPOSITIVE_CUE = re.compile(r"worth|valued|once|formerly|previously|then|now|currently")
 _AFTER_COPULA = re.compile(r"^.*\b(?:is|are|was|were|remains?|remained|becomes?|became)\s+", re.I)
 _VERB_NOUN: dict[str, str] = lexicon()["money_verb_nouns"]
 _VERB = re.compile(r"\b(" + "|".join(_VERB_NOUN) + r")\w*\s+(?:\w+\s+){0,2}$", re.I)
@@ -132,11 +133,12 @@ def _subject(doc: Doc, start: int, end: int, s_start: int, s_end: int, index: in
             phrase = clean_phrase(text[dash.end():e.start() if e else s_end])
             if phrase and not phrase[0].isdigit():
                 return phrase[:80]
-    if before.endswith("(") or before.rstrip().endswith("(") or _NAME_BEFORE_BRACKET.search(before[-40:]):
+    if "(" in before[-16:]:
         name = _name_before_bracket(before)
         if name:
             return name
-    if any(cue in before for cue in _APPOSITIVE_CUES):
+    comma = before.rfind(",")
+    if comma >= 0 and _APPOSITIVE_CUE.search(before, comma):
         ap = _APPOSITIVE.search(before)
         if ap:
             phrase = clean_phrase(_AFTER_COPULA.sub("", re.sub(r"^(?:of|in|for)\s+", "", ap.group(1))))
@@ -217,7 +219,7 @@ def _masthead_end(doc: Doc) -> int:
     """Where the document's body begins: its first line of more than a dozen words (before it:
     front matter, an HTML head, the publisher's name, headline and dateline)."""
     text, pos = doc.text, 0
-    while pos < len(text) and pos < 3000:
+    while pos < len(text) and pos < 1500:
         nl = text.find("\n", pos)
         nl = len(text) if nl < 0 else nl
         if len(text[pos:nl].split()) > 12:
@@ -230,26 +232,34 @@ def _dollar(doc: Doc) -> str:
     """The currency a bare "$" stands for: the U.S. dollar, unless the document is published by
     the government of another dollar country (named in its masthead: the first lines, the
     front matter) or says its amounts are in another dollar."""
-    head = doc.raw[:_masthead_end(doc)]
+    top = doc.raw[:1500]
+    head = None
     for code, publishers in _PUBLISHERS.items():
         for p in publishers:
+            if p not in top:  # (the usual case: no line of the masthead is worked out)
+                continue
+            if head is None:
+                head = doc.raw[:_masthead_end(doc)]
             at = head.find(p)
             # A domain anywhere in the masthead (a URL in the front matter); a name as a line or
             # a field of its own ("March 13, 2025 - Ottawa - Department of Finance Canada"), not
             # as the subject of a headline.
             if at >= 0 and ("." in p or (_FIELD_EDGE.match(head[:at][::-1]) and _FIELD_EDGE.match(head[at + len(p):]))):
                 return code
-    if doc.may_contain(0, len(doc.text), ("dollars",)):
-        m = _DECLARED.search(doc.text)
-        if m:
-            return _CWORDS[" ".join(m.group(1).lower().split())]
+    lowered = doc.lower if doc.lower is not None else doc.text.lower()
+    for name in _OTHER_DOLLARS:  # the declaration ends with the currency's name: looked for near it
+        at = lowered.find(name)
+        while at >= 0:
+            m = _DECLARED.search(doc.text, max(0, at - 60), at + len(name) + 1)
+            if m:
+                return _CWORDS[" ".join(m.group(1).lower().split())]
+            at = lowered.find(name, at + 1)
     return "USD"
 
 
 def money_facts(doc: Doc) -> list[Fact]:
     facts: list[Fact] = []
     text = doc.text
-    dollar = doc.memo(("dollar",), lambda: _dollar(doc))
     starts = _starts(doc)
     indices = range(len(doc.sentences)) if starts is None else sorted({doc.sentence_at(p) for p in starts} - {-1})
     for index in indices:
@@ -270,7 +280,7 @@ def money_facts(doc: Doc) -> list[Fact]:
             if code:
                 currency = _CWORDS[code.lower().rstrip(".")]
             elif sym == "$" and not cw:
-                currency = dollar
+                currency = doc.memo(("dollar",), lambda: _dollar(doc))
             currency = currency or "USD"
             value = tidy(parse_number(n) * scale_of(scale))
             vstart = m.start("sym") if sym else m.start("code") if code else m.start("n2")
