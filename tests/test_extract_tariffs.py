@@ -297,3 +297,12 @@ def test_target_is_the_goods_not_what_they_contain_or_where_they_come_from():
     assert all(s != "countries with a qualifying agreement" for s, _ in tariffs(text))
     # Generic goods: the place they come from is the target.
     assert tariffs("Imports from Kazakhstan will be subject to a 25% tariff.") == [("Kazakhstan", 25)]
+
+
+def test_duty_on_an_amount_of_goods_falls_on_the_goods_and_names_the_imposer():
+    # unseen2 wire_eu_countermeasures.
+    text = ("The European Union will impose duties of 25 per cent on 18 billion euros ($19.6 billion) of "
+            "U.S. goods, the Commission said.")
+    facts = [f for f in extract_facts(text) if f.kind == "tariff"]
+    assert [(f.subject, f.value) for f in facts] == [("United States", 25)]
+    assert facts[0].details["imposer"] == "European Union"

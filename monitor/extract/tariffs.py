@@ -447,7 +447,9 @@ def _resolve(doc: Doc, s: Sentence, index: int, r: Rate) -> tuple[list[Target], 
             break
         m = _ON_AFTER.match(text, d[0].end, s.end)
     if m and not re.search(r"\d\s*%|percent", text[after:m.end()]):
-        a, b = noun_phrase(doc, m.end(), s.end)
+        # "on 18 billion euros ($19.6 billion) of U.S. goods": the goods the amount is worth.
+        am = _AMOUNT_OF.match(text, m.end(), s.end)
+        a, b = noun_phrase(doc, am.end() if am else m.end(), s.end)
         found = targets_in_phrase(doc, a, b)
         # Goods the gazetteer does not know: "a 25 percent duty on upholstered furniture and
         # kitchen cabinets and vanities" falls on the known ones and on the rest as named.
@@ -568,6 +570,8 @@ def _resolve(doc: Doc, s: Sentence, index: int, r: Rate) -> tuple[list[Target], 
 
 
 _ON_WORD = re.compile(r"\s+on\s+")
+_AMOUNT_OF = re.compile(r"(?:(?:about|some|roughly|nearly|over|more\s+than)\s+)?(?:[$€£¥]|[A-Z]{2,3}\$|[A-Z]{3}\s)?\s*\d[\d.,]*\s*"
+                        r"(?:bn|billion|million|trillion|mn|m)?\s*(?:[A-Za-z]+\s+)?(?:\([^()]{0,40}\)\s*)?(?:worth\s+)?of\s+", re.I)
 _GENERIC_BEFORE_FROM = re.compile(r"\b(?:imports?|goods|products|articles|shipments|merchandise|exports?|originating|"
                                   r"imported|coming|everything|all)\s+$", re.I)
 _BASELINE_AFTER = re.compile(r"\s+(?:universal\s+|global\s+)?baseline\b(?!\s+(?:scenario|forecast|case|estimate|projection|year|data))", re.I)
