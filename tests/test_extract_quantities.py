@@ -213,3 +213,11 @@ def test_percent_subjects_of_changes_ranges_and_labels():
     text = ("The measures respond to the decision to raise its tariffs on Chinese goods by a further 10 "
             "percentage points, to a total of 30%.")
     assert of_kind(text, "percent") == [("tariffs on Chinese goods", 10)]
+
+
+def test_money_name_before_a_bracket_keeps_its_preposition():
+    text = "Imports from Germany ($17bn) fell, and shipments to Japan ($4bn) rose."
+    assert [s for s, _, _ in money_of(text)] == ["imports from Germany", "shipments to Japan"]
+    # A bracket that is no amount's name nor conversion does not take the subject.
+    text = "In 2024 (the latest year for which data exist), imports were $5 billion."
+    assert [s for s, _, _ in money_of(text)] == ["imports"]

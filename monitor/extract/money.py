@@ -63,9 +63,9 @@ _CONVERSION_OPEN = re.compile(r"\s*\(\s*(?:(?:about|approximately|around|roughly
 # An amount in brackets right after a name: "followed by Switzerland ($19bn) and Germany ($17.2bn)".
 _NAME_BEFORE_BRACKET = re.compile(r"((?:[A-Za-z][\w.'&-]*\s+){0,3}[A-Za-z][\w.'&-]*)\s*\(\s*(?:[a-z]+\s+)?$")
 # Grammar words a name in front of a bracket does not start with (the phrase starts after them).
-_NOT_IN_NAME = frozenset({"and", "or", "by", "of", "to", "from", "with", "as", "than", "including", "like",
-                          "such", "followed", "in", "for", "on", "at", "while", "whereas", "but", "is", "are",
-                          "was", "were", "had", "has", "have", "alone"})
+# (Prepositions inside a noun phrase stay: "sales in Brazil (R$5 billion)".)
+_NOT_IN_NAME = frozenset({"and", "or", "by", "as", "than", "including", "like", "such", "followed", "while",
+                          "whereas", "but", "is", "are", "was", "were", "had", "has", "have", "alone"})
 # "Ireland alone shipped $50.3bn worth,": a bare "worth" after the amount: the clause's subject
 # is what is worth it.
 _WORTH_AFTER = re.compile(r"\s+worth\b(?!\s+of\b)", re.I)
