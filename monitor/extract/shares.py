@@ -28,7 +28,16 @@ _LEAD_CLAUSE = re.compile(r"^(?:(?:In|On|From|By|Since|According\s+to|During|Bet
 _VERB = re.compile(r"\s(?:has|have|had|is|are|was|were|will|would|can|could|may|might|shall|should|must|surged|rose|fell|grew|increased|decreased|declined|controls?|accounts?|accounted|reached|dropped|jumped|stood|topped|totaled|totalled|amounted|exceeded|surpassed|buys|bought|sends|sent)\b", re.I)
 # What a change is of: "cut Swiss economic growth by 0.3 ...", "reduce reciprocal tariffs by 115
 # percentage points", "purchases of U.S. rice increasing by 75%", "the S&P 500 up 3.3%".
-_CHANGE_ENDS = ("e ", "s ", "d ", "w ", "n ", "t ", "by ", "to ", "a ", "an ", "k ", "p ")  # a change verb's last letters
+_CHANGE_VERBS = frozenset(lexicon()["change_verbs"])
+
+
+def _after_change_verb(text: str, lo: int, at: int) -> bool:
+    """Whether a change verb ends right before ``at`` (or before "by", "to", "a" there): the
+    pre-filter of _CHANGED_BY, a set look-up instead of a search."""
+    words = text[lo:at].lower().split()
+    if words and words[-1] in ("by", "to", "a", "an"):
+        words.pop()
+    return bool(words) and words[-1] in _CHANGE_VERBS
 _CHANGE_OBJECT = re.compile(
     r"\b(?:cut|cuts|cutting|reduce[sd]?|reducing|raise[sd]?|raising|increase[sd]?|increasing|lower(?:s|ed|ing)?|"
     r"boost(?:s|ed|ing)?|lift(?:s|ed|ing)?|slash(?:es|ed|ing)?|trim(?:s|med|ming)?)\s+(?P<obj>[^,;.%]{3,60}?)\s+by\s+"
@@ -80,7 +89,7 @@ def _subject(doc: Doc, s, r) -> str:
         c = _CHANGING.search(text[lo:r.start])
     if c and not c.group("obj")[:1].isdigit():
         return clean_phrase(re.sub(r"^(?:with|and)\s+", "", c.group("obj").strip(), flags=re.I))
-    ch = _CHANGED_BY.search(text, max(s.start, at - 90), at) if doc.may_contain(max(s.start, at - 12), at, _CHANGE_ENDS) else None
+    ch = _CHANGED_BY.search(text, max(s.start, at - 90), at) if _after_change_verb(text, max(s.start, at - 30), at) else None
     if ch and not re.search(r"\d", ch.group("obj")):
         return clean_phrase(ch.group("obj"))
     b = _BY.search(text, max(s.start, r.start - 60), r.start)

@@ -242,7 +242,8 @@ _CONTINUE_VERBS = re.compile(r"\b(?:increas|ris|rais|climb|fall|drop|go|jump|red
 def _is_change(doc: Doc, s: Sentence, r: Rate) -> bool:
     """Whether a rate is a change ("by 10 percentage points", "by almost 47%")."""
     at = r.lead if r.lead is not None else r.start
-    return _CHANGE_BEFORE.search(doc.text, max(s.start, at - 30), at) is not None
+    lo = max(s.start, at - 30)
+    return doc.may_contain(lo, at, ("by",)) and _CHANGE_BEFORE.search(doc.text, lo, at) is not None
 
 
 def _only_changes_between(doc: Doc, s: Sentence, start: int, r: Rate) -> bool:
@@ -254,6 +255,10 @@ def _only_changes_between(doc: Doc, s: Sentence, start: int, r: Rate) -> bool:
 
 def _continued(doc: Doc, s: Sentence, r: Rate) -> Rate | None:
     """The rate that ``r`` continues (see _CONTINUES), if any."""
+    return doc.memo(("continued", r.start, r.role), lambda: _continuing(doc, s, r))
+
+
+def _continuing(doc: Doc, s: Sentence, r: Rate) -> Rate | None:
     rates = doc.rates(doc.sentence_at(r.start))
     if r.role == "new" and r.partner is not None and r.partner < r.start:
         # "and on motorcycles from 50 per cent to 30 per cent": the pair continues as its first does.
@@ -263,6 +268,8 @@ def _continued(doc: Doc, s: Sentence, r: Rate) -> Rate | None:
     if not prev:
         return None
     x = prev[-1]
+    if r.start - x.end > 100:
+        return None
     gap = doc.text[x.end:r.start]
     if len(gap) > 100 or not _CONTINUES.match(gap) or not _CONTINUE_VERBS.search(gap):
         return None
