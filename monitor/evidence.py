@@ -11,6 +11,7 @@ keeps a copy for that one instead, so a stored fact always reads back as it was 
 """
 from __future__ import annotations
 
+import json
 import re
 from functools import lru_cache
 from typing import Iterable, Sequence
@@ -108,3 +109,17 @@ def mention(start: int, end: int, span: Span | None, rule: str, version_id: int,
     if span is None:
         return [start, end, None, None, rule, version_id, sentence]
     return [start, end, span[0], span[1], rule, version_id]
+
+
+def mention_json(start: int, end: int, span: Span | None, rule: str, version_id: int, sentence: str) -> str:
+    """`mention(...)` as compact JSON text, the form `facts.evidence` stores: formatted directly,
+    since the writer makes one per mention of every fact of every version."""
+    if span is None or type(version_id) is not int:
+        return json.dumps(mention(start, end, span, rule, version_id, sentence), separators=(",", ":"))
+    return f"[{start:d},{end:d},{span[0]:d},{span[1]:d},{_json_text(rule)},{version_id:d}]"
+
+
+@lru_cache(maxsize=1024)
+def _json_text(text: str) -> str:
+    # Rules are a few dozen names: each is encoded once.
+    return json.dumps(text)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import sqlite_utils
 
@@ -31,18 +31,26 @@ EDIT, RULES = "edit", "rules"
 
 
 def record_facts(db: sqlite_utils.Database, version_id: int, facts: Sequence[Fact], *,
-                 sentences: Sequence[Span | None] | None = None) -> list[FactChange]:
+                 sentences: Sequence[Span | None] | None = None,
+                 version: Mapping[str, Any] | None = None) -> list[FactChange]:
     """Record the facts extracted from a new version and log what changed since the previous one.
 
     The first version of a document sets its facts without change events: a new document is
     reported as such, not as a list of additions. Returns the changes logged. `sentences` are the
     facts' sentence offsets (`evidence.locate_sentences`) when the caller has them already: the
-    scanner has its workers find them, off the writer.
+    scanner has its workers find them, off the writer. `version` is the version's row as the
+    caller has just written it (`id`, `document_id`, `path`, `version`, `format`, `date`, and
+    `text` if at hand), so that it is not read back.
     """
-    version = _version(db, version_id)
-    previous = _previous_extraction(db, version)
+    version = _version(db, version_id) if version is None else {**version, "id": version_id}
     texts = _Texts(db)
-    before = _facts_at(db, version["document_id"], previous, texts) if previous else _Evidence()
+    if version.get("text") is not None:
+        texts.known(version_id, version["text"])
+    # Nothing comes before a first version, neither facts nor runs.
+    first = version["version"] == 1
+    previous = None if first else _previous_extraction(db, version)
+    existing = [] if first else _current_rows(db, version["document_id"])
+    before = _facts_at(db, version["document_id"], previous, texts, existing) if previous else _Evidence()
     if sentences is None:
         sentences = ev.locate_sentences(texts.reading(version), facts)
     found = before.with_new(facts, sentences)
@@ -50,13 +58,13 @@ def record_facts(db: sqlite_utils.Database, version_id: int, facts: Sequence[Fac
     if previous:
         comparison = compare_versions(before.facts, facts, texts.raw(previous["id"]), texts.raw(version["id"]))
         current, changes = comparison.current, comparison.changes
-    _extend_runs(db, version, previous, current, found)
-    _replace_current(db, version, current, found)
+    groups = _distinct(current)
+    _extend_runs(db, version, previous, groups, found)
+    _write_current(db, version, groups, found, existing)
     _log_changes(db, version, changes, EDIT)
-    _insert(db, "fact_extractions", [{
-        "version_id": version["id"], "document_id": version["document_id"], "facts": len(facts),
-        "carried": len(current) - len(facts), "recorded_at": utcnow(),
-    }], replace=True)
+    db.conn.execute("INSERT OR REPLACE INTO fact_extractions (version_id, document_id, facts, carried, recorded_at) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    [version_id, version["document_id"], len(facts), len(current) - len(facts), utcnow()])
     return changes
 
 
@@ -91,7 +99,7 @@ def document_moved(db: sqlite_utils.Database, old_document_id: int, new_document
         }])
         moved = _rows_to_facts(rows, _Texts(db))
         moved.versions = {}  # the runs start at the new document's version
-        _extend_runs(db, _version(db, new_version[0]), None, moved.facts, moved)
+        _extend_runs(db, _version(db, new_version[0]), None, _distinct(moved.facts), moved)
 
 
 @dataclass(frozen=True)
@@ -151,7 +159,7 @@ def _reextract_document(db: sqlite_utils.Database, document_id: int,
         evidence = evidence.keeping(carried, previous).with_new(
             facts, ev.locate_sentences(texts.reading(row), facts))
         current = list(facts) + carried
-        _extend_runs(db, row, previous, current, evidence)
+        _extend_runs(db, row, previous, _distinct(current), evidence)
         _insert(db, "fact_extractions", [{
             "version_id": row["id"], "document_id": document_id, "facts": len(facts),
             "carried": len(current) - len(facts), "recorded_at": utcnow(),
@@ -159,7 +167,7 @@ def _reextract_document(db: sqlite_utils.Database, document_id: int,
         previous = row
     if not rows or not present:
         return len(rows), 0
-    _replace_current(db, rows[-1], current, evidence)
+    _write_current(db, rows[-1], _distinct(current), evidence, [])
     # Same text, other rules: every difference is the rules', so no evidence test here.
     changes = compare_facts(before, current)
     _log_changes(db, rows[-1], changes, RULES)
@@ -256,6 +264,10 @@ class _Texts:
         self._raw: dict[int, str] = {}
         self._reading: dict[int, str] = {}
 
+    def known(self, version_id: int, text: str) -> None:
+        """A version's text the caller has at hand (the one being written)."""
+        self._raw[version_id] = text
+
     def raw(self, version_id: int) -> str:
         if version_id not in self._raw:
             self._raw[version_id] = version_text(self.db, version_id)
@@ -307,12 +319,12 @@ class _Evidence:
                          {id(f): self.sentence_of(f) for f in carried})
 
 
-def _facts_at(db: sqlite_utils.Database, document_id: int, version: dict[str, Any], texts: _Texts) -> _Evidence:
-    """The facts the document stated at `version`: its current facts if that is their version,
-    else (the file was deleted in between) the runs that reached that version."""
-    rows = _current_rows(db, document_id)
-    if rows:
-        return _rows_to_facts(rows, texts)
+def _facts_at(db: sqlite_utils.Database, document_id: int, version: dict[str, Any], texts: _Texts,
+              current_rows: list[dict[str, Any]]) -> _Evidence:
+    """The facts the document stated at `version`: its current facts (`current_rows`) if that is
+    their version, else (the file was deleted in between) the runs that reached that version."""
+    if current_rows:
+        return _rows_to_facts(current_rows, texts)
     out = _Evidence()
     for run in db.query("SELECT * FROM fact_runs WHERE document_id = ? AND last_version_id = ?",
                         [document_id, version["id"]]):
@@ -358,37 +370,71 @@ def _run_to_fact(row: dict[str, Any], texts: _Texts) -> Fact:
 
 # --- writing -------------------------------------------------------------------------------------
 
-def _distinct(facts: Iterable[Fact]) -> Iterator[tuple[tuple[str, str], list[Fact]]]:
+def _distinct(facts: Iterable[Fact]) -> list[tuple[str, str, list[Fact]]]:
     """Facts grouped by (fact key, value key), mentions in text order: one row per group."""
+    keyed = [(f.key, f) for f in facts]  # a key is a few string operations: made once per fact
+    keyed.sort(key=lambda kf: (kf[1].start, kf[1].end, kf[0]))
     groups: dict[tuple[str, str], list[Fact]] = {}
-    for f in sorted(facts, key=lambda f: (f.start, f.end, f.key)):
-        groups.setdefault((f.key, value_key(f)), []).append(f)
-    yield from groups.items()
+    for key, f in keyed:
+        groups.setdefault((key, value_key(f)), []).append(f)
+    return [(key, vkey, mentions) for (key, vkey), mentions in groups.items()]
 
 
-_FACT_COLUMNS = ("document_id", "version_id", "kind", "subject", "subject_code", "qualifier", "value", "unit", "text", "span_start", "span_end", "sentence_start", "sentence_end", "rule",
-                 "details", "mentions", "evidence")
+# A `facts` row is its identity (what `_row_keys` is made of, and the indexed columns) followed by
+# its evidence: a fact that stayed gets only its evidence rewritten.
+_FACT_IDENTITY = ("document_id", "kind", "subject", "subject_code", "qualifier", "value", "unit")
+_FACT_EVIDENCE = ("version_id", "text", "span_start", "span_end", "sentence_start", "sentence_end", "rule",
+                  "details", "mentions", "evidence")
+_FACT_COLUMNS = _FACT_IDENTITY + _FACT_EVIDENCE
+_IDENTITY_WIDTH = len(_FACT_IDENTITY)
+# Made once: json.dumps with options builds a new encoder per call.
+_details_json = json.JSONEncoder(default=str, sort_keys=True).encode
 
 
-def _replace_current(db: sqlite_utils.Database, version: dict[str, Any], facts: Iterable[Fact],
-                     found: _Evidence) -> None:
-    """Make `facts` the document's current facts. Facts carried over from an older version keep
+def _fact_row(version: dict[str, Any], mentions: list[Fact], found: _Evidence) -> tuple:
+    """A `facts` row in `_FACT_COLUMNS` order. Facts carried over from an older version keep
     pointing into its text (`found` says where each one's evidence is)."""
-    db.execute("DELETE FROM facts WHERE document_id = ?", [version["document_id"]])
-    rows = []
-    for _, mentions in _distinct(facts):
-        first = mentions[0]
-        sentence = found.sentence_of(first) or (None, None)
-        evidence = [ev.mention(m.start, m.end, found.sentence_of(m), m.rule, found.version_of(m, version), m.sentence)
-                    for m in mentions]
-        rows.append((
-            version["document_id"], found.version_of(first, version), first.kind, first.subject,
-            first.subject_code, first.qualifier, first.value, first.unit, first.text, first.start, first.end,
-            sentence[0], sentence[1], first.rule,
-            json.dumps(dict(first.details), default=str, sort_keys=True),
-            len(mentions), json.dumps(evidence, separators=(",", ":")),
-        ))
-    _insert_tuples(db, "facts", _FACT_COLUMNS, rows)
+    first = mentions[0]
+    sentence = found.sentence_of(first) or (None, None)
+    evidence = ",".join(ev.mention_json(m.start, m.end, found.sentence_of(m), m.rule, found.version_of(m, version),
+                                        m.sentence) for m in mentions)
+    return (version["document_id"], first.kind, first.subject, first.subject_code, first.qualifier, first.value,
+            first.unit, found.version_of(first, version), first.text, first.start, first.end, sentence[0],
+            sentence[1], first.rule, _details_json(dict(first.details)) if first.details else "{}",
+            len(mentions), f"[{evidence}]")
+
+
+def _write_current(db: sqlite_utils.Database, version: dict[str, Any], groups: list[tuple[str, str, list[Fact]]],
+                   found: _Evidence, existing: list[dict[str, Any]]) -> None:
+    """Make `groups` the document's current facts, whose rows were `existing`: only what differs
+    is written. A fact still stated keeps its row (and id) and has its evidence updated, which
+    leaves the indexes alone; a row equal to the new one is not touched at all."""
+    rows = {(key, vkey): _fact_row(version, mentions, found) for key, vkey, mentions in groups}
+    stale, updated = [], []
+    for old in existing:
+        keys = _row_keys(old["kind"], old["subject"], old["subject_code"], old["qualifier"], old["value"], old["unit"])
+        new = rows.get(keys)
+        if new is None:
+            stale.append((old["id"],))
+            continue
+        stored = tuple(old[c] for c in _FACT_COLUMNS)
+        if not _same(stored[:_IDENTITY_WIDTH], new[:_IDENTITY_WIDTH]):
+            stale.append((old["id"],))  # the same fact written otherwise ("China" for "china"): replaced
+            continue
+        del rows[keys]
+        if not _same(stored, new):
+            updated.append((*new[_IDENTITY_WIDTH:], old["id"]))
+    db.conn.executemany("DELETE FROM facts WHERE id = ?", stale)
+    db.conn.executemany(_UPDATE_EVIDENCE, updated)
+    _insert_tuples(db, "facts", _FACT_COLUMNS, list(rows.values()))
+
+
+_UPDATE_EVIDENCE = f"UPDATE facts SET {', '.join(c + ' = ?' for c in _FACT_EVIDENCE)} WHERE id = ?"
+
+
+def _same(a: tuple, b: tuple) -> bool:
+    """Equal values of equal types (25 and 25.0 are stored differently)."""
+    return a == b and all(type(x) is type(y) for x, y in zip(a, b))
 
 
 _RUN_COLUMNS = ("document_id", "kind", "subject", "subject_code", "qualifier", "value", "unit", "first_version_id", "last_version_id", "first_version", "last_version", "text",
@@ -396,7 +442,7 @@ _RUN_COLUMNS = ("document_id", "kind", "subject", "subject_code", "qualifier", "
 
 
 def _extend_runs(db: sqlite_utils.Database, version: dict[str, Any], previous: dict[str, Any] | None,
-                 facts: Iterable[Fact], found: _Evidence) -> None:
+                 groups: list[tuple[str, str, list[Fact]]], found: _Evidence) -> None:
     """Extend each run that reached the previous version and still holds; start the others."""
     open_runs: dict[tuple[str, str], int] = {}
     if previous:
@@ -404,7 +450,7 @@ def _extend_runs(db: sqlite_utils.Database, version: dict[str, Any], previous: d
             "SELECT id, kind, subject, subject_code, qualifier, value, unit FROM fact_runs "
             "WHERE document_id = ? AND last_version_id = ?", [version["document_id"], previous["id"]])}
     extended, started = [], []
-    for (key, vkey), mentions in _distinct(facts):
+    for key, vkey, mentions in groups:
         if (key, vkey) in open_runs:
             extended.append((version["id"], version["version"], open_runs[(key, vkey)]))
             continue

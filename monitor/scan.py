@@ -666,14 +666,15 @@ class _Writer:
             self.summary.unchanged += 1
             return
         if known is not None:
-            update_row(self.db, "documents", known.id, {**stat_row, "deleted_at": None, "moved_to": None})
+            update_row(self.db, "documents", known.id, {**stat_row, "deleted_at": None, "moved_to": None,
+                                                        "current_version": known.version + 1})
             self._new_version(known.id, known.version + 1, prepared)
             self.summary.changed += 1
             return
         source = self._moved_from(doc.sha256)
         document_id = insert_row(self.db, "documents", {
             "path": prepared.path, "first_seen_at": self.batch.now, **stat_row,
-            "moved_from": source.path if source else None})
+            "moved_from": source.path if source else None, "current_version": 1})
         if source is not None:
             self._move(source, document_id, prepared)
         else:
@@ -701,21 +702,21 @@ class _Writer:
         self.summary.moved += 1
 
     def _new_version(self, document_id: int, number: int, prepared: Prepared) -> None:
-        version_id = self._insert_version(document_id, number, prepared)
+        version_id, row = self._insert_version(document_id, number, prepared)
         if prepared.facts is not None:
-            _history().record_facts(self.db, version_id, prepared.facts, sentences=prepared.sentences)
+            _history().record_facts(self.db, version_id, prepared.facts, sentences=prepared.sentences, version=row)
 
-    def _insert_version(self, document_id: int, number: int, prepared: Prepared) -> int:
+    def _insert_version(self, document_id: int, number: int, prepared: Prepared) -> tuple[int, dict[str, Any]]:
+        """Store the version (the caller has set the document's `current_version` to `number`)."""
         doc = prepared.document
         assert doc is not None
-        version_id = store_version(self.db, {
+        row = {
             "document_id": document_id, "path": prepared.path, "version": number,
             "sha256": doc.sha256, "size": doc.size, "mtime": doc.mtime, "observed_at": self.batch.now,
             "format": doc.format, "encoding": doc.encoding, "decode_errors": int(doc.decode_errors),
             "title": doc.metadata.title, "date": doc.metadata.date, "source_url": doc.metadata.source_url,
-            "text": doc.text})
-        update_row(self.db, "documents", document_id, {"current_version": number})
-        return version_id
+            "text": doc.text}
+        return store_version(self.db, row), row
 
     def delete(self, known: Known) -> None:
         """Record that a document's file is gone; its versions and facts' history stay."""

@@ -154,11 +154,13 @@ def test_reextract_with_same_rules_records_nothing(db):
     doc = add_document(db, "observer.txt")
     for rate in (25, 30):
         ingest(db, doc, OBSERVER.format(rate=rate, day=1))
-    before = list(db.query("SELECT kind, value, mentions, version_id FROM facts ORDER BY id"))
+    # In text order: a fact that stayed keeps its row, so ids are not (reextract writes afresh).
+    current = "SELECT kind, value, mentions, version_id FROM facts ORDER BY span_start"
+    before = list(db.query(current))
     runs = list(db.query("SELECT kind, value, first_version, last_version FROM fact_runs ORDER BY id"))
     summary = history.reextract(db, lambda row: facts_of(row["text"]))
     assert (summary.documents, summary.versions, summary.changes) == (1, 2, 0)
-    assert list(db.query("SELECT kind, value, mentions, version_id FROM facts ORDER BY id")) == before
+    assert list(db.query(current)) == before
     assert list(db.query("SELECT kind, value, first_version, last_version FROM fact_runs ORDER BY id")) == runs
     assert len(changes(db, include_rules=True)) == 1
 
@@ -253,3 +255,19 @@ def test_stored_facts_read_back_as_extracted_from_markup_and_typographic_text(db
                                   for f in fs)
     assert as_tuples(stored) == as_tuples(facts)
     assert db.execute("SELECT count(*) FROM facts WHERE sentence_start IS NULL").fetchone()[0] == 0
+
+
+def test_a_fact_still_stated_keeps_its_row_and_the_rows_read_as_a_rebuild_would(db):
+    """The writer rewrites only what changed in a document's current facts: a fact still stated
+    keeps its row, with its evidence moved to the new version."""
+    doc = add_document(db, "observer.txt")
+    ingest(db, doc, OBSERVER.format(rate=25, day=1))
+    ids = {r["kind"]: r["id"] for r in db.query("SELECT id, kind FROM facts")}
+    ingest(db, doc, OBSERVER.format(rate=30, day=1))
+    after = {r["kind"]: r for r in db.query("SELECT * FROM facts")}
+    assert after["deadline"]["id"] == ids["deadline"]
+    assert after["tariff"]["id"] != ids["tariff"] and after["tariff"]["value"] == 30
+    history.reextract(db, lambda row: facts_of(row["text"]))
+    rebuilt = {r["kind"]: r for r in db.query("SELECT * FROM facts")}
+    without_id = lambda rows: {k: {c: v for c, v in r.items() if c != "id"} for k, r in rows.items()}  # noqa: E731
+    assert without_id(after) == without_id(rebuilt)
