@@ -479,10 +479,33 @@ def _print_status(report: dict[str, Any]) -> None:
     daemon = report["daemon"]
     click.echo("daemon: " + (f"running, pid {daemon['pid']} since {daemon['started_at']} ({daemon.get('state')})"
                              if daemon else "not running"))
+    for line in _watcher_problems(daemon or {}):
+        click.echo("  " + line)
     if report["recent_errors"]:
         click.echo("recent errors:")
         for e in report["recent_errors"]:
             click.echo(f"  {e['occurred_at']}  {e['path']}: {e['reason']}")
+
+
+def _watcher_problems(daemon: dict[str, Any]) -> list[str]:
+    """What the running daemon's watcher could not see, in words; nothing when all is well."""
+    def times(n: int) -> str:
+        return f"{n} time{'s' if n != 1 else ''}"
+
+    lines = []
+    if daemon.get("overflows"):
+        lines.append(f"the inotify event queue overflowed {times(daemon['overflows'])}: events were lost, "
+                     "and a full reconcile was run to catch up")
+    if daemon.get("observer_restarts"):
+        lines.append(f"the file watcher stopped and was restarted {times(daemon['observer_restarts'])}, "
+                     "with a full reconcile to catch up")
+    for folder in daemon.get("missing_folders") or []:
+        lines.append(f"missing: {folder}: the watched folder is missing; its documents are kept as they "
+                     "were until it is back")
+    for folder in daemon.get("unwatched_folders") or []:
+        lines.append(f"not watched: {folder['path']}: {folder['reason']} (since {folder['since']}); "
+                     f"reconciled instead at each retry, {folder['attempts']} so far")
+    return lines
 
 
 # ---------------------------------------------------------------------------------------------

@@ -209,3 +209,33 @@ def test_console_script_is_installed():
         pytest.skip("monitor is not installed in this environment")
     result = subprocess.run([str(script), "--help"], capture_output=True, text=True, env={**os.environ})
     assert result.returncode == 0 and "scan" in result.stdout
+
+
+def test_status_text_says_what_the_watcher_missed(runner, project):
+    """The daemon's watcher counts and folder states reach the text output, not only --json; they
+    are read from a lock file held (and written) the way a running daemon holds it."""
+    from monitor.lock import DaemonLock
+
+    invoke(runner, "scan")
+    lock = DaemonLock(json.loads(invoke(runner, "status", "--json").output)["database"])
+    lock.acquire()
+    try:
+        lock.update(state="ready", overflows=0, observer_restarts=0, missing_folders=[], unwatched_folders=[])
+        quiet = invoke(runner, "status").output
+        assert "daemon: running" in quiet
+        assert not any(word in quiet for word in ("overflow", "restarted", "missing", "not watched")), quiet
+
+        lock.update(overflows=2, observer_restarts=1, missing_folders=["/data/gone"],
+                    unwatched_folders=[{"path": "/data/huge", "reason": "inotify watch limit reached (ENOSPC)",
+                                        "since": "2026-01-02T03:04:05.000Z", "attempts": 4}])
+        lines = invoke(runner, "status").output.splitlines()
+        daemon_at = next(i for i, line in enumerate(lines) if line.startswith("daemon: running"))
+        said = lines[daemon_at + 1:daemon_at + 5]
+        assert said[0].startswith("  the inotify event queue overflowed 2 times: events were lost"), said
+        assert said[1].startswith("  the file watcher stopped and was restarted 1 time,"), said
+        assert said[2].startswith("  missing: /data/gone: the watched folder is missing"), said
+        assert said[3].startswith("  not watched: /data/huge: inotify watch limit reached (ENOSPC) "
+                                  "(since 2026-01-02T03:04:05.000Z); reconciled instead at each retry, 4 so far"), said
+    finally:
+        lock.release()
+    assert "overflow" not in invoke(runner, "status").output  # a stopped daemon's counts are not news
