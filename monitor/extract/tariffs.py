@@ -335,11 +335,7 @@ def _table_entity(doc: Doc, s: Sentence, r: Rate) -> Target | None:
 
 
 _NOT_DUTY_RATE = r"(?:" + "|".join(sorted(lexicon()["non_duty_rate_words"], key=len, reverse=True)) + r")"
-# "rate" named as the duty itself ("April rate", "the rate set forth in subsection (a)", "a rate
-# of up to 50%"): in a document about tariffs a rate is a duty unless a word before it says what
-# else it is ("growth rate", "interest rates") or "of" after it does ("rate of inflation").
-_DUTY_RATE_WORD = re.compile(r"\b(?<!-)(?!" + _NOT_DUTY_RATE + r"\s+rate)(?:[\w-]+\s+)?rates?\b"
-                             r"(?!\s+of\s+" + _NOT_DUTY_RATE + r"\b)", re.I)
+# "growth rate", "interest rates": a word before "rate" that says it is no duty.
 _NOT_DUTY_BEFORE_RATE = re.compile(r"\b" + _NOT_DUTY_RATE + r"\s+rates?\b", re.I)
 
 
