@@ -613,3 +613,13 @@ def m007_index_without_trigger(db: sqlite_utils.Database) -> None:
     new segment at every statement journal, so a trigger cost a segment, and its merges, per
     version. The index's content is unchanged: each document's latest text."""
     db.execute("DROP TRIGGER IF EXISTS document_versions_ai")
+
+
+# --- m008: a failing file's stat, so that a rescan skips it while it is unchanged -----------------
+
+@migrations()
+def m008_error_stat(db: sqlite_utils.Database) -> None:
+    """`errors.size` and `errors.mtime_ns`: the file's stat when its content made it fail (binary),
+    so that a rescan skips it until it changes instead of reading it again."""
+    db.execute("ALTER TABLE errors ADD COLUMN size INTEGER")
+    db.execute("ALTER TABLE errors ADD COLUMN mtime_ns INTEGER")

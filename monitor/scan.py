@@ -46,7 +46,7 @@ from typing import Any, Callable, Iterable, Iterator, NamedTuple, Sequence
 import sqlite_utils
 
 from monitor.config import Config
-from monitor.document import Document, DocumentError, read_document
+from monitor.document import Document, DocumentError, NotIngestible, read_document
 from monitor.errors import MonitorError
 from monitor.store import insert_row, iso_utc, store_version, update_row, utcnow, write_transaction
 
@@ -170,6 +170,9 @@ class Job:
     # Bytes of documents that vanished in this batch: a file with them is a move, whose facts
     # come from the old document, so extracting them would be wasted.
     moved_shas: frozenset[str] = frozenset()
+    # The file's stat when it was listed: kept with an error that will recur until it changes.
+    size: int = -1
+    mtime_ns: int = 0
 
 
 @dataclass
@@ -183,6 +186,8 @@ class Prepared:
     error_stage: str = ""
     error: str = ""
     read_at_ns: int = 0
+    # (size, mtime_ns) of a file that failed because of its content: unchanged, it fails again.
+    failed_stat: tuple[int, int] | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -229,7 +234,8 @@ def prepare(job: Job) -> Prepared:
     try:
         document = read_document(job.file, max_size=job.max_size)
     except DocumentError as e:  # FileVanished included
-        return Prepared(job.path, error_stage="read", error=_reason(e, job.file))
+        return Prepared(job.path, error_stage="read", error=_reason(e, job.file), read_at_ns=read_at,
+                        failed_stat=_lasting_failure(job, e, read_at))
     result = Prepared(job.path, document=document, read_at_ns=read_at)
     if job.extract and document.sha256 != job.known_sha and document.sha256 not in job.moved_shas:
         try:
@@ -241,6 +247,19 @@ def prepare(job: Job) -> Prepared:
         # The writer only needs the stat; do not ship the text back across processes.
         result.document = _without_text(document)
     return result
+
+
+def _lasting_failure(job: Job, error: DocumentError, read_at_ns: int) -> tuple[int, int] | None:
+    """The stat under which this failure will recur as long as the file is unchanged: a binary
+    file (the one failure that reads the whole file). Not an access error, which a chmod clears
+    without touching the mtime (NotIngestible raised while handling an OSError), nor the size
+    limit, checked before reading and which the configuration may raise; nor a stat too recent
+    to trust (see RACY_WINDOW_NS)."""
+    if not isinstance(error, NotIngestible) or isinstance(error.__context__, OSError):
+        return None
+    if job.size < 0 or job.size > job.max_size or job.mtime_ns > read_at_ns - RACY_WINDOW_NS:
+        return None
+    return job.size, job.mtime_ns
 
 
 def prepare_chunk(jobs: list[Job]) -> list[Prepared]:
@@ -518,7 +537,8 @@ class _Batch:
 
     def run(self) -> ScanSummary:
         seen = {c.path for c in self.candidates}
-        unchanged, to_read = self._split()
+        unchanged, still_failing, to_read = self._split()
+        self.summary.errors += still_failing
         vanished = {k.path: k for k in self.known.values()
                     if not k.deleted and k.path not in seen and self.in_scope(k)}
         with write_transaction(self.db):
@@ -540,18 +560,24 @@ class _Batch:
             update_row(self.db, "scans", self.summary.scan_id, {"finished_at": utcnow(), **self.summary.counts()})
         return self.summary
 
-    def _split(self) -> tuple[list[Known], list[Candidate]]:
-        """Files whose stat equals the store's (skipped unread) and files to read."""
+    def _split(self) -> tuple[list[Known], int, list[Candidate]]:
+        """Files whose stat equals the store's (skipped unread), how many files still fail as
+        they did under the same stat (skipped unread too, their error already recorded), and
+        files to read."""
         unchanged: list[Known] = []
         to_read: list[Candidate] = []
+        failing = _lasting_failures(self.db)
+        still_failing = 0
         for c in self.candidates:
             k = self.known.get(c.path)
             if (k is not None and not k.deleted and k.root == str(c.root.path)
                     and k.size == c.size and k.mtime_ns == c.mtime_ns):
                 unchanged.append(k)
+            elif failing.get(c.path) == (c.size, c.mtime_ns):
+                still_failing += 1
             else:
                 to_read.append(c)
-        return unchanged, to_read
+        return unchanged, still_failing, to_read
 
     def _touch_unchanged(self, unchanged: list[Known]) -> None:
         """Refresh `last_seen_at` of unchanged files, to within LAST_SEEN_RESOLUTION: rewriting
@@ -563,7 +589,7 @@ class _Batch:
     def _prepare_all(self, candidates: list[Candidate], moved_shas: frozenset[str]) -> Iterator[Prepared]:
         scanner = self.scanner
         jobs = [Job(c.path, c.file, scanner.config.watch.max_file_size, self._present_sha(c.path),
-                    scanner.extract, moved_shas)
+                    scanner.extract, moved_shas, c.size, c.mtime_ns)
                 for c in candidates]
         total = len(jobs)
         done = 0
@@ -642,7 +668,7 @@ class _Writer:
 
     def _write_one(self, prepared: Prepared) -> None:
         if prepared.document is None:
-            self.record_error(prepared.path, prepared.error_stage, prepared.error)
+            self.record_error(prepared.path, prepared.error_stage, prepared.error, prepared.failed_stat)
             return
         try:
             with self.db.atomic():
@@ -724,28 +750,46 @@ class _Writer:
         _history().document_deleted(self.db, known.id)
         self.summary.deleted += 1
 
-    def record_error(self, path: str, stage: str, reason: str) -> None:
+    def record_error(self, path: str, stage: str, reason: str, stat: tuple[int, int] | None = None) -> None:
         self.summary.errors += 1
         log.warning("%s: %s", path, reason)
-        insert_error(self.db, path, stage, reason)
+        insert_error(self.db, path, stage, reason, stat=stat)
 
 
 # ---------------------------------------------------------------------------------------------
 # Helpers
 
 
-def insert_error(db: sqlite_utils.Database, path: str, stage: str, reason: str) -> None:
+def insert_error(db: sqlite_utils.Database, path: str, stage: str, reason: str, *,
+                 stat: tuple[int, int] | None = None) -> None:
     """An `errors` row for the document path `path`, unless the same error of the same file is
     already the latest one recorded and the file has not been ingested since (a rescan, or a
-    retry, repeats no errors). Call it inside a write transaction."""
+    retry, repeats no errors). `stat` is the file's (size, mtime_ns) when the error will recur
+    until the file changes: scans skip the file while its stat is that. Call it inside a write
+    transaction."""
+    size, mtime_ns = stat if stat is not None else (None, None)
     last = db.execute(
-        "SELECT stage, reason, occurred_at FROM errors WHERE path = ? ORDER BY id DESC LIMIT 1", [path]
+        "SELECT stage, reason, occurred_at, id FROM errors WHERE path = ? ORDER BY id DESC LIMIT 1", [path]
     ).fetchone()
     if last and last[0] == stage and last[1] == reason:
         seen = db.execute("SELECT last_seen_at FROM documents WHERE path = ?", [path]).fetchone()
         if seen is None or seen[0] is None or seen[0] < last[2]:
+            # The same failure of a file that changed: the row now stands for its new stat.
+            update_row(db, "errors", last[3], {"size": size, "mtime_ns": mtime_ns})
             return
-    insert_row(db, "errors", {"path": path, "occurred_at": utcnow(), "stage": stage, "reason": reason})
+    insert_row(db, "errors", {"path": path, "occurred_at": utcnow(), "stage": stage, "reason": reason,
+                              "size": size, "mtime_ns": mtime_ns})
+
+
+def _lasting_failures(db: sqlite_utils.Database) -> dict[str, tuple[int, int]]:
+    """Paths whose latest error holds while the file keeps a stat, and that stat: the error
+    came after the file was last ingested (a document's `last_seen_at`), if it ever was."""
+    return {path: (size, mtime_ns) for path, size, mtime_ns in db.execute("""
+        SELECT e.path, e.size, e.mtime_ns
+        FROM errors e
+        JOIN (SELECT path, max(id) AS id FROM errors GROUP BY path) latest ON latest.id = e.id
+        LEFT JOIN documents d ON d.path = e.path
+        WHERE e.mtime_ns IS NOT NULL AND (d.last_seen_at IS NULL OR d.last_seen_at < e.occurred_at)""")}
 
 
 def _history() -> Any:

@@ -261,6 +261,40 @@ def test_a_rescan_does_not_repeat_an_error(folder):
     assert len(folder.errors()) == 1  # ... but recorded once
 
 
+def test_an_unchanged_failing_file_is_skipped_unread_and_retried_once_it_changes(folder):
+    image = folder.write("image.txt", b"\x89PNG\x00\x00\x00\x00")
+    assert counts(folder.scan()) == (0, 0, 0, 0, 0, 1)
+    stat = image.stat()
+    (row,) = folder.db.query("SELECT size, mtime_ns FROM errors")
+    assert (row["size"], row["mtime_ns"]) == (stat.st_size, stat.st_mtime_ns)
+    # Bytes of the same length and the same mtime: the scan cannot tell, and does not read it
+    # (were it read, it would be a new document now).
+    image.write_bytes(b"a tariff")
+    os.utime(image, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert counts(folder.scan()) == (0, 0, 0, 0, 0, 1)  # still reported as an error
+    assert folder.count("documents") == 0
+    # Once it changes it is read again: the error row that told of it stays.
+    folder.write("image.txt", b"a tariff", age=AN_HOUR - 10)
+    assert counts(folder.scan()) == (1, 0, 0, 0, 0, 0)
+    assert folder.versions("image.txt") == [(1, "a tariff")]
+    assert folder.errors() == [("image.txt", "read", "binary file (contains NUL bytes), not ingested")]
+    # Binary again: a new error (the file was ingested since the first), skipped in turn.
+    folder.write("image.txt", b"\x00\x00", age=AN_HOUR - 20)
+    assert folder.scan().errors == 1
+    assert len(folder.errors()) == 2
+    assert folder.scan().errors == 1 and len(folder.errors()) == 2
+
+
+def test_a_failure_that_a_chmod_or_the_configuration_may_clear_is_tried_again(folder):
+    folder.write("big.txt", "0123456789 too long")
+    folder.scanner.config.watch.max_file_size = 10
+    assert folder.scan().errors == 1
+    (row,) = folder.db.query("SELECT size, mtime_ns FROM errors")
+    assert (row["size"], row["mtime_ns"]) == (None, None)
+    folder.scanner.config.watch.max_file_size = 1000
+    assert counts(folder.scan()) == (1, 0, 0, 0, 0, 0)
+
+
 def test_invalid_utf8_is_stored_replaced_and_flagged(folder):
     folder.write("latin1.txt", "Zölle 25%".encode("latin-1"))
     folder.scan()
