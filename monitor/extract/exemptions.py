@@ -1,5 +1,7 @@
 """Exemptions: what is kept out of a tariff ("will be exempt from tariffs, such as uranium, iron
-alloys, silver, and oil"; "... and copper scrap are not subject to 232 or reciprocal tariffs")."""
+alloys, silver, and oil"; "... and copper scrap are not subject to 232 or reciprocal tariffs";
+"were left off the EU list ..., as were pharmaceuticals"; "were added to the list of goods exempt
+from ..."; "shall not apply to: (i) ...; (ii) ...")."""
 from __future__ import annotations
 
 import re
@@ -7,6 +9,14 @@ import re
 from ..fact import Fact
 from .context import Doc, clean_phrase
 from .folding import Prefilter
+from .gazetteer import lexicon
+from .sentences import Sentence
+
+
+def _words(key: str) -> str:
+    """A lexicon list as an alternation (longest first; a space matches any whitespace)."""
+    return "|".join(sorted((w.replace(" ", r"\s+") for w in lexicon()[key]), key=len, reverse=True))
+
 
 __all__ = ["exemption_facts"]
 
@@ -18,39 +28,101 @@ _NOT_SUBJECT = re.compile(
 # "X, Y and Z will be exempt from tariffs", "pharmaceuticals, which ..., are exempt for now": the
 # word (found first: re skips to its letters), then the verb before it.
 _EXEMPT_WORD = re.compile(r"(?:exempt(?:ed)?|excluded|spared)\b(?!\s+from\s+(?:the\s+)?(?:requirement|obligation))", re.I)
-_BE_BEFORE = re.compile(r"\s+(?:are|is|will|shall|would|remain|remains)\s+(?:(?:be|remain|also|all|now|still)\s+){0,2}$", re.I)
+_BE_BEFORE = re.compile(r"\s+(?:are|is|was|were|will|shall|would|remain|remains|have|has)\s+(?:(?:"
+                        + _words("exemption_adverbs") + r")\s+){0,3}$", re.I)
 # "spared nearly 700 products, including orange juice, ...", "shall not apply to articles ...".
 _VERB_LIST = re.compile(
     r"\b(?:spared|spares|exempts|exempted|excludes|excluded)\s+(?!from\b)[^.;]{0,60}?,?\s*(?:including|such\s+as|namely)\s+(?P<list>[^.;]+)", re.I)
 _NOT_APPLY = re.compile(r"\b(?:shall|will|does|do|would)\s+not\s+apply\s+to\s+(?P<applies>(?:[^.;]|\.(?=\S|\s+[\d(a-z]))+)", re.I)
 # Where a list before "are exempt" begins: the clause start, or after a conjunction that opens one.
-_CLAUSE_OPEN = re.compile(r"(?:[;:]|\b(?:while|whereas|although|but|(?:said|says|stated)\s+that)\s)", re.I)
-_RELATIVE = re.compile(r",\s*(?:which|that|who)\b[^,]*,?", re.I)
+# ("and that generic pharmaceuticals will not be subject": what stands before "that" is another clause.)
+_CLAUSE_OPEN = re.compile(r"(?:[;:]|\b(?:" + _words("exemption_clause_openers") + r")\s)", re.I)
+# A relative clause or an aside about size (", covering 36 drugs,") says what an item is.
+_RELATIVE = re.compile(r",\s*(?:which|that|who|" + _words("exemption_size_asides") + r")\b[^,]*,?", re.I)
 # Words that end a list: an attribution ("..., a White House official said"), a time.
 _ATTRIBUTION = re.compile(r",\s*(?:[\w.'-]+\s+){0,5}?(?:said|says|according|told|reported)\b.*$", re.I)
-_ANCHOR = Prefilter.any_of("exempt", "exclu", r"subject\s+to", "spare", r"not\s+apply")  # pre-filter: the patterns need one
+# "Aircraft and aircraft parts were left off the EU list ..., as were pharmaceuticals": a list a
+# tariff falls on (not an exemption list: "removed from the list of exempt goods" is the opposite).
+_OFF_LIST = re.compile(
+    r"\s+(?:are|is|were|was|will\s+be|would\s+be|have\s+been|has\s+been)\s+(?:also\s+)?(?:" + _words("exemption_off_list_verbs")
+    + r")\s+(?:the\s+|its\s+|their\s+)?(?![\w-]*\s*(?:exempt|exclu|exception))(?:[\w.'-]+\s+){0,3}?(?:lists?|schedules?|annex(?:es)?)\b"
+      r"(?!\s+of\s+(?:[\w-]+\s+){0,2}?(?:exempt|exclu|exception))", re.I)
+_AS_WERE = re.compile(r",?\s+as\s+(?:were|was|are|is|will\s+be)\s+(?P<list>[^.;]+)", re.I)
+# "Beef and coffee were added to the list of goods exempt from the 40% Brazil tariff; orange juice
+# was already on it."
+_ON_LIST = re.compile(
+    r"\s+(?:are|is|were|was|will\s+be|would\s+be|have\s+been|has\s+been)\s+(?:also\s+)?(?:" + _words("exemption_on_list_verbs")
+    + r")\s+(?:the\s+|its\s+|their\s+)?(?:(?:[\w.'-]+\s+){0,2}?(?:lists?|schedules?|annex(?:es)?)\s+of\s+(?:[\w-]+\s+){0,3}?"
+      r"(?:exempt\w*|excluded|exclusions?|exceptions?)|(?:exemption|exclusion|exception)s?\s+(?:lists?|schedules?))\b", re.I)
+_ALREADY_ON = re.compile(r"\s+(?:was|were|is|are)\s+already\s+(?:on|in)\s+(?:it|the\s+list|that\s+list)\b", re.I)
+_OFF_WORDS = tuple(w.split()[0] + " " for w in lexicon()["exemption_off_list_verbs"])
+_OPENER = re.compile(r"(?:" + _words("exemption_openers") + r")\s*,\s*", re.I)
+_ANCHOR = Prefilter.any_of("exempt", "exclu", r"subject\s+to", "spare", r"not\s+apply",
+                           *(w.split()[0] + r"\s+" + w.split()[1] for w in lexicon()["exemption_off_list_verbs"]))  # pre-filter: the patterns need one
 _SPLIT = re.compile(r"\s*(?:,\s*(?:and|or)\s+|,|;|\band\b|\bor\b)\s*")
 _PAREN = re.compile(r"\([^()]*\)")
+# "Proclamation 10896 (steel)": a bracket after a cited instrument names what it covers.
+_CITED = re.compile(r"\b(?:proclamation|order|section|no\.?)\s*[\d.]+\s*$", re.I)
+# "countries of the European Economic Area - Iceland, Liechtenstein and Norway -": an aside.
+_DASH_ASIDE = re.compile(r"\s-{1,2}\s[^()]*?\s-{1,2}(?=[\s,]|$)")
+# "... before 10 February 2026 and imported between ...": a participle and a preposition continue
+# the item before; they do not start a new one.
+_CONTINUATION = re.compile(r"[a-z][\w-]*ed\s+(?:" + _words("exemption_continuations") + r")\b")
+_OPENER_WORD = re.compile(r"(?:" + _words("exemption_openers") + r")", re.I)
+_PREPOSITION = re.compile(r"\s(?:of|for|from|with|in|on|by|under|against)\s", re.I)
+_SHORT_TAIL = re.compile(r"\s*[a-z][\w-]*(?:\s+[a-z][\w-]*)?\s*")
+_ENUM_MARK = re.compile(r"^(?:\((?:\d{1,3}|[ivxlc]{1,5}|[a-z])\)|[•*+-])\s*", re.I)
+
+
+def _blank(m: re.Match[str]) -> str:
+    return " " * len(m.group(0))
 
 
 def _items(doc: Doc, start: int, end: int) -> list[tuple[str, int, int]]:
     segment = doc.text[start:end]
     # Parenthesised examples ("(such as copper ores, ...)") describe the item before them, and a
     # relative clause (", which account for 60% of exports,") what it is.
-    masked = _PAREN.sub(lambda m: " " * len(m.group(0)), segment)
-    masked = _RELATIVE.sub(lambda m: " " * len(m.group(0)), masked)
-    out = []
+    masked = _PAREN.sub(lambda m: m.group(0) if _CITED.search(segment, max(0, m.start() - 30), m.start())
+                        else _blank(m), segment)
+    masked = _RELATIVE.sub(_blank, masked)
+    if " -" in masked:
+        masked = _DASH_ASIDE.sub(_blank, masked)
+    # A date is one item at most, and "between 10 February 2026 and 9 March 2026" one phrase.
+    dates = [(d.start - start, d.end - start) for d in doc.dates_in(start, end) if d.end <= end]
+    for (a0, b0), (a1, b1) in zip(dates, dates[1:]):
+        if re.fullmatch(r"\s+and\s+", masked[b0:a1]) and re.search(r"\bbetween\s+$", masked[max(0, a0 - 10):a0], re.I):
+            masked = masked[:b0] + " " * (a1 - b0) + masked[a1:]
+    pieces: list[tuple[int, int, bool]] = []  # (start, end, whether a bare "and"/"or" follows)
     pos = 0
-    for part in _SPLIT.split(masked):
-        idx = masked.find(part, pos)
-        pos = idx + len(part)
+    for m in _SPLIT.finditer(masked):
+        pieces.append((pos, m.start(), m.group(0).strip() in ("and", "or")))
+        pos = m.end()
+    pieces.append((pos, len(masked), False))
+    parts: list[tuple[int, int, bool]] = []
+    for piece in pieces:
+        # "medicines for cancer and rare diseases": a bare "and" inside a phrase's complement joins
+        # two complements, not two items.
+        if parts and parts[-1][2] and _PREPOSITION.search(masked, parts[-1][0], parts[-1][1]) \
+                and _SHORT_TAIL.fullmatch(masked, piece[0], piece[1]):
+            parts[-1] = (parts[-1][0], piece[1], piece[2])
+        else:
+            parts.append(piece)
+    out = []
+    for idx, stop, _ in parts:
+        part = masked[idx:stop]
         name = clean_phrase(part)
-        name = re.sub(r"^(?:\(\d+\)\s*|to\s+(?:the\s+)?|(?:while|whereas|although|but)\s+)", "", name, flags=re.I)
+        name = _ENUM_MARK.sub("", name)
+        name = re.sub(r"^(?:to\s+(?:the\s+)?|(?:while|whereas|although|but)\s+)", "", name, flags=re.I)
         name = clean_phrase(name)
-        if not name or len(name) > 100 or not re.search(r"[a-z]", name) \
-                or re.fullmatch(r"as\s+amended|et\s+seq|respectively|for\s+now", name, re.I):
+        if not name or len(name) > 120 or not re.search(r"[a-z]", name) \
+                or re.fullmatch(r"as\s+amended|et\s+seq|respectively|for\s+now", name, re.I) \
+                or _OPENER_WORD.fullmatch(name) or _CONTINUATION.match(name):
             continue
         a = start + idx + part.find(name.split()[0]) if name.split() else start + idx
+        if name.count("(") > name.count(")") and doc.text.startswith(")", a + len(name)):
+            name += ")"  # "Proclamation 10895 (aluminum)" keeps the bracket it opened
+        if any(d0 <= a - start and a - start + len(name) <= d1 for d0, d1 in dates):
+            continue  # a date, not goods
         out.append((name.lower(), a, a + len(name)))
     return out
 
@@ -64,36 +136,82 @@ def _list_end(text: str, start: int, end: int) -> int:
     return m.start() if m else end
 
 
+def _clause_start(text: str, start: int, end: int) -> int:
+    """Where the clause that ends at ``end`` begins: after the last clause opener, else ``start``."""
+    a = start
+    for c in _CLAUSE_OPEN.finditer(text, start, end):
+        a = c.end()
+    m = _OPENER.match(text, a, end)  # "However, derivative articles ... are not subject"
+    return m.end() if m else a
+
+
+# "The duties ... shall not apply to:" followed by "(i) ...; (ii) ...; and (iii) ...".
+_ENUM_INTRO = re.compile(
+    r"(?:\bnot\s+apply\s+to|\b(?:are|is|be|remain)\s+(?:also\s+)?(?:exempt(?:ed)?|excluded)(?:\s+from\s+[^.:;]{0,80})?"
+    r"|\bnot\s+(?:be\s+)?subject\s+to\s+[^.:;]{0,80})\s*:$", re.I)
+
+
+def _enumerated(doc: Doc, s: Sentence) -> list[tuple[int, int, str]]:
+    """The items of the list a sentence ending in "shall not apply to:" introduces: the list items
+    that follow it (the first sentence of each)."""
+    spans: list[tuple[int, int, str]] = []
+    blocks = set()
+    i = doc.sentence_at(s.start) + 1
+    while 0 < i < len(doc.sentences) and (doc.sentences[i].intro is s or doc.sentences[i].is_item) and len(blocks) < 40:
+        item = doc.sentences[i]
+        if item.block not in blocks:
+            blocks.add(item.block)
+            spans.append((item.start, _list_end(doc.text, item.start, item.end), "exemption.listed"))
+        i += 1
+    return spans
+
+
 def exemption_facts(doc: Doc) -> list[Fact]:
     facts: list[Fact] = []
     text = doc.text
     for s in doc.sentences_matching(_ANCHOR):
         spans = []
+        if text[s.end - 1] == ":" and _ENUM_INTRO.search(text, max(s.start, s.end - 200), s.end):
+            spans.extend(_enumerated(doc, s))
         listed = doc.may_contain(s.start, s.end, ("exempt", "exclu"))  # what _EXEMPT_LIST needs
         verbs = doc.may_contain(s.start, s.end, ("spare", "exempts", "exempted", "exclude"))
         examples = verbs and doc.may_contain(s.start, s.end, ("including", "such as", "namely"))
         not_apply = doc.may_contain(s.start, s.end, ("not apply",))
+        off_list = doc.may_contain(s.start, s.end, _OFF_WORDS)
         for rx, group, worth in ((_EXEMPT_LIST, "list", listed), (_VERB_LIST, "list", examples),
                                  (_NOT_APPLY, "applies", not_apply)):
             for m in rx.finditer(text, s.start, s.end) if worth else ():
                 spans.append((m.start(group), _list_end(text, m.start(group), m.end(group)), "exemption.listed"))
         for w in _EXEMPT_WORD.finditer(text, s.start, s.end) if listed or verbs else ():
-            m = _BE_BEFORE.search(text, max(s.start, w.start() - 40), w.start())
+            m = _BE_BEFORE.search(text, max(s.start, w.start() - 50), w.start())
             if m is None:
                 continue
-            a = s.start
-            for c in _CLAUSE_OPEN.finditer(text, s.start, m.start()):
-                a = c.end()
+            a = _clause_start(text, s.start, m.start())
             if m.start() - a >= 3 and not _NOT_LIST_HEAD.match(text, a, m.start()) \
                     and not re.search(r"\d", _RELATIVE.sub("", text[a:m.start()])):  # "90% of its exports" is a share, not goods
                 spans.append((a, m.start(), "exemption.before"))
         negated = doc.may_contain(s.start, s.end, ("not", "longer"))  # what _NOT_SUBJECT needs
         for m in _NOT_SUBJECT.finditer(text, s.start, s.end) if negated else ():
             # The list is what stands before the verb, back to the clause start.
-            a = max(s.start, text.rfind(";", s.start, m.start()) + 1, text.rfind(":", s.start, m.start()) + 1)
+            a = _clause_start(text, s.start, m.start())
             if m.start() - a >= 3 and not _NOT_LIST_HEAD.match(text, a, m.start()) \
                     and not re.search(r",\s*(?:meaning|which\s+means)\b", text[a:m.start()], re.I):
                 spans.append((a, m.start(), "exemption.not_subject"))
+        for rx, rest in ((_OFF_LIST, _AS_WERE), (_ON_LIST, None)) if listed or off_list else ():
+            for m in rx.finditer(text, s.start, s.end):
+                a = _clause_start(text, s.start, m.start())
+                if m.start() - a >= 3 and not _NOT_LIST_HEAD.match(text, a, m.start()):
+                    spans.append((a, m.start(), "exemption.list"))
+                # "..., as were pharmaceuticals"; "; orange juice was already on it".
+                if rest is not None:
+                    r = rest.match(text, m.end(), s.end) or rest.search(text, m.end(), s.end)
+                    if r:
+                        spans.append((r.start("list"), _list_end(text, r.start("list"), r.end("list")), "exemption.list"))
+                else:
+                    for r in _ALREADY_ON.finditer(text, m.end(), s.end):
+                        a = _clause_start(text, m.end(), r.start())
+                        if r.start() - a >= 3 and not _NOT_LIST_HEAD.match(text, a, r.start()):
+                            spans.append((a, r.start(), "exemption.list"))
         for a, b, rule in spans:
             for name, start, end in _items(doc, a, b):
                 if not doc.raw[start:end].strip():
