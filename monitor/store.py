@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
+import time
 import zlib
 from datetime import datetime, timezone
 from pathlib import Path
@@ -43,20 +44,39 @@ def open_store(path: str | Path, *, migrate: bool = True) -> sqlite_utils.Databa
                                check_same_thread=False)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
-        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            conn.execute("PRAGMA journal_mode = WAL")
+        _use_wal(conn)
         # In WAL mode NORMAL is durable against application crashes (kill -9); only a power
         # loss may drop the last commits, never corrupt the file.
         conn.execute("PRAGMA synchronous = NORMAL")
         register_functions(conn)
         db = sqlite_utils.Database(conn)
-        if migrate:
+        # Checked without the lock first: migrations are only ever added, so a database with
+        # none pending stays so, and opening it need not wait for a writer.
+        if migrate and migrations.pending(db):
+            # Under the write lock, pending ones are looked up again and applied in the same
+            # transaction: processes opening a new database at once apply each migration once
+            # (the others find them applied), and a migration is never half-applied.
             with write_lock(db):
-                pass  # serialise concurrent first-time creation with a writer
-            migrations.apply(db)
+                migrations.apply(db)
     except sqlite3.DatabaseError as e:
         raise StoreError(f"{path}: cannot open database: {e}") from None
     return db
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Switch the database to WAL unless it is already. Switching needs the database to itself,
+    and SQLite reports another connection opening a new database at that moment as locked
+    without waiting for the busy timeout: so wait here, until one of them has switched it."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 @contextlib.contextmanager

@@ -268,3 +268,37 @@ def assert_index_holds_latest_texts(db):
     reference.commit()
     totals = "SELECT block FROM {}_data WHERE id = 1"  # FTS5's averages record
     assert db.execute(totals.format("document_versions_fts")).fetchone() == reference.execute(totals.format("f")).fetchone()
+
+
+def _open_at_barrier(path, barrier, results):
+    barrier.wait()
+    try:
+        open_store(path).close()
+        results.put("ok")
+    except Exception as e:  # noqa: BLE001 - the parent asserts on what each process saw
+        results.put(f"{type(e).__name__}: {e}")
+
+
+def test_processes_creating_one_fresh_database_at_once_all_open_it(tmp_path):
+    """Migrations are applied under the write lock: processes that open a database that does
+    not exist yet at the same moment do not run them twice (one of them used to fail with
+    'table documents already exists', or a migration was recorded twice)."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    processes_per_database = 4
+    for n in range(3):
+        path = tmp_path / f"m{n}.db"
+        barrier, results = context.Barrier(processes_per_database), context.Queue()
+        processes = [context.Process(target=_open_at_barrier, args=(path, barrier, results))
+                     for _ in range(processes_per_database)]
+        for p in processes:
+            p.start()
+        outcomes = [results.get(timeout=120) for _ in processes]
+        for p in processes:
+            p.join()
+        assert outcomes == ["ok"] * processes_per_database
+        db = open_store(path)
+        applied = [r["name"] for r in db.query("SELECT name FROM _sqlite_migrations ORDER BY id")]
+        assert applied == [m.name for m in migrations._migrations]
+        db.close()
