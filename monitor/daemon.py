@@ -3,12 +3,13 @@
 Threads and who owns what:
 
 * the **main thread** holds the lock, installs the signal handlers (which only set flags), and
-  supervises: it restarts a dead observer, retries watch roots that were missing, reloads the
-  config on SIGHUP and stops everything on SIGTERM/SIGINT;
+  supervises: it restarts a dead observer, retries watch roots that were missing or could not be
+  watched (with backoff), reloads the config on SIGHUP and stops everything on SIGTERM/SIGINT;
 * the **watchdog observer** calls `EventRecorder`, which only records paths in `PendingPaths`;
 * the **ingest worker** is the only thread that writes documents: it takes the paths that have
   been quiet for the debounce time with a stable size/mtime and hands them to `Scanner.ingest`,
-  and runs every reconcile (start, schedule, inotify overflow, observer restart);
+  and runs every reconcile (start, schedule, inotify overflow, observer restart, and of a folder
+  that cannot be watched, at each retry);
 * **APScheduler** (BackgroundScheduler) only asks the worker for a reconcile, and runs the digest
   job on its own database connection (delivery may wait on SMTP; ingest must not).
 
@@ -73,6 +74,12 @@ INGEST_BATCH = 19
 # file changes in between.
 BACKOFF_BASE_SECONDS = 2.0
 BACKOFF_MAX_SECONDS = 3600.0
+# A watched folder that is there but cannot be watched (the inotify watch limit reached) is tried
+# again after 1, 2, 4 ... seconds, at most 5 minutes, and reconciled at each attempt instead: the
+# limit is rarely raised within a second, and a reconcile per second of the very tree too large to
+# watch would keep a core busy.
+WATCH_RETRY_BASE_SECONDS = 1.0
+WATCH_RETRY_MAX_SECONDS = 300.0
 
 # The events worth a look. Opened / closed-without-write / attrib (touch, chmod) cannot change
 # content, and a directory's "modified" only echoes its children's own events.
@@ -279,6 +286,8 @@ OVERFLOW_REASON = ("the inotify event queue overflowed and events were lost; a f
 WATCHER_STOPPED_REASON = "the file watcher stopped; it was restarted and a full reconcile run to catch up"
 MISSING_REASON = ("the watched folder is missing: nothing in it is watched, and its documents are kept "
                   "as they were, until it is back")
+UNWATCHABLE_REASON = ("the watched folder cannot be watched: {error}{hint}. No event tells of its changes, so it "
+                      "is reconciled instead, every {base:g} s doubling to {cap:g} s, until watching it works again")
 REPLACED_REASON = ("the watched folder was replaced (moved away, or deleted and made again): "
                    "the new one is watched and reconciled")
 
@@ -503,12 +512,16 @@ class IngestWorker(threading.Thread):
         self.backoff = Backoff()
         self._requests_lock = threading.Lock()
         self._reconcile_trigger: str | None = None
+        self._folder_reconciles: dict[Path, str] = {}
         self._new_config: Config | None = None
 
-    def request_reconcile(self, trigger: str) -> None:
-        """Ask for a reconcile; several requests before it starts make one."""
+    def request_reconcile(self, trigger: str, folder: Path | None = None) -> None:
+        """Ask for a reconcile of everything, or of one watched `folder`; several requests before
+        it starts make one (a full one covers the folders)."""
         with self._requests_lock:
-            if self._reconcile_trigger is None:
+            if folder is not None:
+                self._folder_reconciles.setdefault(folder, trigger)
+            elif self._reconcile_trigger is None:
                 self._reconcile_trigger = trigger
         self.d.pending.wake()
 
@@ -517,21 +530,26 @@ class IngestWorker(threading.Thread):
             self._new_config = config
         self.d.pending.wake()
 
-    def _take_requests(self) -> tuple[str | None, Config | None]:
+    def _take_requests(self) -> tuple[str | None, dict[Path, str], Config | None]:
         with self._requests_lock:
             trigger, self._reconcile_trigger = self._reconcile_trigger, None
+            folders, self._folder_reconciles = self._folder_reconciles, {}
             config, self._new_config = self._new_config, None
-            return trigger, config
+            return trigger, ({} if trigger is not None else folders), config
 
     def run(self) -> None:
         try:
             while not self.d.stopping.is_set():
                 self.d.record_watch_problems()  # before the reconcile they may have asked for
-                trigger, config = self._take_requests()
+                trigger, folders, config = self._take_requests()
                 if config is not None:
                     self.process.set_config(config)
                 if trigger is not None:
                     self.reconcile(trigger)
+                    continue
+                if folders:
+                    for folder, folder_trigger in folders.items():
+                        self.reconcile_folder(folder, folder_trigger)
                     continue
                 groups = self._ready_groups()
                 if groups:
@@ -631,6 +649,29 @@ class IngestWorker(threading.Thread):
             if trigger == "start":
                 self.d.ready.set()
 
+    def reconcile_folder(self, folder: Path, trigger: str) -> None:
+        """Reconcile one watched folder (one that events cannot be had from). Done as an ingest of
+        the folder, which walks it and records what is gone under it, with the document paths of
+        the configured folders (a reconcile given one of several roots would name them apart)."""
+        if not folder.is_dir() or folder not in self.d.config.watch_paths:
+            return  # gone meanwhile (the supervisor reports it) or no longer configured
+        started = time.monotonic()
+        try:
+            counts = self.process.call(("ingest", [str(folder)], trigger), ingest_timeout_seconds())
+        except IngestTimeout:
+            if not self.d.stopping.is_set():
+                log.error("reconcile of %s (%s) stalled on one document; reconciling it entry by entry "
+                          "to isolate it", folder, trigger)
+                self._reconcile_piecewise(trigger, [folder])
+        except IngestFailed as e:
+            if not self.d.stopping.is_set():
+                log.error("reconcile of %s (%s) failed: %s", folder, trigger, e)
+                self.d.record_error(str(folder), "reconcile", str(e))
+        else:
+            log.info("reconciled %s (%s) in %.2f s: %s", folder, trigger, time.monotonic() - started,
+                     _describe(counts))
+            self.d.record_progress(trigger, counts, reconcile=True)
+
     def _reconcile_without(self, missing: list[Path], trigger: str) -> None:
         """A reconcile while watched folders are missing: a missing folder is never taken for an
         empty one (its documents would all be recorded as deleted, and as new again when it is
@@ -716,6 +757,16 @@ class Activity:
             self.counts[key] = self.counts.get(key, 0) + value
 
 
+@dataclass
+class UnwatchedFolder:
+    """A watched folder that is there but cannot be watched: why, since when, how often tried."""
+
+    reason: str
+    since: str
+    attempts: int = 1
+    retry_at: float = 0.0  # time.monotonic() of the next attempt
+
+
 class Daemon:
     """`monitor run`: `Daemon(config).run()` returns the exit status once stopped by a signal."""
 
@@ -733,6 +784,9 @@ class Daemon:
         self.scheduler: BackgroundScheduler | None = None
         self.worker: IngestWorker | None = None
         self._missing_roots: set[Path] = set()
+        # Folders that are there but could not be watched, and when to try again (main thread only).
+        self._unwatched: dict[Path, UnwatchedFolder] = {}
+        self._handler: EventRecorder | None = None
         # The watched folders and the (device, inode) each had when its watch was added: inotify
         # follows that inode, so a folder moved away or replaced is only noticed by comparing.
         self._watched_roots: dict[Path, tuple[int, int]] = {}
@@ -771,7 +825,7 @@ class Daemon:
                 self._start_scheduler()
                 self.lock.update(state="ready", ready_at=utcnow())
                 sd_notify("READY=1\nSTATUS=watching")
-                watching = len(self.config.watch_paths) - len(self._missing_roots)
+                watching = len(self._watched_roots)
                 log.info("ready: watching %d of %d folder(s), debounce %.2f s", watching,
                          len(self.config.watch_paths), self.pending.quiet)
                 self._supervise(until_ready=False)
@@ -899,37 +953,110 @@ class Daemon:
     # ---- observer
 
     def _start_observer(self) -> None:
-        observer = Observer()
+        """A new observer, started empty, then each watched folder added to it on its own: a folder
+        that cannot be watched (inotify's watch limit reached) then fails alone, and is retried
+        with backoff, instead of failing the observer's start and with it every health check."""
         handler = EventRecorder(self.pending, self.is_ignored)
         was_missing, self._missing_roots, self._watched_roots = self._missing_roots, set(), {}
+        self._unwatched = {root: state for root, state in self._unwatched.items() if root in self.config.watch_paths}
+        observer: Any = None
+        failure: OSError | None = None
+        try:
+            observer = Observer()  # its inotify instance: EMFILE when the instance limit is reached
+            observer.start()
+        except OSError as e:
+            failure = e
+            if observer is not None:
+                self._stop(observer, timeout=1.0)
+            observer = None
+        self.observer, self._handler = observer, handler
         for root in self.config.watch_paths:
             identity = _folder_identity(root)
             if identity is None:
-                if root not in was_missing:  # said once per absence, not at every restart
-                    log.error("watched folder %s is missing: nothing in it is watched, and its documents "
-                              "are kept as they were, until it is back (checked every %.0f s)",
-                              root, HEALTH_CHECK_INTERVAL_SECONDS)
-                    self.report_watch_problem(str(root), MISSING_REASON)
-                self._missing_roots.add(root)
-                continue
-            try:
-                observer.schedule(handler, str(root), recursive=True, event_filter=WATCHED_EVENTS)
-            except OSError as e:
-                log.error("cannot watch %s: %s%s", root, e, _limit_hint(e))
-                self._missing_roots.add(root)
-                continue
-            self._watched_roots[root] = identity
+                self._unwatched.pop(root, None)  # missing says more than unwatchable
+                self._folder_missing(root, reported=root in was_missing)
+            else:
+                self._watch_folder(root, identity, failure)
+        self._update_watch_status()
+
+    def _watch_folder(self, root: Path, identity: tuple[int, int], failure: OSError | None = None) -> None:
+        """Add `root` to the observer; when it was not watchable until now, say it is again and
+        reconcile it (nothing told of its changes since its last fallback reconcile)."""
         try:
-            observer.start()
+            if failure is not None or self.observer is None:
+                raise failure or OSError("no file watcher")
+            self.observer.schedule(self._handler, str(root), recursive=True, event_filter=WATCHED_EVENTS)
         except OSError as e:
-            log.error("cannot start the file watcher: %s%s", e, _limit_hint(e))
-        self.observer = observer
-        self._update_status(missing_folders=sorted(str(root) for root in self._missing_roots))
+            self._watch_failed(root, e)
+            return
+        self._watched_roots[root] = identity
+        state = self._unwatched.pop(root, None)
+        if state is not None:
+            log.warning("watching %s again (it could not be watched since %s, %d attempts): reconciling it",
+                        root, state.since, state.attempts)
+            if self.worker is not None:
+                self.worker.request_reconcile("fallback", root)
+
+    def _watch_failed(self, root: Path, error: OSError) -> None:
+        """`root` is there but cannot be watched: say so once per incident, retry with backoff, and
+        reconcile it at each retry so that nothing written there is missed for long."""
+        state = self._unwatched.get(root)
+        if state is None:
+            reason = _os_reason(error)
+            state = self._unwatched[root] = UnwatchedFolder(reason=reason, since=utcnow())
+            log.error("cannot watch %s: %s%s; reconciling it instead, every %g s doubling to %g s, until "
+                      "watching it works again", root, reason, _limit_hint(error),
+                      WATCH_RETRY_BASE_SECONDS, WATCH_RETRY_MAX_SECONDS)
+            self.report_watch_problem(str(root), UNWATCHABLE_REASON.format(
+                error=reason, hint=_limit_hint(error), base=WATCH_RETRY_BASE_SECONDS, cap=WATCH_RETRY_MAX_SECONDS))
+        else:
+            state.attempts += 1
+            log.debug("still cannot watch %s: %s (attempt %d)", root, _os_reason(error), state.attempts)
+        delay = min(WATCH_RETRY_BASE_SECONDS * 2 ** (state.attempts - 1), WATCH_RETRY_MAX_SECONDS)
+        state.retry_at = time.monotonic() + delay
+        if self.worker is not None:  # at start, the start reconcile is the first fallback
+            self.worker.request_reconcile("fallback", root)
+
+    def _retry_unwatched(self) -> None:
+        """Try again to watch the folders whose retry time has come."""
+        now = time.monotonic()
+        due = [root for root, state in self._unwatched.items() if state.retry_at <= now]
+        if not due:
+            return
+        if self.observer is None:
+            # Not even an inotify instance could be had: a new observer tries every folder.
+            self._start_observer()
+            return
+        for root in due:
+            identity = _folder_identity(root)
+            if identity is None:
+                del self._unwatched[root]
+                self._folder_missing(root, reported=False)
+            else:
+                self._watch_folder(root, identity)
+        self._update_watch_status()
+
+    def _folder_missing(self, root: Path, *, reported: bool) -> None:
+        if not reported:  # said once per absence, not at every restart
+            log.error("watched folder %s is missing: nothing in it is watched, and its documents "
+                      "are kept as they were, until it is back (checked every %.0f s)",
+                      root, HEALTH_CHECK_INTERVAL_SECONDS)
+            self.report_watch_problem(str(root), MISSING_REASON)
+        self._missing_roots.add(root)
+
+    def _update_watch_status(self) -> None:
+        self._update_status(
+            missing_folders=sorted(str(root) for root in self._missing_roots),
+            unwatched_folders=[{"path": str(root), "reason": state.reason, "since": state.since,
+                                "attempts": state.attempts} for root, state in sorted(self._unwatched.items())])
 
     def _stop_observer(self, timeout: float) -> None:
         observer, self.observer = self.observer, None
-        if observer is None:
-            return
+        if observer is not None:
+            self._stop(observer, timeout)
+
+    @staticmethod
+    def _stop(observer: Any, timeout: float) -> None:
         try:
             observer.stop()
             observer.join(timeout)
@@ -950,6 +1077,12 @@ class Daemon:
         return all(thread.is_alive() for thread in threads)
 
     def _check_observer(self) -> None:
+        if self.observer is None:
+            # No observer could be made: nothing to check, every folder waits for its retry.
+            self._retry_unwatched()
+            if any(root.is_dir() for root in self._missing_roots):
+                self._restart_observer("a missing watched folder is back")
+            return
         moved = [root for root, identity in self._watched_roots.items() if _folder_identity(root) != identity]
         if moved:
             # Checked first: a deleted folder also stops its emitter, and this says why.
@@ -967,6 +1100,8 @@ class Daemon:
         elif any(root.is_dir() for root in self._missing_roots):
             back = ", ".join(str(root) for root in self._missing_roots if root.is_dir())
             self._restart_observer(f"watched folder {back} is back")
+        else:
+            self._retry_unwatched()
 
     def _restart_observer(self, reason: str) -> None:
         """Replace the observer and reconcile, since events were lost while it was down."""
@@ -1166,14 +1301,22 @@ def _describe(counts: dict[str, int]) -> str:
     return ", ".join(shown) if shown else "nothing new"
 
 
+def _os_reason(error: OSError) -> str:
+    """The OS's reason for `error` with its errno name: 'inotify watch limit reached (ENOSPC)'."""
+    import errno
+
+    name = errno.errorcode.get(error.errno or 0)
+    return f"{error.strerror or error} ({name})" if name else str(error)
+
+
 def _limit_hint(error: OSError) -> str:
     """What to do when inotify runs out of watches or instances."""
     import errno
 
     if error.errno == errno.ENOSPC:
-        return " (inotify watch limit reached: raise it with `sysctl fs.inotify.max_user_watches=524288`)"
+        return " (raise the limit with `sysctl fs.inotify.max_user_watches=524288`)"
     if error.errno == errno.EMFILE:
-        return " (inotify instance limit reached: raise it with `sysctl fs.inotify.max_user_instances=512`)"
+        return " (raise the limit with `sysctl fs.inotify.max_user_instances=512`)"
     return ""
 
 

@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -123,7 +124,7 @@ def test_overflow_lost_events_are_caught_up_by_a_reconcile_and_reported(tmp_path
         (path, reason), = watch_errors(d)
         assert path == str(root) and "overflow" in reason and "reconcile" in reason
         assert status_json(d)["daemon"]["overflows"] == 1
-        assert "overflow" in status_text(d)
+        assert "the inotify event queue overflowed 1 time:" in status_text(d)  # the count, not only the errors row
         assert any("overflow" in m for m in health_messages(d)), health_messages(d)
 
         # Still watching: a later write is ingested by its events.
@@ -177,7 +178,7 @@ def test_a_dead_inotify_reader_is_restarted_and_what_it_missed_is_ingested(tmp_p
         assert query(d.db_path, "SELECT count(*) FROM scans WHERE trigger = 'restart' AND finished_at IS NOT NULL")[0][0] >= 1
         (path, reason), = watch_errors(d)
         assert path == str(root) and "file watcher stopped" in reason
-        assert "file watcher stopped" in status_text(d)
+        assert "the file watcher stopped and was restarted 1 time," in status_text(d)
         assert any("file watcher stopped" in m for m in health_messages(d)), health_messages(d)
 
         (root / "after.txt").write_text(document_text(3))  # the new watcher gets events
@@ -259,7 +260,7 @@ def test_watched_folder_missing_at_start(tmp_path: Path) -> None:
         assert daemon_status(d)["missing_folders"] == [str(root)]
         (path, reason), = watch_errors(d)
         assert path == str(root) and "missing" in reason
-        assert f"{root}: the watched folder is missing" in status_text(d)
+        assert f"  missing: {root}: the watched folder is missing" in status_text(d)
         assert status_json(d)["daemon"]["missing_folders"] == [str(root)]
 
         root.mkdir()
@@ -271,5 +272,144 @@ def test_watched_folder_missing_at_start(tmp_path: Path) -> None:
         assert query(d.db_path, "SELECT count(*) FROM errors WHERE stage != 'watch'")[0][0] == 0, \
             query(d.db_path, "SELECT * FROM errors")
         assert d.proc.poll() is None
+    finally:
+        d.kill()
+
+
+# ---- a folder that exists but cannot be watched
+
+# `monitor run` with inotify_add_watch failing as the kernel fails it once fs.inotify.max_user_watches
+# is reached (-1, errno ENOSPC) for as long as the flag file exists. Each call is counted in the
+# flag file, so the test sees how often the daemon tries to watch, whatever its log says.
+INOTIFY_WATCH_LIMIT = """
+import ctypes, errno, os
+from watchdog.observers import inotify_c
+
+flag = os.environ["MONITOR_TEST_WATCH_LIMIT"]
+add_watch = inotify_c.inotify_add_watch
+
+def add_watch_or_enospc(fd, path, mask):
+    try:
+        attempts = os.open(flag, os.O_WRONLY | os.O_APPEND)  # never O_CREAT: deleting the flag lifts the limit
+    except FileNotFoundError:
+        return add_watch(fd, path, mask)
+    os.write(attempts, b"x")
+    os.close(attempts)
+    ctypes.set_errno(errno.ENOSPC)
+    return -1
+
+inotify_c.inotify_add_watch = add_watch_or_enospc
+from monitor.cli import cli
+cli(prog_name="monitor")
+"""
+
+
+def watch_attempts(flag: Path) -> int:
+    return len(flag.read_text())
+
+
+def test_a_folder_that_cannot_be_watched_is_reconciled_with_backoff_and_watched_when_it_can(tmp_path: Path) -> None:
+    """The watch limit reached: the folder is there but inotify refuses it. The daemon must not
+    retry (and reconcile) in a loop, must still find what is written there by reconciling it at
+    each retry, must say so once, and must watch it again when the limit no longer bites."""
+    flag = tmp_path / "inotify-watch-limit"
+    flag.touch()
+    config = write_config(tmp_path)
+    root = tmp_path / "watched"
+    (root / "before.txt").write_text(document_text(1))
+    d = Daemon(config, code=INOTIFY_WATCH_LIMIT, env={"MONITOR_TEST_WATCH_LIMIT": str(flag)})
+    try:
+        d.wait_ready()
+        assert_converges(d, root)  # the start reconcile does not need the watch
+        wait_for(lambda: daemon_status(d).get("unwatched_folders"), message=lambda: d.log)
+        (unwatched,) = daemon_status(d)["unwatched_folders"]
+        assert unwatched["path"] == str(root) and "inotify watch limit reached" in unwatched["reason"], unwatched
+        assert daemon_status(d).get("missing_folders") == []  # there, only not watched
+
+        # No tight loop. Before, the supervisor restarted the watcher and reconciled every second
+        # (a restart, an errors row and a full reconcile each time); with backoff from 1 s, a
+        # 10 s window holds at most 4 attempts, while a loop would make about 10.
+        attempts, scans = watch_attempts(flag), query(d.db_path, "SELECT count(*) FROM scans")[0][0]
+        (root / "meanwhile.txt").write_text(document_text(2))  # no event can tell about it
+        time.sleep(10)
+        assert watch_attempts(flag) - attempts <= 5, d.log
+        assert query(d.db_path, "SELECT count(*) FROM scans")[0][0] - scans <= 5, \
+            query(d.db_path, "SELECT trigger, started_at FROM scans")
+        assert daemon_status(d).get("observer_restarts", 0) == 0, daemon_status(d)
+
+        # Found by the fallback reconcile of the folder, not by an event (there is no watch).
+        assert_converges(d, root)
+        assert query(d.db_path, "SELECT count(*) FROM scans WHERE trigger = 'fallback' AND new >= 1")[0][0] >= 1, \
+            query(d.db_path, "SELECT * FROM scans")
+
+        # Said once: one errors row naming the folder and the OS's reason, one error log line.
+        (path, reason), = watch_errors(d)
+        assert path == str(root) and "cannot be watched" in reason and "inotify watch limit reached" in reason
+        assert d.log.count(f"cannot watch {root}") == 1, d.log
+        text = status_text(d)
+        assert f"not watched: {root}" in text and "inotify watch limit reached" in text, text
+        assert status_json(d)["daemon"]["unwatched_folders"][0]["path"] == str(root)
+        assert any("cannot be watched" in m for m in health_messages(d)), health_messages(d)
+
+        # The limit raised: watched again at the next attempt, and events work again.
+        flag.unlink()
+        wait_for(lambda: daemon_status(d).get("unwatched_folders") == [], message=lambda: d.log)
+        assert f"watching {root} again" in d.log
+        assert "not watched" not in status_text(d)
+        events_before = query(d.db_path, "SELECT count(*) FROM scans WHERE trigger = 'event'")[0][0]
+        (root / "after.txt").write_text(document_text(3))
+        assert_converges(d, root)
+        assert query(d.db_path, "SELECT count(*) FROM scans WHERE trigger = 'event' AND new >= 1")[0][0] > 0
+        assert query(d.db_path, "SELECT count(*) FROM scans WHERE trigger = 'event'")[0][0] > events_before
+        assert len(watch_errors(d)) == 1  # recovery adds no incident
+        assert d.proc.poll() is None
+    finally:
+        d.kill()
+
+
+# inotify_init failing as the kernel fails it once fs.inotify.max_user_instances is reached (-1,
+# errno EMFILE) while the flag file exists: not one folder, the whole watcher cannot be had.
+INOTIFY_INSTANCE_LIMIT = """
+import ctypes, errno, os
+from watchdog.observers import inotify_c
+
+flag = os.environ["MONITOR_TEST_INSTANCE_LIMIT"]
+init = inotify_c.inotify_init
+
+def init_or_emfile():
+    if not os.path.exists(flag):
+        return init()
+    ctypes.set_errno(errno.EMFILE)
+    return -1
+
+inotify_c.inotify_init = init_or_emfile
+from monitor.cli import cli
+cli(prog_name="monitor")
+"""
+
+
+def test_no_inotify_instance_left_every_folder_is_reconciled_until_one_can_be_had(tmp_path: Path) -> None:
+    flag = tmp_path / "inotify-instance-limit"
+    flag.touch()
+    root = tmp_path / "watched"
+    d = Daemon(write_config(tmp_path), code=INOTIFY_INSTANCE_LIMIT, env={"MONITOR_TEST_INSTANCE_LIMIT": str(flag)})
+    try:
+        d.wait_ready()
+        wait_for(lambda: watch_errors(d), message=lambda: d.log)
+        (path, reason), = watch_errors(d)
+        assert path == str(root) and "inotify instance limit reached" in reason and "max_user_instances" in reason
+        (root / "meanwhile.txt").write_text(document_text(1))
+        assert_converges(d, root)
+        assert query(d.db_path, "SELECT count(*) FROM scans WHERE trigger = 'fallback' AND new >= 1")[0][0] == 1
+        assert daemon_status(d).get("observer_restarts", 0) == 0, daemon_status(d)
+
+        flag.unlink()
+        wait_for(lambda: daemon_status(d).get("unwatched_folders") == [], message=lambda: d.log)
+        events_before = query(d.db_path, "SELECT count(*) FROM scans WHERE trigger = 'event'")[0][0]
+        (root / "after.txt").write_text(document_text(2))
+        assert_converges(d, root)
+        assert query(d.db_path, "SELECT count(*) FROM scans WHERE trigger = 'event'")[0][0] > events_before
+        assert len(watch_errors(d)) == 1 and d.proc.poll() is None
+        assert "Traceback" not in d.log
     finally:
         d.kill()
