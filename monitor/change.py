@@ -93,11 +93,12 @@ def value_key(fact: Fact) -> str:
 
     The unit is part of it, so that $5 billion and €5 billion differ.
     """
-    return _value_key(fact.value, fact.unit)
+    return value_key_of(fact.value, fact.unit)
 
 
 @lru_cache(maxsize=4096)
-def _value_key(value: Any, unit: str | None) -> str:
+def value_key_of(value: Any, unit: str | None) -> str:
+    """`value_key` from a value and unit as stored (the fact tables keep no Fact)."""
     # Cached: every comparison asks for the value key of every fact several times.
     return json.dumps([normalise_value(value), unit], separators=(",", ":"))
 

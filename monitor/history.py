@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import sqlite_utils
 
 from monitor import evidence as ev
-from monitor.change import FactChange, _value_key, compare_facts, compare_versions, still_stated, value_key
+from monitor.change import FactChange, compare_facts, compare_versions, still_stated, value_key, value_key_of
 from monitor.evidence import Span
 from monitor.fact import Fact, fact_key
 from monitor.store import utcnow, version_row, version_text, write_transaction
@@ -471,7 +471,7 @@ def _row_keys(kind: str, subject: str, subject_code: str | None, qualifier: str,
               unit: str | None) -> tuple[str, str]:
     """A stored fact's (`Fact.key`, `value_key`), from the columns they are made of (m006: the
     tables no longer store them)."""
-    return fact_key(kind, subject, subject_code, qualifier), _value_key(value, unit)
+    return fact_key(kind, subject, subject_code, qualifier), value_key_of(value, unit)
 
 
 def _insert_tuples(db: sqlite_utils.Database, table: str, columns: Sequence[str], rows: list[tuple]) -> None:

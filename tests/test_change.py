@@ -1,7 +1,7 @@
 """compare_facts and still_stated: identity, sets of values, pairing, and no noise (issue 4)."""
 from __future__ import annotations
 
-from monitor.change import compare_facts, normalise_value, still_stated, value_key
+from monitor.change import compare_facts, normalise_value, still_stated, value_key, value_key_of
 from monitor.fact import Fact
 
 KZ_1 = ("The letter threatened that if the country did not reach a trade agreement by August 1, "
@@ -120,6 +120,13 @@ def test_values_compared_normalised():
     assert compare_facts([fact(value=25)], [fact(value=25.0, text="25 percent")]) == []
     assert normalise_value(1e9) == normalise_value(1000000000)
     assert value_key(fact(value=25)) != value_key(fact("money", value=25))
+
+
+def test_a_stored_value_and_unit_have_the_value_key_of_the_fact_they_came_from():
+    # history keys the rows of its tables this way: they keep a value and a unit, not a Fact.
+    assert value_key_of(25, "percent") == value_key(fact(value=25.0)) == value_key_of(25.0, "percent")
+    assert value_key_of("2025-08-01", "date") == value_key(fact("deadline", value="2025-08-01 "))
+    assert value_key_of(25, "USD") != value_key_of(25, "percent")
 
 
 def test_repeated_mention_removed_is_no_change():
