@@ -131,8 +131,13 @@ def reextract(db: sqlite_utils.Database, extract: Callable[[dict[str, Any]], lis
     return ReextractSummary(len(ids), versions, changes)
 
 
-def extract_version(version: dict[str, Any], gazetteer: Any = None) -> list[Fact]:
-    """The facts of one stored version with the current rules, as the scanner extracts them."""
+def extract_version(version: Mapping[str, Any], gazetteer: Any = None) -> list[Fact]:
+    """The facts of a version with the current rules: its `text`, `format` and `date` (the
+    reference for dates without a year), as a `document_versions` row has them.
+
+    The one way facts are extracted: the scanner's workers call it on the file they read
+    (`scan.extract_document`) and `monitor reextract` on the stored row, so a re-extraction with
+    unchanged rules reads every version as the scan did."""
     from monitor.extract import extract_facts
 
     date = version.get("date")

@@ -267,11 +267,10 @@ def prepare_chunk(jobs: list[Job]) -> list[Prepared]:
 
 
 def extract_document(document: Document, gazetteer: Any = None) -> list:
-    """The facts of a document (the extractor of `monitor.extract`)."""
-    from monitor.extract import extract_facts
-
-    return extract_facts(document.text, reference_date=document.metadata.reference_date,
-                         fmt=document.format, gazetteer=gazetteer)
+    """The facts of a file just read: `history.extract_version` on what its version row will
+    hold (the date is stored as read from the metadata)."""
+    return _history().extract_version(
+        {"text": document.text, "format": document.format, "date": document.metadata.date}, gazetteer)
 
 
 def locate_sentences(document: Document, facts: list) -> list:

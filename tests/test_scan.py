@@ -567,3 +567,21 @@ def test_a_large_scan_extracts_in_a_process_pool(tmp_path):
     rates = {r[0] for r in f.db.execute("SELECT value FROM facts WHERE kind = 'tariff' AND value IS NOT NULL")}
     assert set(range(1, n + 1)) <= {int(v) for v in rates}
     f.db.close()
+
+
+def test_reextract_reads_the_stored_versions_as_the_scan_read_the_files(folder):
+    """One extraction for both (history.extract_version): with unchanged rules a re-extraction
+    finds nothing different, dates without a year included (the document's date resolves them)."""
+    from monitor import history
+
+    text = ("---\ntitle: Notice\ndate: 2024-03-01T09:00:00Z\n---\n"
+            "Imports from Kazakhstan will be subject to a 25% tariff. The measures take effect on August 1.\n")
+    folder.write("notice.md", text)
+    folder.scan()
+    folder.write("notice.md", text.replace("25%", "30%"), age=AN_HOUR - 10)
+    assert folder.scan().changed == 1
+    columns = "kind, subject, value, unit, span_start, sentence_start, mentions, evidence"
+    before = list(folder.db.query(f"SELECT {columns} FROM facts ORDER BY span_start"))
+    assert ("deadline", "2024-08-01") in [(r["kind"], r["value"]) for r in before]
+    assert history.reextract(folder.db).changes == 0
+    assert list(folder.db.query(f"SELECT {columns} FROM facts ORDER BY span_start")) == before
