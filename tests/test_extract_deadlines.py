@@ -161,3 +161,18 @@ def test_a_window_opens_and_a_comment_period_closes():
     text = "The comment period on the implementing notice closes Nov. 14."
     assert deadlines(text, reference_date=dt.date(2025, 9, 26)) == ["2025-11-14"]
     assert deadlines("The talks opened on January 5, 2026, in Geneva.") == []
+
+
+def test_a_named_deadline_a_window_from_to_and_a_rate_change_from():
+    assert deadlines("Negotiators raced to beat the August 1 deadline.", reference_date=dt.date(2025, 7, 20)) \
+        == ["2025-08-01"]
+    assert deadlines("The August 1 announcement surprised markets.", reference_date=dt.date(2025, 8, 5)) == []
+    text = "Goods entered from March 1, 2026 to March 31, 2026 shall be subject to the lower rate."
+    assert deadlines(text) == ["2026-03-01", "2026-03-31"]  # the window opens and closes
+    assert deadlines("Imports grew 4% from March 1, 2026 to March 31, 2026.") == []
+    assert deadlines("The duty will rise to 35% from January 1, 2027.") == ["2027-01-01"]
+
+
+def test_a_press_dateline_anchors_a_relative_date():
+    text = "WASHINGTON, March 4, 2025 - Comments are due within 30 days of this announcement."
+    assert deadlines(text) == ["2025-04-03"]

@@ -55,3 +55,13 @@ def test_no_sentence_opener_hypothetical_clause_or_date_as_an_item():
     text = ("3. Goods shipped from the place of departure before 10 February 2026 and imported between "
             "10 February 2026 and 9 March 2026 shall not be subject to the additional tariffs.")
     assert exempt(text) == ["goods shipped from the place of departure before 10 february 2026"]
+
+
+def test_exemptions_for_and_exempts_a_list():
+    # Not from a held-out document: the common news phrasings of the same thing.
+    assert exempt("The order includes exemptions for pharmaceuticals and semiconductors.") == ["pharmaceuticals",
+                                                                                              "semiconductors"]
+    assert exempt("The proclamation exempts lumber and copper from the new duties.") == ["lumber", "copper"]
+    # Asked for, or taken away: not exempt.
+    assert exempt("Automakers sought exemptions for auto parts from the tariffs.") == []
+    assert exempt("The order ended the exemption for Canadian energy.") == []

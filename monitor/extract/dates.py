@@ -115,12 +115,18 @@ def document_year(dates: list[DateMention]) -> int | None:
 
 
 # A document's own date in its text: after a dateline label at a line start ("Posted On: 18 FEB
-# 2026 6:15PM", "Made on: 8 May 2025"), or alone on a line near the end, where orders are signed
-# ("THE WHITE HOUSE,\nSeptember 22, 2025."). Markup and bullets may stand before either.
+# 2026 6:15PM", "Made on: 8 May 2025"), after a place in a dateline near the top, or alone on a
+# line near the end, where orders are signed ("THE WHITE HOUSE,\nSeptember 22, 2025."). Markup
+# and bullets may stand before any.
 _LINE_LEAD = r"(?:^|\n)[ \t*_#>|-]*"
 _DATELINE_LABEL = re.compile(
     _LINE_LEAD + r"(?:" + "|".join(sorted((w.replace(" ", r"\s+") for w in lexicon()["deadline_dateline_labels"]),
                                           key=len, reverse=True)) + r")\s*:?\s*(?:" + WEEKDAY + r")?$", re.I)
+# A wire or press-release dateline near the top: "WASHINGTON, March 4, 2025 -", "OTTAWA, Ontario,
+# 4 March 2025 /CNW/".
+_PLACE_BEFORE = re.compile(r"(?:^|\n)[ \t*_]*[A-Z][A-Z .'-]{2,40}(?:,\s+[A-Z][A-Za-z.]+){0,2},\s+$")
+_PLACE_AFTER = re.compile(r"[ \t*_]*(?:-|/|\()")
+_DATELINE_REACH = 2000
 _ALONE_BEFORE = re.compile(_LINE_LEAD + r"(?:" + WEEKDAY + r")?$", re.I)
 _ALONE_AFTER = re.compile(r"[ \t*_.]*(?:\n|$)")
 _SIGNATURE_LINES = 3  # how close to the end a date alone on its line must stand
@@ -139,7 +145,8 @@ def own_date(text: str, dates: list[DateMention]) -> dt.date | None:
             continue
         line = text.rfind("\n", 0, d.start) + 1
         before = text[max(0, line - 1):d.start]
-        if _DATELINE_LABEL.search(before):
+        if _DATELINE_LABEL.search(before) or (d.start < _DATELINE_REACH and _PLACE_BEFORE.search(before)
+                                               and _PLACE_AFTER.match(text, d.end)):
             found.add(dt.date(d.year, d.month, d.day))
         elif d.start >= end - 400 and _ALONE_BEFORE.search(before) and _ALONE_AFTER.match(text, d.end) \
                 and sum(1 for x in text[d.end:end].split("\n") if x.strip()) < _SIGNATURE_LINES:

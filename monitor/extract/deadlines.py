@@ -3,8 +3,9 @@
 A date is a deadline only when a trigger governs it ("effective", "take effect on", "by",
 "until", "on or after", "expires at ... on", "due to expire on", "beginning", "opens", "apply
 from"), when a duty rate changes on it ("shall increase to 50 percent on"), when it leads a
-calendar line whose rest says what is due ("June 30: comments due"), or when it ends a window a
-rule sets ("imported between X and Y shall not be subject"). A date that only says when
+calendar line whose rest says what is due ("June 30: comments due"), when it names a deadline
+("the August 1 deadline"), or when it ends a window a rule sets ("imported between X and Y shall
+not be subject", "entered from X to Y shall be"). A date that only says when
 something was said or done ("On July 7, Trump announced", "Executive Order 14257 of April 2,
 2025") is not one. Relative dates ("7 days after the date of this order", "for a period of 90
 days beginning ... May 14, 2025") are resolved against the document's date (front matter, else
@@ -38,7 +39,7 @@ _TRIGGERS = [
     ("effective", ("effective", r"take[sn]?\s+effect", r"took\s+effect", r"taking\s+effect", r"come\s+into\s+effect",
                    r"comes\s+into\s+effect", r"enter(?:s|ed)?\s+into\s+force", r"in\s+effect\s+since",
                    r"in\s+effect\s+(?:on|from)", r"effective\s+(?:on|as\s+of|from)", r"on\s+or\s+after", "starting",
-                   "beginning", "begins", "commencing", "opens", r"appl(?:y|ies|ied)\s+(?:retroactively\s+)?from",
+                   "beginning", "begins", "commencing", r"opens(?:\s+on)?", r"will\s+open(?:\s+on)?", r"appl(?:y|ies|ied|icable)\s+(?:retroactively\s+)?from",
                    r"as\s+of", "after", "from"), _ASIDE + r"\s+(?:on\s+)?"),
     ("until", ("until", "till", "through", "before", r"prior\s+to", r"on\s+or\s+before", r"ends?\s+on", r"end\s+of",
                r"closes(?:\s+on)?", r"closing\s+on"),
@@ -103,7 +104,7 @@ def _trigger(doc: Doc, d: DateMention, floor: int) -> str | None:
     if name == "effective" and word in ("from", "after") and not re.search(
             r"\b(?:effect|entered|withdrawn)\b" + (r"|\b(?:will|shall)\s+(?:\w+\s+){0,6}?(?:face|apply|pay|be\s+charged|be\s+subject|start|begin)\w*\b"
                                                   if word == "from" else ""), before, re.I):
-        return None
+        return _untriggered(doc, d, floor)
     if name == "by" and re.search(r"\b(?:signed|announced|issued|published)\s+by\s*$", before, re.I):
         return None
     return name
@@ -119,20 +120,23 @@ _DATE_HEADER = re.compile(r"\b(?:effective|in\s+effect|in\s+force|takes?\s+effec
 _CHANGE_VERBS = lexicon()["deadline_rate_change_verbs"]
 _RATE_CHANGE = re.compile(
     r"\b(?:" + "|".join(sorted(_CHANGE_VERBS, key=len, reverse=True)) + r")\b(?:[^.;]|\.\d)*?"
-    rf"\bto\s+{NUM_OR_WORD}\s*(?:%|percent|per\s+cent)\s+on\s+(?:{WEEKDAY})?$", re.I)
+    rf"\bto\s+{NUM_OR_WORD}\s*(?:%|percent|per\s+cent)\s+(?:on|from)\s+(?:{WEEKDAY})?$", re.I)
 # The rate must be a duty's: "its stake rose to 35% on June 3" is a date something happened.
 _DUTY_WORD = re.compile(r"\b(?:" + "|".join(w.replace(" ", r"\s+") for w in sorted(lexicon()["tariff_words"], key=len, reverse=True))
                         + r"|rates?)\b", re.I)
 # A date that leads a calendar line ("June 30: comments due on ...", "August 1 - tariffs on trucks
 # scheduled to begin"): a deadline when the rest of its line says something is due or starts.
 _LINE_LEAD = re.compile(r"(?:^|\n)[ \t]*(?:[-*+•]|\d{1,3}[.)])?[ \t*_#>|]*(?:" + WEEKDAY + r")?$", re.I)
-_LINE_SEP = re.compile(r"[ \t*_]*(?::|-{1,2}|\|)\s")
+_LINE_SEP = re.compile(r"[ \t*_]*(?::|-{1,2}|\|)[*_]*\s")
 _LINE_WORD = re.compile(r"\b(?:" + "|".join(w.replace(" ", r"\s+") for w in sorted(lexicon()["deadline_line_words"], key=len, reverse=True))
                         + r")\b", re.I)
+# "ahead of the August 1 deadline".
+_DEADLINE_AFTER = re.compile(r"\s+(?:deadline|cut-?off|due\s+date)\b", re.I)
 # "imported between 10 February 2026 and 9 March 2026 shall not be subject": the window's end is
 # a deadline when the clause sets a rule (a modal verb); "between May 1 and June 30 imports rose"
 # is a period a statistic covers.
-_BETWEEN = re.compile(r"\bbetween\s+$", re.I)
+_BETWEEN = re.compile(r"\b(?:between|from)\s+$", re.I)
+_WINDOW_JOIN = re.compile(r",?\s+(?:and|to)\s+", re.I)
 _MODAL = re.compile(r"\b(?:shall|will|must|may|can|cannot)\b", re.I)
 
 
@@ -147,12 +151,14 @@ def _untriggered(doc: Doc, d: DateMention, floor: int) -> str | None:
     i = doc.sentence_at(d.start)
     end = doc.sentences[i].end if i >= 0 else len(text)
     before = text[max(floor, d.start - 90):d.start]
-    if " on " in before[-20:] and _RATE_CHANGE.search(before) and _DUTY_WORD.search(text, floor, d.start):
+    if (" on " in before[-20:] or " from " in before[-20:]) and _RATE_CHANGE.search(before) and _DUTY_WORD.search(text, floor, d.start):
         return "changes"
     if _LINE_LEAD.search(text, max(0, d.start - 20), d.start) and _line_says_due(doc, d):
         return "calendar"
+    if _DEADLINE_AFTER.match(text, d.end):
+        return "by"
     prev = _previous_date(doc, d, floor)
-    if prev is not None and re.fullmatch(r",?\s+and\s+", text[prev.end:d.start]) \
+    if prev is not None and _WINDOW_JOIN.fullmatch(text, prev.end, d.start) \
             and _BETWEEN.search(text, max(floor, prev.start - 10), prev.start) \
             and _MODAL.search(text, floor, end):
         return "until"

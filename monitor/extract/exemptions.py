@@ -55,9 +55,16 @@ _ON_LIST = re.compile(
     + r")\s+(?:the\s+|its\s+|their\s+)?(?:(?:[\w.'-]+\s+){0,2}?(?:lists?|schedules?|annex(?:es)?)\s+of\s+(?:[\w-]+\s+){0,3}?"
       r"(?:exempt\w*|excluded|exclusions?|exceptions?)|(?:exemption|exclusion|exception)s?\s+(?:lists?|schedules?))\b", re.I)
 _ALREADY_ON = re.compile(r"\s+(?:was|were|is|are)\s+already\s+(?:on|in)\s+(?:it|the\s+list|that\s+list)\b", re.I)
+# "The order includes exemptions for pharmaceuticals and energy", "the order exempts lumber and
+# copper from the new duties"; not after a word that undoes or only asks for it (_NEGATED).
+_FOR_LIST = re.compile(r"\b(?:exemptions?|exclusions?|carve-?outs?)\s+(?:for|on)\s+(?P<list>[^.;]+)", re.I)
+# (With "including" or "such as" after it, _VERB_LIST reads the examples instead.)
+_OBJECT_LIST = re.compile(r"\b(?:exempts|exempting|spares|sparing)\s+(?!from\b)(?![^.;]*\b(?:including|such\s+as|namely)\b)(?P<list>[^.;]+)", re.I)
+_NEGATED = re.compile(r"\b(?:" + _words("exemption_negators") + r")\b(?:\s+[\w-]+){0,3}\s*$", re.I)
+_FROM = re.compile(r"\s+from\s")
 _OFF_WORDS = tuple(w.split()[0] + " " for w in lexicon()["exemption_off_list_verbs"])
 _OPENER = re.compile(r"(?:" + _words("exemption_openers") + r")\s*,\s*", re.I)
-_ANCHOR = Prefilter.any_of("exempt", "exclu", r"subject\s+to", "spare", r"not\s+apply",
+_ANCHOR = Prefilter.any_of("exempt", "exclu", r"subject\s+to", "spare", r"not\s+apply", "carve",
                            *(w.split()[0] + r"\s+" + w.split()[1] for w in lexicon()["exemption_off_list_verbs"]))  # pre-filter: the patterns need one
 _SPLIT = re.compile(r"\s*(?:,\s*(?:and|or)\s+|,|;|\band\b|\bor\b)\s*")
 _PAREN = re.compile(r"\([^()]*\)")
@@ -212,6 +219,14 @@ def exemption_facts(doc: Doc) -> list[Fact]:
                         a = _clause_start(text, m.end(), r.start())
                         if r.start() - a >= 3 and not _NOT_LIST_HEAD.match(text, a, r.start()):
                             spans.append((a, r.start(), "exemption.list"))
+        for rx in (_FOR_LIST, _OBJECT_LIST) if listed or verbs or doc.may_contain(s.start, s.end, ("carve",)) else ():
+            for m in rx.finditer(text, s.start, s.end):
+                if _NEGATED.search(text, max(s.start, m.start() - 40), m.start()) \
+                        or _NOT_LIST_HEAD.match(text, m.start("list"), m.end("list")):
+                    continue
+                f = _FROM.search(text, m.start("list"), m.end("list"))
+                b = f.start() if f else m.end("list")
+                spans.append((m.start("list"), _list_end(text, m.start("list"), b), "exemption.for"))
         for a, b, rule in spans:
             for name, start, end in _items(doc, a, b):
                 if not doc.raw[start:end].strip():
