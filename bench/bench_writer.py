@@ -50,7 +50,7 @@ class Phase:
         db = open_store(database)
         try:
             scanner, batch = _batch(db, folder)
-            _, to_read = batch._split()
+            _, _, to_read = batch._split()
             scan._worker_gazetteer = scanner.gazetteer()
             self.prepared = [scan.prepare(scan.Job(c.path, c.file, scanner.config.watch.max_file_size,
                                                    batch._present_sha(c.path), True)) for c in to_read]

@@ -142,6 +142,11 @@ def version_text(db: sqlite_utils.Database, version_id: int) -> str:
 
     Every reader of version text goes through here, so how texts are stored is this module's
     business alone."""
+    queue = getattr(db, _QUEUE_ATTRIBUTE, None)
+    if queue is not None and version_id in queue.superseded:
+        # Deflated by this transaction, which still holds it plain: the writer reads the version
+        # it has just superseded to compare with its successor.
+        return queue.superseded[version_id][1]
     row = db.execute("SELECT text, text_z FROM document_versions WHERE id = ?", [version_id]).fetchone()
     if row is None:
         raise KeyError(f"no document version with id {version_id}")

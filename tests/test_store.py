@@ -226,6 +226,7 @@ def test_the_index_follows_what_a_transaction_kept_when_a_savepoint_rolled_back(
         b1 = store_version(db, {**row, "document_id": docs[1], "path": "b.txt", "version": 1, "text": "steel quota"})
     with write_transaction(db):
         a2 = store_version(db, {**row, "document_id": docs[0], "path": "a.txt", "version": 2, "text": "lumber tariff"})
+        assert version_text(db, a1) == "copper tariff"  # superseded in this transaction
         with pytest.raises(RuntimeError):
             with db.atomic():
                 store_version(db, {**row, "document_id": docs[1], "path": "b.txt", "version": 2, "text": "zinc"})
