@@ -221,3 +221,28 @@ def test_money_name_before_a_bracket_keeps_its_preposition():
     # A bracket that is no amount's name nor conversion does not take the subject.
     text = "In 2024 (the latest year for which data exist), imports were $5 billion."
     assert [s for s, _, _ in money_of(text)] == ["imports"]
+
+
+def test_percent_subjects_of_market_moves_and_pronouns():
+    # unseen3 market_autos_eu: a sentence's first name before a change verb ("lost", "gained"),
+    # and the names of a list that leaves the verb out.
+    text = ("Volkswagen lost 6.1 per cent, Stellantis 5.4 per cent and BMW 3.8 per cent. "
+            "Toyota gained 2.3 per cent.")
+    got = [(subject.lower(), value) for subject, value in of_kind(text, "percent")]
+    assert got == [("volkswagen", 6.1), ("stellantis", 5.4), ("bmw", 3.8), ("toyota", 2.3)]
+    # unseen3 correction_philippines, newsletter_morning_trade: "of them", "of that" name nothing.
+    text = ("Electronics exports reached $44.1 billion last year, about 57 percent of total merchandise "
+            "exports, and roughly 15 percent of them went to the United States.")
+    assert ("electronics exports", 15) in [(t.lower(), v) for t, v in of_kind(text, "percent")]
+    text = ("India exported $87.4 billion in goods to the U.S. last year, and textiles and apparel "
+            "accounted for roughly 12 percent of that.")
+    assert of_kind(text, "percent") == [("textiles and apparel", 12)]
+    # unseen3 earnings_call_hartwell: not "we", but what a participle after the comma describes.
+    text = "We have taken two price increases this year, averaging 4% to 6% depending on the category."
+    assert of_kind(text, "percent") == [("two price increases", 4), ("two price increases", 6)]
+    # unseen3 proclamation_polysilicon: the subject of the rate's own clause.
+    text = ("The Secretary found that a single foreign country accounts for approximately 93 percent of "
+            "global polysilicon output, and that domestic capacity utilization stood at 41 percent in 2024.")
+    assert ("domestic capacity utilization", 41) in of_kind(text, "percent")
+    # A plain sentence subject stays as it was.
+    assert [(t.lower(), v) for t, v in of_kind("Gross margin was 29.8%, down 140 basis points.", "percent")] == [("gross margin", 29.8)]

@@ -47,6 +47,17 @@ _CHANGING = re.compile(
     r"(?:^|,\s*|\bwith\s+|\band\s+)(?P<obj>(?:[\w.'&-]+\s+){1,6}?)(?:was\s+|were\s+|is\s+|are\s+)?"
     r"(?:increasing|rising|growing|falling|declining|dropping|jumping|climbing|up|down|higher|lower)\s+(?:by\s+)?$", re.I)
 _LABEL = re.compile(r"^\s*[A-Z][A-Z0-9 ,'&/-]{2,60}:\s+")
+_PRONOUN = re.compile(r"^(?:we|i|you|it|they|them|he|she|that|this|these|those|there|one|which)$", re.I)
+# A name right after the previous figure's comma or "and": "..., Stellantis 5.4 per cent".
+_GAPPED = re.compile(r"(?:,|\band)\s+(?:and\s+)?(?P<name>[A-Z][\w&.'-]*(?:\s+[A-Z][\w&.'-]*){0,2})\s+$")
+_CLAUSE_SUBJECT = re.compile(r"(?:^|[,;:]\s*|\b(?:that|while|whereas|and|but)\s+)(?!(?:that|while|whereas|and|but|the)\s)"
+                             r"(?P<obj>(?:[\w.'&-]+\s+){0,4}?[\w.'&-]+)\s+(?:accounted|accounts|account|made|make|makes|went|go|goes|"
+                             r"represented|represents|represent|took|takes|comprised|comprise|comprises)\b[^,;:]*$", re.I)
+_PARTICIPLE_NP = re.compile(r"(?P<np>(?:[a-z][\w-]*\s+){0,2}[a-z][\w-]*s)(?:\s+(?:this|last|next)\s+(?:year|quarter|month))?,\s+"
+                            r"(?:averaging|ranging|totall?ing|amounting\s+to|worth)\s+(?:(?:about|around|roughly|between|from)\s+)?$")
+_LEVEL_CLAUSE = re.compile(r"(?:^|[,;:]\s*|\b(?:that|while|whereas|and|but|with)\s+)(?!(?:that|while|whereas|and|but|with|the)\s)"
+                           r"(?P<obj>(?:[\w.'&-]+\s+){0,4}[\w.'&-]+)\s+(?:stood|stands|stand|was|were|is|are|remained|remains|reached|hit)"
+                           r"\s+(?:at\s+|to\s+)?(?:(?:about|around|roughly|nearly|almost|some|just|over|under)\s+)?$", re.I)
 _BY = re.compile(r"((?:[A-Za-z][\w.'-]*\s+){0,3}[A-Za-z][\w'-]*)\s+(?:by|to)\s+(?:\w+\s+)?$", re.I)
 _CHANGE_NOUN = re.compile(r"\s+(decline|increase|drop|rise|fall|growth|reduction|cut|jump)\s+in\s+", re.I)
 
@@ -78,6 +89,13 @@ def _subject(doc: Doc, s, r) -> str:
         if m:
             e = _NP_END.search(text, m.end() + 1, s.end)
             phrase = clean_phrase(text[m.end():e.start() if e else s.end])
+            if phrase and re.match(r"(?:them|it|that|this|those|these)\b(?!\s+(?:of|year|month|quarter)\b)", phrase, re.I):
+                # "textiles and apparel accounted for roughly 12 percent of that", "roughly 15
+                # percent of them went to ...": the clause's subject, else the sentence's.
+                c = _CLAUSE_SUBJECT.search(text[max(s.start, at - 120):at])
+                if c and not _PRONOUN.match(c.group("obj")):
+                    return clean_phrase(c.group("obj"))
+                return sentence_subject(doc, s.start, at) or phrase
             if phrase:
                 return phrase[:80]
     lo = max(s.start, r.start - 90)
@@ -89,15 +107,36 @@ def _subject(doc: Doc, s, r) -> str:
         c = _CHANGING.search(text[lo:r.start])
     if c and not c.group("obj")[:1].isdigit():
         return clean_phrase(re.sub(r"^(?:with|and)\s+", "", c.group("obj").strip(), flags=re.I))
-    ch = _CHANGED_BY.search(text, max(s.start, at - 90), at) if _after_change_verb(text, max(s.start, at - 30), at) else None
+    ch = None
+    if _after_change_verb(text, max(s.start, at - 30), at):
+        lo = max(s.start, at - 90)
+        # A sentence's first words ("Toyota gained 2.3 per cent."): "^" holds only at a
+        # string's start, so the sentence's own text is searched from there.
+        ch = _CHANGED_BY.search(text[lo:at]) if lo == s.start else _CHANGED_BY.search(text, lo, at)
     if ch and not re.search(r"\d", ch.group("obj")):
         return clean_phrase(ch.group("obj"))
+    # "Volkswagen lost 6.1 per cent, Stellantis 5.4 per cent and BMW 3.8 per cent": the verb
+    # left out after the first of a list, each name before its figure is what changed.
+    g = _GAPPED.search(text, max(s.start, at - 60), at)
+    if g and any(x.end <= g.start() and not text[x.end:g.start()].strip() for x in doc.rates(doc.sentence_at(r.start))):
+        return clean_phrase(g.group("name"))
     b = _BY.search(text, max(s.start, r.start - 60), r.start)
     if b and not re.search(r"\d", b.group(1)):
         subj = sentence_subject(doc, s.start, r.start)
         if subj is None:
             return clean_phrase(b.group(1))
-    return sentence_subject(doc, s.start, s.end) or "share"
+    # "domestic capacity utilization stood at 41 percent": the subject of the rate's own clause.
+    c = _LEVEL_CLAUSE.search(text[max(s.start, at - 100):at])
+    if c and not re.search(r"\d", c.group("obj")) and not _PRONOUN.match(c.group("obj")):
+        return clean_phrase(c.group("obj"))
+    subject = sentence_subject(doc, s.start, s.end)
+    if subject is None or _PRONOUN.match(subject):
+        # "We have taken two price increases this year, averaging 4% to 6%": a pronoun says
+        # nothing; the noun phrase a participle after a comma describes does.
+        p = _PARTICIPLE_NP.search(text, max(s.start, at - 100), at)
+        if p:
+            return clean_phrase(p.group("np"))
+    return subject or "share"
 
 
 def percent_facts(doc: Doc) -> list[Fact]:

@@ -25,7 +25,7 @@ _BASES = [(CasePattern.compile(p), name) for p, name in lexicon()["bases"]]
 _STATUS = [(CasePattern.compile(p), name) for p, name in lexicon()["status_cues"]]
 
 # "25% tariff", "10% additional tariff", "15% tariff rate", "zero percent reciprocal tariff rate".
-_RATE_THEN_WORD = re.compile(r"\s*(?:\"\s*)?(?:[\w-]+\s+|[A-Z]\.(?:[A-Z]\.)+\s+){0,3}?(?:\w+-)?(?:tariffs?|dut(?:y|ies)|levy|levies|surcharges?|rate\s+of\s+duty)\b(?!-free)", re.I)
+_RATE_THEN_WORD = re.compile(r"\s*(?:\"\s*)?(?:[\w-]+\s+|[A-Z]\.(?:[A-Z]\.)+\s+){0,3}?(?:\w+-)?(?:tariffs?|dut(?:y|ies)|levy|levies|surcharges?|rate\s+of\s+duty|ad\s+valorem)\b(?!-free)", re.I)
 # "a 40% rate on goods ...", "the 10% rate applied to Britain": in a document about tariffs, a
 # rate is a duty unless a word before "rate" says what else it is (interest, growth...).
 _RATE_THEN_RATE = re.compile(r"\s*(?:(?:reciprocal|baseline|new|current|lower|higher|combined|flat|blanket|"
