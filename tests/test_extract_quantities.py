@@ -246,3 +246,47 @@ def test_percent_subjects_of_market_moves_and_pronouns():
     assert ("domestic capacity utilization", 41) in of_kind(text, "percent")
     # A plain sentence subject stays as it was.
     assert [(t.lower(), v) for t, v in of_kind("Gross margin was 29.8%, down 140 basis points.", "percent")] == [("gross margin", 29.8)]
+
+
+def test_money_in_words_and_price_bases():
+    # unseen3 briefing transcript; think-tank brief
+    assert money_of("Q: Treasury says customs receipts hit thirty billion dollars in May.") == [
+        ("customs receipts", 30e9, "USD")]
+    assert money_of("Last year the government collected more than two hundred billion dollars in tariff revenue.") == [
+        ("tariff revenue", 200e9, "USD")]
+    assert money_of("The Secretary announced a twelve-billion-dollar bridge payment program last month.") == [
+        ("bridge payment program", 12e9, "USD")]
+    assert money_of("an average loss of $1,900 per household in 2025 dollars.") == [("average loss", 1900, "USD")]
+
+
+def test_money_subjects_from_the_clause():
+    # unseen3 earnings call, Korean and Australian releases, newsletter, market story
+    text = ("We are raising full-year adjusted EPS guidance to a range of $7.90 to $8.20, from $7.50 to $8.00, "
+            "which assumes tariff rates stay in place.")
+    assert {s for s, _, _ in money_of(text)} == {"full-year adjusted EPS guidance"}
+    text = "For the full year we now expect gross tariff costs of $410 million to $450 million, up from the $300 million we guided in July."
+    assert {s for s, _, _ in money_of(text)} == {"tariff costs"}
+    assert money_of("We repurchased 2.4 million shares for $212 million.") == [("shares", 212e6, "USD")]
+    text = "Automobiles account for about 27% of Korea's exports to the United States, which reached USD 127.8 billion last year."
+    assert money_of(text) == [("Korea's exports to the United States", 127.8e9, "USD")]
+    text = "Vietnam, whose shipments to the US grew 33% last year to $137bn, is the most exposed economy."
+    assert money_of(text) == [("shipments to the US", 137e9, "USD")]
+    text = "Analysts estimate the move will cost European manufacturers about €4.5bn a year."
+    assert money_of(text) == [("cost to European manufacturers", 4.5e9, "EUR")]
+    text = ("USTR's proposal would charge vessels built in China $50 per net ton on each U.S. port call, "
+            "rising to $140 per net ton by 2028.")
+    assert [s for s, _, _ in money_of(text)] == ["charges to vessels built in China"] * 2
+    text = "Shipping lines warn the fees could add up to $1,000 to the cost of moving a container."
+    assert money_of(text) == [("cost of moving a container", 1000, "USD")]
+    text = ("carriers may elect to pay a specific duty of $80 per item for items from countries with a rate below 16%, "
+            "$160 per item for rates between 16% and 25%, and $200 per item for rates above 25%.")
+    assert [s for s, _, _ in money_of(text)] == ["specific duty"] * 3
+    text = "Customs duties collected reached $287 billion in 2025, more than three times the $77 billion collected in FY2024."
+    assert [s for s, _, _ in money_of(text)] == ["customs duties collected"] * 2
+    # an exchange rate is no amount for something; a level is no 'basis'
+    assert money_of("The euro slipped 0.4 per cent against the dollar to $1.0820.")[0][0] == "exchange rate"
+    text = "Our SKUs received a product exclusion from the 301 tariffs. That's worth about $25 million on an annualized basis."
+    assert money_of(text) == [("product exclusion", 25e6, "USD")]
+    # negatives: an own subject stays ("$50bn in loans, $20bn in grants"); a duration is not what money buys
+    assert [s for s, _, _ in money_of("It offered $50bn in loans, $20bn in grants.")] == ["loans", "grants"]
+    assert money_of("Subscribe: 3 months for $1") == [("amount", 1, "USD")]

@@ -9,7 +9,8 @@ from ..fact import Fact
 from .context import Doc, clean_phrase, readable
 from .folding import matches_at
 from .gazetteer import lexicon
-from .numbers import CURRENCY_WORDS, NUMBER, SCALE, parse_number, scale_of, tidy
+from .numbers import (CURRENCY_WORDS, NUMBER, SCALE, SCALE_WORD, SPELLED, SPELLED_FIRST_WORDS, parse_number,
+                      parse_spelled, scale_of, tidy)
 
 __all__ = ["money_facts"]
 
@@ -34,16 +35,20 @@ _CODES = "|".join(sorted(lexicon()["currency_codes_before_number"], key=len, rev
 _CODE = rf"(?<![\w.])(?-i:{_CODES})\.?"
 _QUAL = r"(?:(?P<qual>over|about|around|approximately|nearly|almost|roughly|some|more\s+than|less\s+than|at\s+least|up\s+to|at\s+most|under|an\s+estimated|estimated|exceeded|exceeding)\s+)?"
 _QUAL_BEFORE = re.compile(_QUAL.replace("(?:(?P<qual>", "(?:\\b(?P<qual>", 1)[:-1] + "$", re.I)
+# Amounts in words need a scale word: "thirty billion dollars", "two hundred billion dollars", "a
+# twelve-billion-dollar bridge payment program" (the last, hyphenated, is an adjective).
+_SPELLED_AMOUNT = rf"(?<![\w-])(?P<n3>{SPELLED}(?:[- ]hundred)?)[- ](?P<s4>{SCALE_WORD})[- ](?P<cw3>{_CW})\b"
 _MONEY = re.compile(
-    rf"(?=[^\s\w]|\d|[A-Z][A-Z.]{{0,3}}\$|[A-Z][A-Za-z]{{1,2}}\.?\s?\d)(?:(?:(?P<sym>{_SYM})|(?P<code>{_CODE}))\s?(?P<n1>{NUMBER})(?:\s*(?P<s1>{_SCALE}))?(?:\s+(?P<cw1>{_CW})\b)?"
-    rf"|(?<![\w$.,])(?P<n2>{NUMBER})(?:\s*(?P<s2>{_SCALE}))?\s+(?P<cw2>{_CW})\b)"
+    rf"(?=[^\s\w]|\d|[A-Z][A-Z.]{{0,3}}\$|[A-Z][A-Za-z]{{1,2}}\.?\s?\d|[A-Za-z]+[- ](?:hundred[- ])?(?:[a-z]+illion|thousand))(?:(?:(?P<sym>{_SYM})|(?P<code>{_CODE}))\s?(?P<n1>{NUMBER})(?:\s*(?P<s1>{_SCALE}))?(?:\s+(?P<cw1>{_CW})\b)?"
+    rf"|(?<![\w$.,])(?P<n2>{NUMBER})(?:\s*(?P<s2>{_SCALE}))?\s+(?P<cw2>{_CW})\b"
+    rf"|{_SPELLED_AMOUNT})"
     rf"(?:\s+(?:and|to|-)\s+(?:{_SYM})?\s?(?P<hi>{NUMBER})(?:\s*(?P<s3>{_SCALE}))?)?", re.I)
 _IN_OF = re.compile(r"^\s*(?:worth\s+)?(?:(?:per|a|each)\s+(?:year|annum|month)\s+|annually\s+|(?:in|over)\s+(?:the\s+)?(?:last|next)\s+\w+\s+\w+\s+)?(?:in|of|for|on)\s+", re.I)
 _NP_END = re.compile(r"\s*(?:[,;:()\u2014$€£¥]|\b[A-Z]{1,3}\$|(?<!\b[A-Z])\.|\s-\s|\b(?:since|from|to|by|in|over|and\s+(?:make|will|is|are)|while|that|which|with|as|all|per|annually|each|during|between|within|subject\s+to|(?:next|last|this)\s+(?:year|month|week|quarter|fiscal))\b)", re.I)
 _NOUN_AFTER = re.compile(r"^\s+(?!(?:in|of|for|on|to|by)\s)((?:[A-Za-z][\w.'-]*\s+){0,3}?(?:investments?|deficits?|surplus|commitments?|purchases?|deals?|funds?|exports?|imports?|sales|revenues?|contracts?|orders?|projects?|packages?|trade\s+deficit))\b", re.I)
 _BEFORE_OF = re.compile(r"((?:[A-Za-z][\w.'-]*\s+){0,1}[A-Za-z][\w'-]*)\s+(?:of|worth|valued\s+at|totaling|totalling|at|estimated\s+at|priced|costing)\s+(?:[a-z\s]{0,25}?)?$", re.I)
 _COPULA = re.compile(r"\b(?:was|were|is|are|exceeded|reached|totaled|totalled|hit|topped|surpassed|amounted\s+to|"
-                     r"stood\s+at|came\s+in\s+at|(?:rose|fell|grew|narrowed|widened|increased|decreased|declined|dropped|climbed|shrank|jumped)\s+to)\s+(?:[a-z\s]{0,25}?)?$", re.I)
+                     r"stood\s+at|came\s+in\s+at|(?:rose|fell|grew|narrowed|widened|increased|decreased|declined|dropped|climbed|shrank|jumped)\s+(?:[\w.%]+\s+){0,4}?to)\s+(?:[a-z\s]{0,25}?)?$", re.I)
 # "36% of Brazilian exports to the U.S., worth roughly US$14.5bn", "The duty-free threshold for
 # low-value parcels, once $800,": what stands before the comma. (Its noun phrase starts after a
 # copula: "the United States is the sector's largest single export market, worth £9 billion".)
@@ -73,6 +78,47 @@ _CLAUSE_OPEN = re.compile(r"(?:^|[,;:(]\s*)((?:[A-Za-z][\w.'&-]*\s+){0,5}?)(?:[a
 # "$2.1 trillion -- value of U.S. goods imports": a figure that leads a line, its dash and what it is.
 _DASH_AFTER = re.compile(r"\s*(?:--?|:)\s+(?:(?:the\s+)?(?:value|total|amount|sum|worth|cost)\s+of\s+)?")
 _LINE_LEAD = re.compile(r"[\s*\u2022>#-]*")
+_QUALS = r"(?:(?:over|about|around|approximately|nearly|almost|roughly|some|more\s+than|less\s+than|at\s+least|up\s+to|at\s+most|under|an\s+estimated|estimated)\s+)?"
+# "The euro slipped 0.4 per cent against the dollar to $1.0820", "57.12 per dollar": an exchange rate.
+_AGAINST_CURRENCY = re.compile(rf"\bagainst\s+the\s+(?:{_CW})\s+(?:to|at)\s+{_QUALS}$", re.I)
+_PER_CURRENCY = re.compile(rf"\s*(?:per|to\s+the|a|against\s+the)\s+(?:{_CW})\b", re.I)
+# "exports to the United States, which reached USD 127.8 billion", "the Export Market Development
+# Grants program, which provides up to A$770,000": the relative clause's antecedent.
+_WHICH = re.compile(rf"((?:[A-Za-z][\w.'&-]*\s+){{0,6}}[A-Za-z][\w.'&-]*),\s*which\s+(?:[a-z]+\s+){{1,3}}?{_QUALS}$")
+_LEADING_GRAMMAR = re.compile(r"^(?:(?:of|to|in|for|on|at|with|from|by|into|and|or|whose|which|who|that)\s+)+", re.I)
+# "Treasury says customs receipts hit ...": what is reported starts after the reporting verb.
+_REPORTED = re.compile(r"^.*\b(?:says|said|say|reports?|reported|estimates?|estimated|notes?|noted|expects?|expected|projects?|projected)\s+(?:that\s+)?", re.I)
+# "could cost members $1.2 billion a year", "would charge vessels built in China $50 per net ton":
+# a verb, to whom, then the amount.
+_RECIPIENT_NOUN: dict[str, str] = lexicon()["money_recipient_verbs"]
+_RECIPIENT = re.compile(r"\b(" + "|".join(_RECIPIENT_NOUN) + r")(?:s|ed|ing)?\s+((?:[A-Za-z][\w.'-]*\s+){1,5}?)" + _QUALS + "$", re.I)
+# "repurchased 2.4 million shares for $212 million": a plural noun, "for", the amount.
+_FOR_BEFORE = re.compile(r"(?<![\w'-])((?:[a-z][\w'-]*\s+)?[a-z][\w'-]*[a-z]s)\s+for\s+" + _QUALS + "$")
+_NOT_FOR_NOUNS = frozenset({"calls", "asks", "pays", "accounts", "stands", "goes", "applies", "looks", "waits",
+                            "allows", "provides", "sells", "buys", "is", "was", "has", "this", "thus", "plus", "as",
+                            "days", "weeks", "months", "years", "hours"})
+# "raising full-year adjusted EPS guidance to a range of $7.90 to $8.20": a range, total or level
+# names no subject; what is raised or set to it does.
+_GENERIC_HEADS = frozenset({"range", "total", "sum", "level", "amount", "figure", "average", "record", "high", "low",
+                            "estimate", "maximum", "minimum", "cap", "ceiling", "value", "tune", "tally"})
+_GENERIC_BEFORE = re.compile(r"((?:[A-Za-z][\w.'-]*\s+){0,6}[A-Za-z][\w.'-]*)\s+(?:to|at|of|in|with)\s+(?:a|an|the)\s+"
+                             r"(?:[a-z-]+\s+)?(?:" + "|".join(sorted(_GENERIC_HEADS)) + r")\s+of\s+" + _QUALS + "$", re.I)
+_NOT_IN_NP = frozenset({"we", "they", "it", "he", "she", "i", "you", "are", "is", "was", "were", "be", "been", "will",
+                        "would", "could", "may", "might", "has", "have", "had", "and", "or", "but", "that", "which"})
+# "could add up to $1,000 to the cost of moving a container": what the amount is added to.
+_ADD_BEFORE = re.compile(r"\badd(?:s|ed|ing)?\s+" + _QUALS + "$", re.I)
+_TO_AFTER = re.compile(r"\s+to\s+")
+# An amount that continues the one before it in its sentence: a comparison ("up from the $300
+# million we guided", "from $7.50 to $8.00", "three times the $77 billion"), a new level ("rising
+# to $140 per net ton") or the next item of a list ("$80 per item ..., $160 per item ..., and $200").
+_CONTINUES = re.compile(rf"(?:\b(?:up|down)\s+from|\bfrom|\bthan|\btimes|\bcompared\s+(?:with|to)|\bversus|\bvs\.?"
+                        rf"|\b(?:rising|falling|increasing|climbing|growing|going|rose|fell|increased)\s+to|[,;]\s*(?:and|or)?|\s(?:and|or))"
+                        rf"\s+(?:the\s+)?{_QUALS}$", re.I)
+_PRONOUN_WORTH = re.compile(r"^\W*(?:that|this|it)(?:'s|\s+is|\s+was|\s+would\s+be)\s+worth\s+" + _QUALS + "$", re.I)
+_OBJECT_GOT = re.compile(r"\b(?:received|won|got|secured|obtained|signed|announced|approved|granted|awarded)\s+(?:a|an|the)\s+"
+                         r"((?:[\w-]+\s+){0,2}?[\w-]+)(?=\s+(?:from|for|on|of|to|in|with|by)\b|\s*[,.;])")
+# "$1,900 per household in 2025 dollars": a four-digit year before a currency word names a price base.
+_PRICE_BASE = re.compile(r"(?:19|20)\d\d")
 _STOP_WORDS = {"the", "a", "an", "and", "or", "of", "in", "to", "it", "is", "was", "which", "that", "be"}
 
 
@@ -115,6 +161,27 @@ def _name_before_bracket(before: str) -> str | None:
     return phrase
 
 
+def _before_of(before: str) -> str | None:
+    """The noun before "of", "worth", "valued at" an amount ("a quarterly dividend of $0.70"); for a
+    range, total or level, what was set to it ("guidance to a range of")."""
+    b = _BEFORE_OF.search(before)
+    if not b or b.group(1).split()[-1].lower() in _STOP_WORDS:
+        return None
+    if b.group(1).split()[-1].lower() not in _GENERIC_HEADS:
+        return clean_phrase(b.group(1))
+    g = _GENERIC_BEFORE.search(before)
+    if not g:  # "a minimum of $32.71", "annual trade value of": the best there is
+        return clean_phrase(b.group(1))
+    words = g.group(1).split()
+    for i in range(len(words) - 1, -1, -1):
+        w = words[i].lower()
+        if w in _NOT_IN_NP or w in _STOP_WORDS or w.endswith("ing"):
+            words = words[i + 1:]
+            break
+    phrase = clean_phrase(" ".join(words))
+    return phrase or None
+
+
 def _subject(doc: Doc, start: int, end: int, s_start: int, s_end: int, index: int) -> str:
     text = doc.text
     if doc.sentences[index].is_table_row:
@@ -126,6 +193,13 @@ def _subject(doc: Doc, start: int, end: int, s_start: int, s_end: int, index: in
         end = bracket.end()
     after = text[end:s_end]
     before = text[max(s_start, start - 80):start]
+    if _AGAINST_CURRENCY.search(before) or _PER_CURRENCY.match(after):
+        return "exchange rate"
+    if text[end - 1].isalpha() and "-" in text[start:end]:  # "a twelve-billion-dollar bridge payment program"
+        e = _NP_END.search(text, end + 1, s_end)
+        phrase = clean_phrase(text[end:e.start() if e else s_end])
+        if phrase and not phrase[0].isdigit():
+            return phrase[:80]
     if _LINE_LEAD.fullmatch(text, s_start, start):  # "* $2.1 trillion -- value of U.S. goods imports"
         dash = _DASH_AFTER.match(text, end, s_end)
         if dash and dash.group().strip():
@@ -137,6 +211,17 @@ def _subject(doc: Doc, start: int, end: int, s_start: int, s_end: int, index: in
         name = _name_before_bracket(before)
         if name:
             return name
+    if _PRONOUN_WORTH.search(before) and index > 0:
+        # "That's worth about $25 million": what the sentence before was about.
+        from .shares import sentence_subject
+        for prev in (doc.sentences[index - 1], doc.sentences[index - 2] if index > 1 else None):
+            if prev is None or len(doc.text[prev.start:prev.end].split()) < 5:
+                continue  # ("CFO: Sure.")
+            got = _OBJECT_GOT.search(doc.text, prev.start, prev.end)  # "received a product exclusion"
+            subj = clean_phrase(got.group(1)) if got else sentence_subject(doc, prev.start, prev.end)
+            if subj:
+                return subj[:80]
+            break
     comma = before.rfind(",")
     if comma >= 0 and _APPOSITIVE_CUE.search(before, comma):
         ap = _APPOSITIVE.search(before)
@@ -149,6 +234,11 @@ def _subject(doc: Doc, start: int, end: int, s_start: int, s_end: int, index: in
         names = [m for m in doc.mentions_in(start - len(before) + clause + 1, start) if m.entity.kind != "product"]
         if names:
             return names[-1].entity.name
+    which = _WHICH.search(before)
+    if which:  # "exports to the United States, which reached USD 127.8 billion"
+        phrase = clean_phrase(_LEADING_GRAMMAR.sub("", which.group(1)))
+        if phrase and phrase.split()[0].lower() not in _STOP_WORDS:
+            return phrase[:80]
     copula = _COPULA.search(before, max(0, len(before) - 45))  # the verb stands in the last words
     if copula:
         # What the amount measures is the subject of its own clause: "India's exports grew 6.9
@@ -159,7 +249,7 @@ def _subject(doc: Doc, start: int, end: int, s_start: int, s_end: int, index: in
         for opened in _CLAUSE_BREAK.finditer(text, s_start, verb):
             pass
         if opened is not None:
-            phrase = clean_phrase(text[opened.end():verb])
+            phrase = clean_phrase(_LEADING_GRAMMAR.sub("", _REPORTED.sub("", text[opened.end():verb])))
             if phrase and len(phrase.split()) <= 12 and phrase.split()[0].lower() not in _STOP_WORDS:
                 return phrase[:80]
         from .shares import sentence_subject  # the sentence's subject is what the amount measures
@@ -176,18 +266,35 @@ def _subject(doc: Doc, start: int, end: int, s_start: int, s_end: int, index: in
         phrase = clean_phrase(text[a:e.start() if e else s_end])
         ms = doc.mentions_in(a, e.start() if e else s_end)
         only_place = ms and len(phrase) <= (ms[0].end - ms[0].start) + 4 and ms[0].entity.kind != "product"
-        if phrase and not only_place and phrase.lower() not in _STOP_WORDS and not phrase[0].isdigit():
+        if phrase and not only_place and phrase.lower() not in _STOP_WORDS and not phrase[0].isdigit() \
+                and not phrase.lower().endswith("basis"):  # "on an annualized basis" says how, not what
             return phrase[:80]
-        b = _BEFORE_OF.search(text[max(s_start, start - 80):start])
-        if b and b.group(1).split()[-1].lower() not in _STOP_WORDS:
-            return clean_phrase(b.group(1))
+        b = _before_of(text[max(s_start, start - 80):start])
+        if b:
+            return b
         verb = _VERB.search(text, max(s_start, start - 40), start)
         if verb:
             return f"{_VERB_NOUN[verb.group(1).lower()]} in {phrase}"
     before = text[max(s_start, start - 80):start]
-    b = _BEFORE_OF.search(before)
-    if b and b.group(1).split()[-1].lower() not in _STOP_WORDS:
-        return clean_phrase(b.group(1))
+    b = _before_of(before)
+    if b:
+        return b
+    if _ADD_BEFORE.search(before):  # "add up to $1,000 to the cost of moving a container"
+        to = _TO_AFTER.match(text, end, s_end)
+        if to:
+            e = _NP_END.search(text, to.end() + 1, s_end)
+            phrase = clean_phrase(text[to.end():e.start() if e else s_end])
+            if phrase and not phrase[0].isdigit():
+                return phrase[:80]
+    r = _RECIPIENT.search(before)
+    if r and r.group(2).split()[0].lower() not in _STOP_WORDS | _NOT_IN_NP:  # "cost members $1.2 billion"
+        return f"{_RECIPIENT_NOUN[r.group(1).lower()]} {clean_phrase(r.group(2))}"
+    f = _FOR_BEFORE.search(before)
+    if f and f.group(1).split()[-1].lower() not in _NOT_FOR_NOUNS:  # "2.4 million shares for $212 million"
+        words = f.group(1).split()
+        if words[0].lower() in _STOP_WORDS or scale_of(words[0]) != 1.0 or len(words[0]) < 3:
+            words = words[1:]
+        return clean_phrase(" ".join(words))
     verb = _VERB.search(before)
     if verb:
         return _VERB_NOUN[verb.group(1).lower()]
@@ -200,12 +307,14 @@ def _starts(doc: Doc) -> list[int] | None:
     after the number). None: search everywhere."""
     numbers = doc.starts_of_words(frozenset(), digits=True)
     worded = doc.starts_of_words(CURRENCY_WORDS)
-    if numbers is None or worded is None:
+    spelled = doc.starts_of_words(SPELLED_FIRST_WORDS)
+    if numbers is None or worded is None or spelled is None:
         return None
     starts: list[int] = list(worded)  # a code before its number: "USD 190 billion"
     for i in sorted({doc.sentence_at(p) for p in worded} - {-1}):
         s = doc.sentences[i]
         starts.extend(numbers[bisect_left(numbers, s.start):bisect_left(numbers, s.end)])
+        starts.extend(spelled[bisect_left(spelled, s.start):bisect_left(spelled, s.end)])
     text = doc.text
     for ch in _SYMBOL_CHARS:
         i = text.find(ch)
@@ -266,9 +375,18 @@ def money_facts(doc: Doc) -> list[Fact]:
         s = doc.sentences[index]
         for m in (_MONEY.finditer(text, s.start, s.end) if starts is None
                   else matches_at(_MONEY, text, starts, s.start, s.end)):
-            sym, code, cw = m.group("sym"), m.group("code"), (m.group("cw1") or m.group("cw2"))
+            sym, code, cw = m.group("sym"), m.group("code"), (m.group("cw1") or m.group("cw2") or m.group("cw3"))
             n = m.group("n1") or m.group("n2")
-            scale = m.group("s1") or m.group("s2")
+            scale = m.group("s1") or m.group("s2") or m.group("s4")
+            if n is None:  # in words: "two hundred billion dollars"
+                words = m.group("n3").lower().replace("-", " ").split()
+                hundred = words[-1] == "hundred"
+                amount = parse_spelled(" ".join(words[:-1] if hundred else words))
+                if not amount:
+                    continue
+                n = str(amount * (100 if hundred else 1))
+            elif not sym and not code and not scale and _PRICE_BASE.fullmatch(n):
+                continue  # "in 2025 dollars": a year's prices, no amount
             # "25 MMT", "12 m" (metres): a bare one-letter scale needs a currency symbol.
             if not sym and scale and len(scale) == 1:
                 continue
@@ -283,7 +401,7 @@ def money_facts(doc: Doc) -> list[Fact]:
                 currency = doc.memo(("dollar",), lambda: _dollar(doc))
             currency = currency or "USD"
             value = tidy(parse_number(n) * scale_of(scale))
-            vstart = m.start("sym") if sym else m.start("code") if code else m.start("n2")
+            vstart = m.start("sym") if sym else m.start("code") if code else m.start("n2") if m.group("n2") else m.start("n3")
             previous = facts[-1] if facts else None
             if previous is not None and previous.end <= m.start() and s.start <= previous.start \
                     and _CONVERSION_OPEN.fullmatch(text, previous.end, m.start()):
@@ -292,7 +410,13 @@ def money_facts(doc: Doc) -> list[Fact]:
                     and _PRONOUN_TO.search(text, max(s.start, m.start() - 40), m.start()):
                 subject = previous.subject
             else:
-                subject = readable(doc, _subject(doc, vstart, m.end(), s.start, s.end, index))
+                subject = _subject(doc, vstart, m.end(), s.start, s.end, index)
+                if subject == "amount" and previous is not None and s.start <= previous.start \
+                        and m.start() - previous.end < 200 \
+                        and _CONTINUES.search(text, max(previous.end, m.start() - 40), m.start()):
+                    subject = previous.subject  # "up from the $300 million", "rising to $140"
+                else:
+                    subject = readable(doc, subject)
             details: dict = {"currency": currency}
             q = _QUAL_BEFORE.search(text, max(s.start, m.start() - 25), m.start())
             if q and q.group("qual"):
