@@ -306,3 +306,18 @@ def test_duty_on_an_amount_of_goods_falls_on_the_goods_and_names_the_imposer():
     facts = [f for f in extract_facts(text) if f.kind == "tariff"]
     assert [(f.subject, f.value) for f in facts] == [("United States", 25)]
     assert facts[0].details["imposer"] == "European Union"
+
+
+def test_ad_valorem_heading_lines_and_goods_lists():
+    # unseen3 cbp_csms_guidance: "heading: goods, N% ad valorem" lines, a 0% line included.
+    text = ("Tariffs on trucks take effect November 1.\n\n- 9903.74.02: Parts of medium- and heavy-duty "
+            "trucks, 25% ad valorem\n- 9903.74.03: Buses, 10% ad valorem\n")
+    assert tariffs(text) == [("trucks", 25), ("buses", 10)]
+    # A percentage closing a line that is no heading stays a percent.
+    text = "Tariffs on trucks take effect November 1.\n\n- Share of trucks from Mexico, 40%\n"
+    assert tariffs(text) == [("trucks", None)]
+    # unseen3 proclamation_polysilicon: "ad valorem" after the rate, and a list of unknown goods.
+    text = ("I have decided to adjust imports of polysilicon and its derivatives by imposing an ad valorem "
+            "duty of 30 percent on polysilicon and a duty of fifteen percent ad valorem on solar wafers, "
+            "cells and modules, as set forth in Annex I to this proclamation.")
+    assert tariffs(text) == [("polysilicon", 30), ("solar wafers", 15), ("cells", 15), ("modules", 15)]

@@ -5,7 +5,7 @@ import re
 from typing import Iterator
 
 from ..fact import Fact
-from .context import Doc
+from .context import Doc, clean_phrase
 from .folding import CasePattern, Prefilter, matches_at
 from .gazetteer import lexicon
 from .words import word_start_finder
@@ -151,6 +151,8 @@ def _is_tariff_rate(doc: Doc, s: Sentence, r: Rate) -> bool:
         return True
     if _RATE_THEN_WORD.match(after):
         return True
+    if doc.about_tariffs and not r.points and _heading_goods(doc, r) is not None:
+        return True
     if doc.about_tariffs and not r.points and ((("rate" in after or "baseline" in after) and _RATE_THEN_RATE.match(after))
                                                or _applied_to(doc, s, r)):
         return True
@@ -209,6 +211,22 @@ def _applied_to(doc: Doc, s: Sentence, r: Rate) -> "re.Match[str] | None":
         return None
     ms = doc.mentions_in(m.end(), min(s.end, m.end() + 40))
     return m if ms and ms[0].entity.kind != "product" and ms[0].start - m.end() <= 4 else None
+
+
+# "- 9903.74.03: Buses, 10% ad valorem": a tariff heading or subheading, the goods it covers, and
+# the rate that closes its line.
+_HEADING_LINE = re.compile(r"(?m)^[ \t]*(?:[-*\u2022][ \t]+)?(?:heading[ \t]+|subheading[ \t]+)?\d{4}\.\d{2}(?:\.\d{2,4})?[ \t]*[:\u2013-][ \t]*"
+                           r"(?P<goods>[^,:;\n]{3,120}),[ \t]*$", re.I)
+_HEADING_RATE_END = re.compile(r"[ \t]*(?:ad[ \t]+valorem)?[ \t]*\.?[ \t]*(?:\n|$)", re.I)
+
+
+def _heading_goods(doc: Doc, r: Rate) -> "re.Match[str] | None":
+    """The goods of a heading line the rate closes (see _HEADING_LINE), if it is one."""
+    text = doc.text
+    line = text.rfind("\n", 0, r.start) + 1
+    if r.start - line > 160 or not _HEADING_RATE_END.match(text, r.end):
+        return None
+    return _HEADING_LINE.match(text[:r.start], line)
 
 
 def _ends_with_link(before: str) -> bool:
@@ -417,6 +435,11 @@ def _resolve(doc: Doc, s: Sentence, index: int, r: Rate) -> tuple[list[Target], 
         t = _table_entity(doc, s, r)
         if t:
             return [t], None
+    hl = _heading_goods(doc, r)
+    if hl is not None:
+        a, b = hl.start("goods"), hl.end("goods")
+        found = targets_in_phrase(doc, a, b, allow_us=False)
+        return found or [Target(clean_phrase(hl.group("goods")).lower(), None, None, a, b)], None
     # ", and on textiles and clothing between 10% and 50%": the goods the gap names, else
     # (", increasing to 10 percent") what the rate continued falls on.
     cont = _continued(doc, s, r)
@@ -457,6 +480,12 @@ def _resolve(doc: Doc, s: Sentence, index: int, r: Rate) -> tuple[list[Target], 
         # Goods the gazetteer does not know: "a 25 percent duty on upholstered furniture and
         # kitchen cabinets and vanities" falls on the known ones and on the rest as named.
         found += [t for t in named_goods(doc, a, b, parts=True) if t.subject not in {f.subject for f in found}]
+        if not found:
+            # "a duty of fifteen percent ad valorem on solar wafers, cells and modules": goods the
+            # gazetteer does not know, listed; each item is a target.
+            lm = _GOODS_LIST.match(text, b, s.end)
+            b2 = lm.end() if lm else b
+            found = [Target(p, None, None, a, b2) for p in _list_items(doc, a, b2)]
         if found:
             imposer = first_subject(doc, s.start, r.start)
             return found, imposer if imposer and imposer.entity and found[0].entity and imposer.entity.kind != "product" and found[0].entity.code == "US" else None
@@ -573,6 +602,22 @@ def _resolve(doc: Doc, s: Sentence, index: int, r: Rate) -> tuple[list[Target], 
 
 
 _ON_WORD = re.compile(r"\s+on\s+")
+_GOODS_LIST = re.compile(r"(?:(?:,[ \t]*(?:and[ \t]+|or[ \t]+)?|[ \t]+(?:and|or)[ \t]+)[a-z][\w-]*(?:[ \t]+[a-z][\w-]*){0,2}?(?=[,.;]|[ \t]+(?:and|or)\b|$))+")
+
+
+def _list_items(doc: Doc, a: int, b: int) -> list[str]:
+    """Each item of a short list of goods ("solar wafers, cells and modules"), when every item
+    reads as goods (named_goods on its own)."""
+    out: list[str] = []
+    for piece in re.split(r"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+", doc.text[a:b]):
+        if not piece:
+            continue
+        start = doc.text.find(piece, a, b)
+        got = named_goods(doc, start, start + len(piece))
+        if not got or len(got) != 1:
+            return []
+        out.append(got[0].subject)
+    return out if len(out) > 1 else []
 _AMOUNT_OF = re.compile(r"(?:(?:about|some|roughly|nearly|over|more\s+than)\s+)?(?:[$€£¥]|[A-Z]{2,3}\$|[A-Z]{3}\s)?\s*\d[\d.,]*\s*"
                         r"(?:bn|billion|million|trillion|mn|m)?\s*(?:[A-Za-z]+\s+)?(?:\([^()]{0,40}\)\s*)?(?:worth\s+)?of\s+", re.I)
 _GENERIC_BEFORE_FROM = re.compile(r"\b(?:imports?|goods|products|articles|shipments|merchandise|exports?|originating|"
