@@ -290,3 +290,18 @@ def test_money_subjects_from_the_clause():
     # negatives: an own subject stays ("$50bn in loans, $20bn in grants"); a duration is not what money buys
     assert [s for s, _, _ in money_of("It offered $50bn in loans, $20bn in grants.")] == ["loans", "grants"]
     assert money_of("Subscribe: 3 months for $1") == [("amount", 1, "USD")]
+
+
+def test_counts_of_irregular_plurals_names_and_noun_phrases():
+    # unseen3 Australian release, briefing, market story, think-tank brief, Philippine story, earnings call
+    assert of_kind("More than 2,000 cattle producers and 42 processing plants supply the US trade.", "count") == [
+        ("cattle producers", 2000), ("processing plants", 42)]
+    assert of_kind("CSL employs more than 7,000 people across its Australian operations.", "count") == [("people", 7000)]
+    assert ("drugmakers", 17) in of_kind("That's seventeen of the top twenty drugmakers.", "count")
+    assert of_kind("The Stoxx 600 autos and parts index dropped 4.2 per cent.", "count") == []
+    assert of_kind("Table 2 shows two scenarios.", "count") == [("scenarios", 2)]
+    assert of_kind("About 12 new firms joined.", "count") == [("new firms", 12)]
+    assert of_kind("The Philippines imports at zero tariff under existing quotas.", "count") == []
+    assert of_kind("Gross margin was 29.8%, down 140 basis points.", "count") == []
+    assert of_kind("Good morning. Five things to know today:", "count") == []
+    assert of_kind("It was founded in 2019 companies aside.", "count") == []  # a year

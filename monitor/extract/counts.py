@@ -38,17 +38,29 @@ _CLOSING_NUMBER = re.compile(rf"\s(?:for|in|to|from|with|of|at|on|by|are|were|wa
 _LEAD_FIGURE = re.compile(rf"[\s*\u2022>-]*(?P<n>{NUMBER})(?:\s+(?P<scale>thousand|million|billion))?\s+(?:--?|:)\s+"
                           rf"(?P<mods>(?:[A-Za-z][\w.'-]*\s+){{0,3}}?)(?P<noun>[a-z][a-z-]*[a-z]s)\b")
 _BLOCKERS = frozenset(_LEX["count_prefix_blockers"])
+# "The Stoxx 600 autos and parts index", "Table 2 shows": a number right after a capitalised word
+# is part of a name, unless the word only opens the sentence ("About 12 of our SKUs").
+_OPENERS = frozenset({"about", "over", "some", "nearly", "almost", "roughly", "around", "approximately", "only",
+                      "just", "the", "all", "and", "but", "of", "in", "for", "with", "by", "to", "at", "on", "from",
+                      "since", "after", "before", "under", "another", "those", "these", "its", "their", "our", "his",
+                      "her", "than", "when", "while", "if", "another", "least", "up", "fewer", "less", "more", "an",
+                      "estimated", "exactly", "another", "every", "each", "at", "as", "nearly", "top"})
+# Words that end a noun phrase: "zero tariff under existing quotas" counts no quotas.
+_PREPOSITIONS = frozenset({"under", "with", "from", "on", "at", "for", "in", "to", "by", "into", "over", "against",
+                           "per", "than", "as", "through", "via"})
 # "38.5 billion Swiss francs" is money, whatever word comes between.
 _CURRENCY_FIRST = frozenset(w.split()[0] for w in _LEX["currency_words"] if " " in w)  # "swiss" (francs)
 # "6 of the 10 largest categories": the part is counted too.
-_N_OF_THE_M = re.compile(rf"(?P<n>{NUMBER}|{SPELLED})\s+of\s+the\s+(?P<m>{NUMBER}|{SPELLED})\s+(?:[A-Za-z][\w-]*\s+){{0,2}}?(?P<noun>[a-z][a-z-]*[a-z]s)\b", re.I)
+_N_OF_THE_M = re.compile(rf"(?P<n>{NUMBER}|{SPELLED})\s+of\s+the\s+(?:(?:top|largest|biggest|leading|main)\s+)?(?P<m>{NUMBER}|{SPELLED})\s+(?:[A-Za-z][\w-]*\s+){{0,2}}?(?P<noun>[a-z][a-z-]*[a-z]s)\b", re.I)
+# Plurals without an s: "more than 7,000 people".
+_IRREGULAR = "|".join(sorted(_LEX["count_irregular_plurals"], key=len, reverse=True))
 _QUAL = r"(?:(?P<qual>over|about|around|approximately|nearly|almost|roughly|some|more\s+than|fewer\s+than|less\s+than|at\s+least|up\s+to|an\s+estimated|estimated|only|just|top)\s+)?"
 _QUAL_BEFORE = re.compile(_QUAL.replace("(?:(?P<qual>", "(?:\\b(?P<qual>", 1)[:-1] + "$", re.I)
 _NOT_AFTER = frozenset("$.,:/#§(-")  # besides word characters, which no candidate follows
 _COUNT = re.compile(
     rf"(?<![\w$.,:/#§(-])(?=[\dA-Za-z])(?P<n>{NUMBER}|{SPELLED})(?![\w%:]|\.\d|,\d|\s*(?:%|percent|per\s*cent))"
     rf"(?:\s+(?P<scale>thousand|million|billion))?"
-    rf"\s+(?P<mods>(?:(?:of\s+the\s+)?[A-Za-z][\w.'’-]*\s+){{0,3}}?)(?P<noun>[a-z][a-z-]*[a-z]s)\b", re.I)
+    rf"\s+(?P<mods>(?:(?:of\s+the\s+)?[A-Za-z][\w.'’-]*\s+){{0,3}}?)(?P<noun>[a-z][a-z-]*[a-z]s|(?:{_IRREGULAR})(?!\s+(?!(?:across|as|was|is|has|its|his|this|thus|plus|less|unless|whereas)\b)[a-z][a-z-]*[a-z]s\b))\b", re.I)
 _OF_THE_THEN = re.compile(
     rf"\bof\s+the\s+(?P<m>{NUMBER}|{SPELLED})\s+(?P<noun>[a-z][a-z-]*s)\b(?:[^.;]|\.(?=\S)|\.(?<=\b[A-Z]\.)\s){{0,120}}?,\s*(?P<n>{NUMBER}|{SPELLED})\s+(?:are|were|is|have|had)\b", re.I)
 _WORD_BEFORE = re.compile(r"([\w.§-]+)\s*$")
@@ -74,6 +86,8 @@ def _blocked(doc: Doc, start: int) -> bool:
         return bool(re.search(r"\d\S*\s+and\s*$", before))
     if word in _BLOCKERS or word.rstrip(".") in _BLOCKERS or word.rstrip(".") in _CURRENCY_BEFORE:
         return True
+    if m.group(1)[:1].isupper() and word.isalpha() and word not in _OPENERS:
+        return True  # "Stoxx 600 autos", "Table 2 shows"
     return bool(re.search(r"(?:executive\s+order|section|heading|note|title|chapter)\s*$", before, re.I))
 
 
@@ -100,10 +114,12 @@ def _noun_count(doc: Doc, s, m: re.Match[str], date_spans: list[tuple[int, int]]
         return None
     if raw_n.lower() in ("one", "no") or re.search(r"\d", mods):
         return None
+    if any(w.lower() in _PREPOSITIONS for w in mods.split()):
+        return None
     value = parse_any(raw_n)
     if value is None:
         return None
-    if raw_n[0].isdigit() and "." not in raw_n and 1900 <= value <= 2100 and not m.group("scale"):
+    if raw_n[0].isdigit() and "." not in raw_n and "," not in raw_n and 1900 <= value <= 2100 and not m.group("scale"):
         return None  # a year
     if any(a <= m.start("n") < b for a, b in date_spans) or _blocked(doc, m.start("n")):
         return None
