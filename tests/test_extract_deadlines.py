@@ -176,3 +176,59 @@ def test_a_named_deadline_a_window_from_to_and_a_rate_change_from():
 def test_a_press_dateline_anchors_a_relative_date():
     text = "WASHINGTON, March 4, 2025 - Comments are due within 30 days of this announcement."
     assert deadlines(text) == ["2025-04-03"]
+
+
+def test_spelled_ordinal_days_in_transcripts():
+    ref = dt.date(2026, 6, 2)
+    text = ("the tariff on upholstered furniture goes from twenty-five percent to thirty percent on the first "
+            "of July, as the President said it would.")
+    assert deadlines(text, reference_date=ref) == ["2026-07-01"]
+    assert deadlines("Everybody else pays a hundred percent on branded drugs starting July fifteenth.",
+                     reference_date=ref) == ["2026-07-15"]
+    assert deadlines("Farmers have until the fifteenth of June to sign up.", reference_date=ref) == ["2026-06-15"]
+    assert deadlines("the first checks go out by June thirtieth.", reference_date=ref) == ["2026-06-30"]
+    # Ordinals of a speaker's list and a date said as past are not deadlines.
+    assert deadlines("First, on furniture. Second, pharmaceuticals, which we announced on the first of May.",
+                     reference_date=ref) == []
+    assert deadlines("Sales in June second-quarter terms rose.", reference_date=ref) == []
+
+
+def test_into_effect_set_for_a_clock_time_without_minutes_and_ended_on():
+    ref = dt.date(2025, 10, 23)
+    assert deadlines("a third of about 3% goes into effect on January 5.", reference_date=ref) == ["2026-01-05"]
+    assert deadlines("A public hearing is set for Dec. 15.", reference_date=dt.date(2025, 11, 19)) == ["2025-12-15"]
+    assert deadlines("The next round closes at 5 pm AEDT on Friday 30 January 2026.") == ["2026-01-30"]
+    assert deadlines("Duty-free de minimis treatment ended for all countries on August 29, 2025.") == ["2025-08-29"]
+    text = ("Through the end of the transition period on February 28, 2026, carriers may elect to pay a "
+            "specific duty of $80 per item.")
+    assert deadlines(text) == ["2026-02-28"]
+    assert deadlines("The truce ended on August 29, 2025; the deal was signed on May 2, 2025.") == ["2025-08-29"]
+
+
+def test_a_hearing_on_a_calendar_line_a_start_a_rule_will_make_and_data_coverage():
+    text = "CALENDAR\n- Tue 7 Oct: USITC hearing on Inv. No. 332-604 (critical minerals), 9:30 a.m.\n- Thu 9 Oct: Dinner\n"
+    assert deadlines(text, reference_date=dt.date(2025, 10, 6)) == ["2025-10-07"]
+    text = "London will cut tariff-free steel import quotas by 50% from 1 July 2026 and hike the out-of-quota tariff."
+    assert deadlines(text) == ["2026-07-01"]
+    assert deadlines("Steel imports fell 50% from 1 July 2025 to 1 October 2025.") == []
+    assert deadlines("*Data through March 31, 2026.*") == []
+    assert deadlines("The exclusion runs through May 31, 2026.") == ["2026-05-31"]
+
+
+def test_a_rate_held_since_a_day_and_a_fixed_width_table_column():
+    text = "The fentanyl duties on China (now 10 per cent, down from 20 per cent since November 10) do stack."
+    assert deadlines(text, reference_date=dt.date(2025, 11, 14)) == ["2025-11-10"]
+    assert deadlines("Exports are up 10 per cent since November 10.", reference_date=dt.date(2025, 11, 14)) == []
+    table = ("  Product                     Rate   Effective           Announced\n"
+             "  --------------------------- ------ ------------------- -----------------\n"
+             "  Refined gallium             20%    November 10, 2025   October 1, 2025\n")
+    assert deadlines(table) == ["2025-11-10"]
+
+
+def test_a_year_from_the_sentence_and_an_event_anchored_period():
+    text = ("In-transit: Goods loaded onto a vessel before 12:01 a.m. on November 1 and entered for consumption "
+            "before 12:01 a.m. on December 1, 2025 are not subject to the duties.")
+    assert deadlines(text) == ["2025-11-01", "2025-12-01"]
+    text = "After liquidation, a protest must be filed within 180 days."
+    assert deadlines(text, reference_date=dt.date(2025, 11, 14)) == []
+    assert deadlines("Commerce must report within 30 days.", reference_date=dt.date(2025, 11, 14)) == ["2025-12-14"]

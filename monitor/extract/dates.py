@@ -41,6 +41,60 @@ _ISO = re.compile(r"(?P<year>(?:19|20)(?<![\d.]\d\d)\d\d)-(?P<month>[01]\d)-(?P<
 _ISO_TAIL = re.compile(r"-[01]\d-[0-3]\d")
 
 
+# Spelled ordinal days, as people say them: "July fifteenth", "the first of July", "June
+# thirtieth", "the twenty-first of May".
+_UNITS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth"]
+_ORDINALS: dict[str, int] = {w: i + 1 for i, w in enumerate(_UNITS + [
+    "tenth", "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth", "seventeenth",
+    "eighteenth", "nineteenth", "twentieth"])}
+_ORDINALS.update({f"twenty-{w}": 21 + i for i, w in enumerate(_UNITS)})
+_ORDINALS.update({f"twenty {w}": 21 + i for i, w in enumerate(_UNITS)})
+_ORDINALS.update({"thirtieth": 30, "thirty-first": 31, "thirty first": 31})
+_ORDINAL = r"(?:" + "|".join(w.replace(" ", r"\s+") for w in sorted(_ORDINALS, key=len, reverse=True)) + r")"
+_YEAR_AFTER = r"(?:,?\s+(?P<year>(?:19|20)\d\d)\b(?![-.,]?\d))?"
+# After the month ("July fifteenth"); not "June second-quarter", "March third quarter".
+_MDY_SPELLED = re.compile(rf"(?P<month>{_MONTH})\.?\s+(?:the\s+)?(?P<day>{_ORDINAL})(?![\w-])(?!\s+(?:quarter|half)\b)" + _YEAR_AFTER, re.I)
+# Before it ("the fifteenth of June"): tried back from each month word.
+_DMY_SPELLED_BEFORE = re.compile(rf"\b(?:the\s+)?(?P<day>{_ORDINAL})\s+of\s+$", re.I)
+_DMY_SPELLED_AFTER = re.compile(rf"(?P<month>{_MONTH})\b" + _YEAR_AFTER, re.I)
+_WORD = re.compile(r"[A-Za-z]+")
+_MONTH_AT = re.compile(rf"\b{_MONTH}\b", re.I)
+
+
+def _ordinal(word: str) -> int:
+    return _ORDINALS[" ".join(word.lower().split())]
+
+
+def _spelled(text: str, starts: "Iterator[int] | list[int]") -> Iterator[DateMention]:
+    """Dates whose day is a spelled ordinal, tried at each month word's start."""
+    for at in starts:
+        w = _WORD.match(text, at)
+        if w is None or (w.group(0).islower() and len(w.group(0)) <= 4):
+            continue  # "mar", "dec" in lower case are ordinary words (as in find_dates)
+        # Cheap looks first: an ordinal after the month starts with one of these letters, and
+        # one before it ends with "of".
+        j = w.end()
+        while j < len(text) and text[j] in ". \t\n":
+            j += 1
+        m = _MDY_SPELLED.match(text, at) if j < len(text) and text[j] in "fstenFSTEN" else None
+        if m:
+            month_raw = m.group("month")
+            if not (month_raw.lower() == "may" and not month_raw[0].isupper()):
+                year = int(m.group("year")) if m.group("year") else None
+                yield DateMention(at, m.end(), year, _month(month_raw), _ordinal(m.group("day")))
+            continue
+        if text[at - 3:at - 1].lower() != "of":
+            continue
+        b = _DMY_SPELLED_BEFORE.search(text, max(0, at - 30), at)
+        a = _DMY_SPELLED_AFTER.match(text, at) if b else None
+        if a:
+            month_raw = a.group("month")
+            if month_raw.lower() == "may" and not month_raw[0].isupper():
+                continue
+            year = int(a.group("year")) if a.group("year") else None
+            yield DateMention(b.start(), a.end(), year, _month(month_raw), _ordinal(b.group("day")))
+
+
 def _iso_dates(text: str) -> Iterator[re.Match[str]]:
     """What ``_ISO.finditer(text)`` yields, tried only four characters before a "-MM-DD"."""
     return matches_at(_ISO, text, [m.start() - 4 for m in _ISO_TAIL.finditer(text) if m.start() >= 4])
@@ -104,6 +158,12 @@ def find_dates(text: str, lowered: str | None = None, words: Words | None = None
                 continue
             found.append(DateMention(m.start(), m.end(), year, month, day))
             taken.append((m.start(), m.end()))
+    # Spelled days ("the first of July"), tried at each month word.
+    starts = words.starts_of(MONTH_WORDS) if words is not None else [m.start() for m in _MONTH_AT.finditer(text)]
+    for d in _spelled(text, starts):
+        if _valid(d.year, d.month, d.day) and not any(s < d.end and d.start < e for s, e in taken):
+            found.append(d)
+            taken.append((d.start, d.end))
     found.sort(key=lambda d: d.start)
     return found
 

@@ -30,18 +30,24 @@ __all__ = ["deadline_facts", "deadline_dates"]
 
 # "expires, under WTO rules, on 30 June 2026": a short aside between the trigger and the date.
 _ASIDE = r"(?:,\s[^,.;\d]{1,40},)?"
-_TIME = r"(?:(?:at\s+)?\d{1,2}:\d\d\s*(?:a\.m\.|p\.m\.|am|pm)?(?:\s+(?:eastern|central|pacific|mountain)\s+(?:daylight|standard)\s+time|\s+(?:EDT|EST|ET|GMT|UTC))?,?\s+)?"
+# A clock time ("12:01 a.m. eastern standard time", "5 pm AEDT") between a trigger and its date.
+_TIME = (r"(?:(?:at\s+)?\d{1,2}(?::\d\d\s*(?:a\.m\.|p\.m\.|am|pm)?|\s*(?:a\.m\.|p\.m\.|am|pm))"
+         r"(?:\s+(?:eastern|central|pacific|mountain)\s+(?:daylight|standard)\s+time|\s+[a-z]{0,3}t\b)?,?\s+)?")
 # Trigger word(s), then optionally a clock time, then optionally "on", right before the date:
 # (trigger, its phrasings in order of preference, what follows each).
 _TRIGGERS = [
     ("expires", ("expires?", "expired", "expiring", "expiration", r"due\s+to\s+expire", "lapse[sd]?"),
      _ASIDE + r"\s+(?:on\s+)?"),
-    ("effective", ("effective", r"take[sn]?\s+effect", r"took\s+effect", r"taking\s+effect", r"come\s+into\s+effect",
+    ("effective", ("effective", r"take[sn]?\s+effect", r"took\s+effect", r"taking\s+effect",
+                   r"go(?:es)?\s+into\s+effect", r"going\s+into\s+effect", r"went\s+into\s+effect",
+                   r"is\s+(?:set|scheduled|slated)\s+for", r"are\s+(?:set|scheduled|slated)\s+for",
+                   r"was\s+(?:set|scheduled|slated)\s+for", r"were\s+(?:set|scheduled|slated)\s+for", r"come\s+into\s+effect",
                    r"comes\s+into\s+effect", r"enter(?:s|ed)?\s+into\s+force", r"in\s+effect\s+since",
                    r"in\s+effect\s+(?:on|from)", r"effective\s+(?:on|as\s+of|from)", r"on\s+or\s+after", "starting",
                    "beginning", "begins", "commencing", r"opens(?:\s+on)?", r"will\s+open(?:\s+on)?", r"appl(?:y|ies|ied|icable)\s+(?:retroactively\s+)?from",
                    r"as\s+of", "after", "from"), _ASIDE + r"\s+(?:on\s+)?"),
-    ("until", ("until", "till", "through", "before", r"prior\s+to", r"on\s+or\s+before", r"ends?\s+on", r"end\s+of",
+    ("until", ("until", "till", "through", "before", r"prior\s+to", r"on\s+or\s+before", r"end(?:s|ed)?(?:\s+(?:for|in)\s+(?:[\w-]+\s+){1,3}?)?\s*on", r"end\s+of",
+               r"end\s+of\s+(?:the\s+|its\s+|this\s+)?(?:[\w-]+\s+){1,3}?on",
                r"closes(?:\s+on)?", r"closing\s+on"),
      r"\s+"),
     ("by", ("by", r"no\s+later\s+than", r"not\s+later\s+than", r"deadline\s+of", r"due(?:\s+on)?"), r"\s+"),
@@ -73,6 +79,8 @@ _RELATIVE = re.compile(
     rf"|(?P<n2>{NUM_OR_WORD})\s+(?P<u2>days?|weeks?|months?)\s+(?:after|from|following)\s+(?:the\s+date\s+of\s+)?{_SELF})", re.I)
 # "within 14 days after the requests are posted": counted from another event, not the document.
 _OTHER_ANCHOR = re.compile(r"\s+(?:of|after|from|following|before|prior\s+to)\b", re.I)
+# "After liquidation, a protest must be filed within 180 days": the sentence names the event it counts from.
+_EVENT_OPENER = re.compile(r"[\W_]*(?:after|following|once|when|whenever|if|upon|unless)\b", re.I)
 _PERIOD = re.compile(
     rf"\bfor\s+(?:a\s+period\s+of\s+|an?\s+(?:initial\s+)?period\s+of\s+)?(?P<n>{NUM_OR_WORD})[\s-]+(?P<u>days?|years?|months?)[,]?\s+(?:beginning|starting|commencing)\s+(?:at\s+|on\s+)?", re.I)
 _UNIT_DAYS = {"day": 1, "week": 7, "month": 30}
@@ -102,14 +110,21 @@ def _trigger(doc: Doc, d: DateMention, floor: int) -> str | None:
     # "from Aug. 7" is when something starts only if the clause says something will start or apply
     # ("will face the new duty from Aug. 7", "will apply retroactively from August 1").
     if name == "effective" and word in ("from", "after") and not re.search(
-            r"\b(?:effect|entered|withdrawn)\b" + (r"|\b(?:will|shall)\s+(?:\w+\s+){0,6}?(?:face|apply|pay|be\s+charged|be\s+subject|start|begin)\w*\b"
-                                                  if word == "from" else ""), before, re.I):
+            r"\b(?:effect|entered|withdrawn)\b" + (_WILL_START if word == "from" else ""), before, re.I):
         return _untriggered(doc, d, floor)
+    # "Data through March 31, 2026": the period a statistic covers, not a deadline.
+    if name == "until" and word == "through" and _COVERAGE.search(before):
+        return None
     if name == "by" and re.search(r"\b(?:signed|announced|issued|published)\s+by\s*$", before, re.I):
         return None
     return name
 
 
+# "will face the new duty from Aug. 7", "will cut ... quotas by 50% from 1 July 2026": a clause
+# that says something will start, apply or change makes "from DATE" its start.
+_WILL_START = (r"|\b(?:will|shall)\s+(?:\w+\s+){0,6}?(?:face|apply|pay|be\s+charged|be\s+subject|start|begin|"
+               + "|".join(sorted(lexicon()["deadline_rate_change_verbs"] + lexicon()["deadline_will_verbs"], key=len, reverse=True)) + r")\w*\b")
+_COVERAGE = re.compile(r"\b(?:" + "|".join(lexicon()["deadline_coverage_nouns"]) + r")\s+(?:\w+\s+){0,2}through\s+$", re.I)
 _OPENING_ON = re.compile(r"(?:^|[.;:]\s+)(?:On|Beginning|Starting|From|Effective)\s+$")
 _FUTURE_AFTER = re.compile(r",?\s+(?:[^.;]{0,80}?)\b(?:shall|will)\s+(?:not\s+)?(?:be\s+)?\w+", re.I)
 _DATE_HEADER = re.compile(r"\b(?:effective|in\s+effect|in\s+force|takes?\s+effect|deadline|due|expir\w*|starts?|begins?|until|as\s+of)\b", re.I)
@@ -157,13 +172,16 @@ def _untriggered(doc: Doc, d: DateMention, floor: int) -> str | None:
         return "calendar"
     if _DEADLINE_AFTER.match(text, d.end):
         return "by"
+    # "(now 10 per cent, down from 20 per cent since November 10)": the day a duty rate has held since.
+    if " since " in before[-12:] and _RATE_SINCE.search(before) and _DUTY_WORD.search(text, floor, d.start):
+        return "effective"
     prev = _previous_date(doc, d, floor)
     if prev is not None and _WINDOW_JOIN.fullmatch(text, prev.end, d.start) \
             and _BETWEEN.search(text, max(floor, prev.start - 10), prev.start) \
             and _MODAL.search(text, floor, end):
         return "until"
     if i < 0 or not doc.sentences[i].is_table_row:
-        return None
+        return _fixed_width_column(doc, d)
     row = doc.sentences[i]
     column = text.count("|", row.start, d.start) - (1 if text[row.start] == "|" else 0)
     j = i
@@ -175,6 +193,36 @@ def _untriggered(doc: Doc, d: DateMention, floor: int) -> str | None:
     cells = text[head.start:head.end].strip().strip("|").split("|")
     if 0 <= column < len(cells) and _DATE_HEADER.search(cells[column]):
         return "effective"
+    return None
+
+
+_RATE_SINCE = re.compile(r"(?:%|\bpercent|\bper\s+cent)\s*,?\s+since\s+$", re.I)
+# A fixed-width (pandoc "simple") table: a header line, a rule of dash runs, rows aligned under it.
+_RULE_LINE = re.compile(r"[ \t]*-{3,}(?:[ \t]+-{3,})+[ \t]*$")
+_TABLE_REACH = 30  # lines above a row searched for the rule under the header
+
+
+def _fixed_width_column(doc: Doc, d: DateMention) -> str | None:
+    """A date in a fixed-width table's column headed "Effective" (or "Deadline", ...)."""
+    text = doc.text
+    line_start = text.rfind("\n", 0, d.start) + 1
+    line_end = text.find("\n", d.end)
+    line = text[line_start:len(text) if line_end < 0 else line_end]
+    if "  " not in line:
+        return None
+    # The rule is read from the file (the visible text blanks dash lines as Markdown rules).
+    lines = doc.raw[max(0, line_start - 4000):line_start].split("\n")[:-1]
+    for k in range(len(lines) - 1, max(0, len(lines) - _TABLE_REACH) - 1, -1):
+        if not _RULE_LINE.match(lines[k]):
+            continue
+        if k == 0:
+            return None
+        col = d.start - line_start
+        runs = [r for r in re.finditer(r"-{3,}", lines[k]) if r.start() <= col]
+        if not runs or col >= runs[-1].end() + 2:
+            return None
+        header = lines[k - 1][runs[-1].start():runs[-1].end() + 2]
+        return "effective" if _DATE_HEADER.search(header) else None
     return None
 
 
@@ -250,7 +298,17 @@ def _what_after(doc: Doc, d: DateMention) -> str:
 def _value(doc: Doc, d: DateMention) -> tuple[str, bool]:
     if d.year:
         return iso(d.year, d.month, d.day), True
-    year = resolve_year(d.month, d.day, _own_date(doc), doc.year_hint)
+    own = _own_date(doc)
+    if own is None and doc.year_hint is None:
+        # "before 12:01 a.m. on November 1 and ... before 12:01 a.m. on December 1, 2025": a date
+        # written without its year shares the year of a full date in its sentence.
+        i = doc.sentence_at(d.start)
+        if i >= 0:
+            near = [e for e in doc.dates_in(doc.sentences[i].start, doc.sentences[i].end) if e.year]
+            if near:
+                e = min(near, key=lambda e: abs(e.start - d.start))
+                own = dt.date(e.year, e.month, e.day)
+    year = resolve_year(d.month, d.day, own, doc.year_hint)
     return iso(year, d.month, d.day), False
 
 
@@ -315,7 +373,8 @@ def deadline_facts(doc: Doc) -> list[Fact]:
                 if not (m.group("self") or m.group("n2")):
                     # A bare "within 90 days" counts from the document's date only when its front
                     # matter gives it; a date found in the text is not sure enough for that.
-                    if doc.reference is None or _OTHER_ANCHOR.match(text, m.end()):
+                    if doc.reference is None or _OTHER_ANCHOR.match(text, m.end()) \
+                            or _EVENT_OPENER.match(text, s.start, m.start()):
                         continue
                 r = anchor
                 value = add_days(r.year, r.month, r.day, int(n) * _UNIT_DAYS[unit])
