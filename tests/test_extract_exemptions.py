@@ -65,3 +65,56 @@ def test_exemptions_for_and_exempts_a_list():
     # Asked for, or taken away: not exempt.
     assert exempt("Automakers sought exemptions for auto parts from the tariffs.") == []
     assert exempt("The order ended the exemption for Canadian energy.") == []
+
+
+def test_the_following_list_after_a_colon_and_a_non_stacking_rule():
+    text = ("Exclusions: The following are not subject to the duties: (1) articles classified in chapter 98 of "
+            "the HTSUS, including U.S. goods returned (9801.00.10); (2) trucks entered for use by the Department "
+            "of Defense; (3) donations of humanitarian vehicles.")
+    got = exempt(text)
+    assert "following" not in got
+    assert {"articles classified in chapter 98 of the htsus", "u.s. goods returned",
+            "donations of humanitarian vehicles"} <= set(got)
+    text = ("Non-stacking: Articles subject to the duties under heading 9903.74.01 are not subject to the "
+            "additional duties on steel and aluminum.")
+    assert exempt(text) == []
+    text = "In-transit: Goods loaded before 12:01 a.m. on November 1 are not subject to the duties."
+    assert not any(x[0].isdigit() for x in exempt(text))  # not "01 a.m. on november 1"
+    assert exempt("What is exempt") == []
+
+
+def test_or_less_is_one_item_and_a_pronoun_is_no_item():
+    text = "Shipments valued at $800 or less that contain only personal correspondence remain exempt."
+    assert exempt(text) == ["shipments valued at $800 or less that contain only personal correspondence"]
+    assert exempt("the reciprocal rate does not apply to that portion.") == []
+    assert exempt("About 90% of its exports are exempt.") == []
+
+
+def test_as_are_and_as_will_continue_an_exemption():
+    text = ("Electric vehicles assembled in the EU with batteries made in the US will be exempt, the notice said, "
+            "as will vintage cars more than 25 years old.")
+    assert "vintage cars more than 25 years old" in exempt(text)
+    text = "Raw ores and concentrates are excluded from the tariffs, as are recycled scrap inputs."
+    assert exempt(text) == ["raw ores", "concentrates", "recycled scrap inputs"]
+
+
+def test_removed_from_the_scope_excluded_from_the_action_not_face_and_received_an_exclusion():
+    text = ("The Government welcomes the decision by the United States to remove Australian beef from the scope of "
+            "its reciprocal tariffs and to confirm that Australian pharmaceuticals will not face the proposed "
+            "100 per cent levy on patented medicines.")
+    assert exempt(text) == ["australian beef", "australian pharmaceuticals"]
+    text = ("USTR proposes to exclude from the action unwrought nickel and nickel ore itself, as well as "
+            "battery-grade nickel sulphate, in order to avoid harm to U.S. battery producers.")
+    assert exempt(text) == ["unwrought nickel", "nickel ore itself", "battery-grade nickel sulphate"]
+    text = "About 12 of our compressor SKUs sourced from China received a product exclusion from the 301 tariffs."
+    assert any("compressor skus" in x for x in exempt(text))
+    # Not exemptions: a carve-out applied for, a scope widened, goods that will face the levy.
+    assert exempt("We have applied for a carve-out for U.S.-content products.") == []
+    assert exempt("Commerce will not remove steel derivatives from the scope of the tariffs.") == []
+    assert exempt("Australian steel will face the proposed 50 per cent levy.") == []
+
+
+def test_informational_materials_such_as_books_and_films():
+    text = "Informational materials such as books and films, and donations of food and medicine, are exempt by statute."
+    got = exempt(text)
+    assert {"informational materials", "books", "films", "donations of food and medicine"} <= set(got)

@@ -24,7 +24,8 @@ _EXEMPT_LIST = re.compile(
     r"\b(?:exempt(?:ed)?|excluded|exclusions?)\s+from\s+(?:[\w-]+\s+){0,3}?(?:tariffs?|duties|duty)\b[^.;]{0,40}?"
     r"(?:,\s*)?(?:such\s+as|including|namely|:)\s+(?P<list>[^.;]+)", re.I)
 _NOT_SUBJECT = re.compile(
-    r"\s+(?:are|is|will|shall|would)\s+(?:not|no\s+longer)\s+(?:be\s+)?subject\s+to\s+(?:[\w-]+\s+){0,4}?(?:tariffs?|duties)", re.I)
+    r"\s+(?:are|is|will|shall|would|do|does)\s+(?:not|no\s+longer)\s+(?:be\s+subject\s+to|subject\s+to|face|pay)\s+"
+    r"(?:[\w%-]+\s+){0,5}?(?:tariffs?|duties|levy|levies|surcharges?)", re.I)
 # "X, Y and Z will be exempt from tariffs", "pharmaceuticals, which ..., are exempt for now": the
 # word (found first: re skips to its letters), then the verb before it.
 _EXEMPT_WORD = re.compile(r"(?:exempt(?:ed)?|excluded|spared)\b(?!\s+from\s+(?:the\s+)?(?:requirement|obligation))", re.I)
@@ -36,7 +37,7 @@ _VERB_LIST = re.compile(
 _NOT_APPLY = re.compile(r"\b(?:shall|will|does|do|would)\s+not\s+apply\s+to\s+(?P<applies>(?:[^.;]|\.(?=\S|\s+[\d(a-z]))+)", re.I)
 # Where a list before "are exempt" begins: the clause start, or after a conjunction that opens one.
 # ("and that generic pharmaceuticals will not be subject": what stands before "that" is another clause.)
-_CLAUSE_OPEN = re.compile(r"(?:[;:]|\b(?:" + _words("exemption_clause_openers") + r")\s)", re.I)
+_CLAUSE_OPEN = re.compile(r"(?:;|:(?=\s)|\b(?:" + _words("exemption_clause_openers") + r")\s)", re.I)
 # A relative clause or an aside about size (", covering 36 drugs,") says what an item is.
 _RELATIVE = re.compile(r",\s*(?:which|that|who|" + _words("exemption_size_asides") + r")\b[^,]*,?", re.I)
 # Words that end a list: an attribution ("..., a White House official said"), a time.
@@ -64,7 +65,8 @@ _NEGATED = re.compile(r"\b(?:" + _words("exemption_negators") + r")\b(?:\s+[\w-]
 _FROM = re.compile(r"\s+from\s")
 _OFF_WORDS = tuple(w.split()[0] + " " for w in lexicon()["exemption_off_list_verbs"])
 _OPENER = re.compile(r"(?:" + _words("exemption_openers") + r")\s*,\s*", re.I)
-_ANCHOR = Prefilter.any_of("exempt", "exclu", r"subject\s+to", "spare", r"not\s+apply", "carve",
+_ANCHOR = Prefilter.any_of("exempt", "exclu", r"subject\s+to", "spare", r"not\s+apply", "carve", r"not\s+face", r"not\s+pay",
+                           r"remove", r"from\s+the\s+scope",
                            *(w.split()[0] + r"\s+" + w.split()[1] for w in lexicon()["exemption_off_list_verbs"]))  # pre-filter: the patterns need one
 _SPLIT = re.compile(r"\s*(?:,\s*(?:and|or)\s+|,|;|\band\b|\bor\b)\s*")
 _PAREN = re.compile(r"\([^()]*\)")
@@ -78,6 +80,10 @@ _CONTINUATION = re.compile(r"[a-z][\w-]*ed\s+(?:" + _words("exemption_continuati
 _OPENER_WORD = re.compile(r"(?:" + _words("exemption_openers") + r")", re.I)
 _PREPOSITION = re.compile(r"\s(?:of|for|from|with|in|on|by|under|against)\s", re.I)
 _SHORT_TAIL = re.compile(r"\s*[a-z][\w-]*(?:\s+[a-z][\w-]*)?\s*")
+_OR_LESS = re.compile(r"\bor\s+(?:less|more|fewer|greater|higher|lower|above|below)\b", re.I)
+_EXAMPLES = re.compile(r"\s+(?:such\s+as|as\s+well\s+as)\s", re.I)
+# "does not apply to that portion": a word that points back names no goods.
+_ANAPHOR = re.compile(r"(?:that|this|these|those|it|them|such)\b", re.I)
 _ENUM_MARK = re.compile(r"^(?:\((?:\d{1,3}|[ivxlc]{1,5}|[a-z])\)|[•*+-])\s*", re.I)
 
 
@@ -99,6 +105,9 @@ def _items(doc: Doc, start: int, end: int) -> list[tuple[str, int, int]]:
     for (a0, b0), (a1, b1) in zip(dates, dates[1:]):
         if re.fullmatch(r"\s+and\s+", masked[b0:a1]) and re.search(r"\bbetween\s+$", masked[max(0, a0 - 10):a0], re.I):
             masked = masked[:b0] + " " * (a1 - b0) + masked[a1:]
+    # "valued at $800 or less" is one item; "X such as Y and Z", "X, as well as Y": Y and Z are items too.
+    masked = _OR_LESS.sub(lambda m: m.group(0).upper(), masked)
+    masked = _EXAMPLES.sub(lambda m: "," + " " * (len(m.group(0)) - 1), masked)
     pieces: list[tuple[int, int, bool]] = []  # (start, end, whether a bare "and"/"or" follows)
     pos = 0
     for m in _SPLIT.finditer(masked):
@@ -119,11 +128,13 @@ def _items(doc: Doc, start: int, end: int) -> list[tuple[str, int, int]]:
         part = masked[idx:stop]
         name = clean_phrase(part)
         name = _ENUM_MARK.sub("", name)
-        name = re.sub(r"^(?:to\s+(?:the\s+)?|(?:while|whereas|although|but)\s+)", "", name, flags=re.I)
+        if _ANAPHOR.match(name) or _ANAPHOR.match(part.strip()):
+            continue
+        name = re.sub(r"^(?:to\s+(?:the\s+)?|(?:while|whereas|although|but|including|such\s+as|namely|neither|nor)\s+)", "", name, flags=re.I)
         name = clean_phrase(name)
         if not name or len(name) > 120 or not re.search(r"[a-z]", name) \
                 or re.fullmatch(r"as\s+amended|et\s+seq|respectively|for\s+now", name, re.I) \
-                or _OPENER_WORD.fullmatch(name) or _CONTINUATION.match(name):
+                or _OPENER_WORD.fullmatch(name) or _CONTINUATION.match(name) or _ANAPHOR.match(name):
             continue
         a = start + idx + part.find(name.split()[0]) if name.split() else start + idx
         if name.count("(") > name.count(")") and doc.text.startswith(")", a + len(name)):
@@ -134,7 +145,15 @@ def _items(doc: Doc, start: int, end: int) -> list[tuple[str, int, int]]:
     return out
 
 
-_NOT_LIST_HEAD = re.compile(r"\s*(?:it|they|we|he|she|these|those|this|that|companies|firms|the\s+company|meaning)\b", re.I)
+_SHARE = re.compile(r"\d\s*(?:%|percent\b|per\s+cent\b)", re.I)
+_NOT_LIST_HEAD = re.compile(r"\s*(?:it|they|we|he|she|these|those|this|that|companies|firms|the\s+company|meaning|what|which|who|"
+                            r"anything|nothing|something|everything|(?:the\s+)?following)\b"
+                            # "Articles subject to the duties under heading X are not subject to ...": a
+                            # non-stacking rule (goods move from one duty to another), not an exemption.
+                            r"|[^.;]*\bsubject\s+to\b", re.I)
+# "The following are not subject to the duties: (1) ...; (2) ...": the list follows the colon.
+_FOLLOWING = re.compile(r"\s*(?:the\s+)?following\b", re.I)
+_AFTER_COLON = re.compile(r"[^.;:]{0,80}:\s+(?P<list>.+)", re.S)
 
 
 def _list_end(text: str, start: int, end: int) -> int:
@@ -173,6 +192,34 @@ def _enumerated(doc: Doc, s: Sentence) -> list[tuple[int, int, str]]:
     return spans
 
 
+def _after_colon(text: str, start: int, end: int, rule: str) -> list[tuple[int, int, str]]:
+    """"The following are not subject to the duties: (1) ...; (2) ...": the list after the colon."""
+    m = _AFTER_COLON.match(text, start, end)
+    return [(m.start("list"), _list_end(text, m.start("list"), m.end("list")), rule)] if m else []
+
+
+# "X will be exempt, the notice said, as will vintage cars"; "are excluded, as are recycled scrap
+# inputs"; "Generics are not covered, and neither are over-the-counter medicines".
+_ALSO = re.compile(r"(?:\s+(?:from|for|under)\s+[^,.;]{1,60}?)?(?:,\s*(?:[\w.'-]+\s+){0,4}?(?:said|says)\s*)?(?:,\s*(?:and\s+)?|\s+and\s+)"
+                   r"(?:as|neither|nor|so)\s+(?:are|is|were|was|will|would|do|does|did)\s+(?P<list>[^.;]+)", re.I)
+
+
+def _also(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
+    m = _ALSO.match(text, start, end)
+    return [(m.start("list"), _list_end(text, m.start("list"), m.end("list")), "exemption.also")] if m else []
+
+
+# "remove Australian beef from the scope of its reciprocal tariffs"; "proposes to exclude from the
+# action unwrought nickel ..."; "12 of our compressor SKUs ... received a product exclusion".
+_FROM_SCOPE = re.compile(r"\b(?:remove[sd]?|removing|exclude[sd]?|excluding|exempt(?:s|ed|ing)?)\s+(?P<list>(?!from\b)[^.;]{2,120}?)\s+from\s+"
+                         r"(?:the\s+|its\s+|their\s+)?(?:scope|coverage|reach)\b", re.I)
+_EXCLUDE_FROM = re.compile(r"\b(?:exclude[sd]?|excluding|exempt(?:s|ed|ing)?|remove[sd]?|removing)\s+from\s+(?:the\s+|its\s+|their\s+|this\s+)?"
+                           r"(?:[\w-]+\s+){0,2}?(?:action|tariffs?|duties|duty|measures?|scope|list)\s+(?P<list>[^.;]+?)"
+                           r"(?=,?\s+(?:in\s+order|to\s+avoid|so\s+that|because|since)\b|[.;]|$)", re.I)
+_RECEIVED = re.compile(r"\s+(?:received|obtained|won|secured|got|was\s+granted|were\s+granted|have\s+been\s+granted|has\s+been\s+granted)\s+"
+                       r"(?:an?\s+)?(?:[\w-]+\s+){0,2}?(?:exclusions?|exemptions?|waivers?)\b", re.I)
+
+
 def exemption_facts(doc: Doc) -> list[Fact]:
     facts: list[Fact] = []
     text = doc.text
@@ -194,16 +241,22 @@ def exemption_facts(doc: Doc) -> list[Fact]:
             if m is None:
                 continue
             a = _clause_start(text, s.start, m.start())
-            if m.start() - a >= 3 and not _NOT_LIST_HEAD.match(text, a, m.start()) \
-                    and not re.search(r"\d", _RELATIVE.sub("", text[a:m.start()])):  # "90% of its exports" is a share, not goods
+            if _FOLLOWING.fullmatch(text, a, m.start()):
+                spans.extend(_after_colon(text, w.end(), s.end, "exemption.before"))
+            elif m.start() - a >= 3 and not _NOT_LIST_HEAD.match(text, a, m.start()) \
+                    and not _SHARE.search(_RELATIVE.sub("", text[a:m.start()])):  # "90% of its exports" is a share, not goods
                 spans.append((a, m.start(), "exemption.before"))
+                spans.extend(_also(text, w.end(), s.end))
         negated = doc.may_contain(s.start, s.end, ("not", "longer"))  # what _NOT_SUBJECT needs
         for m in _NOT_SUBJECT.finditer(text, s.start, s.end) if negated else ():
             # The list is what stands before the verb, back to the clause start.
             a = _clause_start(text, s.start, m.start())
-            if m.start() - a >= 3 and not _NOT_LIST_HEAD.match(text, a, m.start()) \
+            if _FOLLOWING.fullmatch(text, a, m.start()):
+                spans.extend(_after_colon(text, m.end(), s.end, "exemption.not_subject"))
+            elif m.start() - a >= 3 and not _NOT_LIST_HEAD.match(text, a, m.start()) \
                     and not re.search(r",\s*(?:meaning|which\s+means)\b", text[a:m.start()], re.I):
                 spans.append((a, m.start(), "exemption.not_subject"))
+                spans.extend(_also(text, m.end(), s.end))
         for rx, rest in ((_OFF_LIST, _AS_WERE), (_ON_LIST, None)) if listed or off_list else ():
             for m in rx.finditer(text, s.start, s.end):
                 a = _clause_start(text, s.start, m.start())
@@ -227,6 +280,17 @@ def exemption_facts(doc: Doc) -> list[Fact]:
                 f = _FROM.search(text, m.start("list"), m.end("list"))
                 b = f.start() if f else m.end("list")
                 spans.append((m.start("list"), _list_end(text, m.start("list"), b), "exemption.for"))
+        if listed or verbs or doc.may_contain(s.start, s.end, ("remov", "received", "granted", "obtained", "won", "secured", "got")):
+            for m in _FROM_SCOPE.finditer(text, s.start, s.end):
+                if not _NEGATED.search(text, max(s.start, m.start() - 40), m.start()):
+                    spans.append((m.start("list"), m.end("list"), "exemption.scope"))
+            for m in _EXCLUDE_FROM.finditer(text, s.start, s.end):
+                if not _NEGATED.search(text, max(s.start, m.start() - 40), m.start()):
+                    spans.append((m.start("list"), _list_end(text, m.start("list"), m.end("list")), "exemption.for"))
+            for m in _RECEIVED.finditer(text, s.start, s.end):
+                a = _clause_start(text, s.start, m.start())
+                if m.start() - a >= 3 and not _NOT_LIST_HEAD.match(text, a, m.start()):
+                    spans.append((a, m.start(), "exemption.received"))
         for a, b, rule in spans:
             for name, start, end in _items(doc, a, b):
                 if not doc.raw[start:end].strip():
