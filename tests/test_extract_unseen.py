@@ -1,11 +1,14 @@
-"""A held-out check: documents the extractor's rules were not written from.
+"""Held-out checks: documents the extractor's rules were not written from.
 
-``tests/fixtures/unseen/docs`` holds news wires, fact sheets (bullets, Markdown and raw-HTML
-tables), executive-order and proclamation prose and an HTML page with script and nav noise;
-``tests/fixtures/unseen/gold`` holds the facts a person reads in them, written by hand before the
-extractor was run on them, in the shared eval's gold format. They are scored by the shared
-scorer itself (``--root`` pointing at the fixtures), so the matching rules are the eval's own.
-A floor, not a target: a rule that fits one gold document but breaks ordinary prose shows here.
+Each ``tests/fixtures/unseenN`` holds ``docs/`` (news wires, fact sheets, orders, notices, releases,
+HTML pages) and ``gold/`` (the facts a person reads in them, written by hand before the extractor
+was run on them, in the shared eval's gold format); its README says how it was made and what it
+scored at first sight. They are scored by the shared scorer itself (``--root`` pointing at the
+set), so the matching rules are the eval's own.
+
+The floors are floors, not targets: a rule that fits one gold document but breaks ordinary prose
+shows here. Sets the rules were later tuned on keep a floor near what they score now; a set
+scored once, blind, keeps a floor a little under that first-sight figure (see its README).
 """
 from __future__ import annotations
 
@@ -20,19 +23,32 @@ from shared_material import HAS_SHARED, SHARED
 
 pytestmark = pytest.mark.skipif(not HAS_SHARED, reason=f"the shared eval is not at {SHARED}")
 
-UNSEEN = Path(__file__).parent / "fixtures" / "unseen"
+FIXTURES = Path(__file__).parent / "fixtures"
 MONITOR = f"{sys.executable} -m monitor"
-# Floors this set reaches (overall and per kind); raise them when the rules improve.
-# (Before the rules were generalised the set scored 0.678 overall; the rules were then improved
-# with these documents in view, so the floors keep a margin below what it scores now.)
-FLOORS = {"overall": 0.95, "tariff": 0.95, "deadline": 0.95, "money": 0.90, "percent": 0.90,
-          "count": 0.90, "exemption": 0.90}
+KINDS = ("tariff", "deadline", "money", "percent", "count", "exemption")
+
+# Set -> floors (overall and per kind). Raise them when the rules improve.
+FLOORS = {
+    # Tuned on in session 1 (0.678 at first sight).
+    "unseen": {"overall": 0.95, "tariff": 0.95, "deadline": 0.95, "money": 0.90, "percent": 0.90,
+               "count": 0.90, "exemption": 0.90},
+    # Tuned on in session 2 (0.637 at first sight).
+    "unseen2": {"overall": 0.95, "tariff": 0.88, "deadline": 0.95, "money": 0.95, "percent": 0.95,
+                "count": 0.95, "exemption": 0.95},
+    # Blind for the first round of session 2 (0.564 -> 0.639), then tuned on (0.819).
+    "unseen3": {"overall": 0.80, "tariff": 0.70, "deadline": 0.95, "money": 0.95, "percent": 0.68,
+                "count": 0.90, "exemption": 0.82},
+    # Never tuned on: 0.486 with session 1's rules, 0.564 and 0.579 after session 2's two rounds.
+    "unseen4": {"overall": 0.55, "tariff": 0.45, "deadline": 0.90, "money": 0.52, "percent": 0.42,
+                "count": 0.82, "exemption": 0.18},
+}
 
 
-def _score() -> tuple[dict[str, float], str]:
+def _score(name: str) -> tuple[dict[str, float], str]:
+    root = FIXTURES / name
     out = subprocess.run(
-        [sys.executable, str(SHARED / "eval" / "score.py"), "extract", "--gold", str(UNSEEN / "gold"),
-         "--root", str(UNSEEN), "--cmd", MONITOR],
+        [sys.executable, str(SHARED / "eval" / "score.py"), "extract", "--gold", str(root / "gold"),
+         "--root", str(root), "--cmd", MONITOR],
         capture_output=True, text=True, check=True, timeout=300,
     ).stdout
     assert "exited" not in out, out
@@ -40,14 +56,21 @@ def _score() -> tuple[dict[str, float], str]:
     return rows, out
 
 
-def test_unseen_documents_meet_the_floor():
-    rows, out = _score()
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_held_out_documents_meet_their_floors(name):
+    rows, out = _score(name)
     print(out)  # every miss and false alarm, shown when the test fails (or with -s)
-    low = {k: (rows.get(k), floor) for k, floor in FLOORS.items() if rows.get(k, 0.0) < floor}
-    assert not low, f"below the floor: {low}\n{out}"
+    low = {k: (rows.get(k), floor) for k, floor in FLOORS[name].items() if rows.get(k, 0.0) < floor}
+    assert not low, f"{name} below the floor: {low}\n{out}"
 
 
-def test_every_unseen_document_has_gold():
-    docs = {p.stem for p in (UNSEEN / "docs").iterdir()}
-    golds = {p.stem for p in (UNSEEN / "gold").glob("*.json")}
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_every_held_out_document_has_gold(name):
+    docs = {p.stem for p in (FIXTURES / name / "docs").iterdir()}
+    golds = {p.stem for p in (FIXTURES / name / "gold").glob("*.json")}
     assert docs == golds
+
+
+def test_every_held_out_set_is_checked():
+    sets = {p.name for p in FIXTURES.iterdir() if p.name.startswith("unseen") and (p / "gold").is_dir()}
+    assert sets == set(FLOORS), "a held-out set without floors (or floors for a missing set)"
