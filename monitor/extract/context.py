@@ -262,6 +262,23 @@ class Doc:
             value = self._memo[key] = compute()
             return value
 
+    def header_cell(self, index: int, pos: int) -> tuple[int, str] | None:
+        """(column, header cell) of the table column that offset ``pos`` of table row ``index``
+        lies in: the cell of the table's first row at that column (the row that is "|" cells
+        before any "|---|" rule). None outside a table, in its first row, or past its header's
+        cells."""
+        text = self.text
+        row = self.sentences[index]
+        column = text.count("|", row.start, pos) - (1 if text[row.start] == "|" else 0)
+        j = index
+        while j > 0 and self.sentences[j - 1].is_table_row and index - j < 60:
+            j -= 1
+        if j == index:
+            return None
+        head = self.sentences[j]
+        cells = text[head.start:head.end].strip().strip("|").split("|")
+        return (column, cells[column]) if 0 <= column < len(cells) else None
+
     def sentence_text(self, s: Sentence) -> str:
         """The sentence as it reads, on one line (asked once per fact: kept per sentence)."""
         text = self._sentence_texts.get(s.start)

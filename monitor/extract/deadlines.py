@@ -182,18 +182,8 @@ def _untriggered(doc: Doc, d: DateMention, floor: int) -> str | None:
         return "until"
     if i < 0 or not doc.sentences[i].is_table_row:
         return _fixed_width_column(doc, d)
-    row = doc.sentences[i]
-    column = text.count("|", row.start, d.start) - (1 if text[row.start] == "|" else 0)
-    j = i
-    while j > 0 and doc.sentences[j - 1].is_table_row and i - j < 60:
-        j -= 1
-    head = doc.sentences[j]
-    if j == i:
-        return None
-    cells = text[head.start:head.end].strip().strip("|").split("|")
-    if 0 <= column < len(cells) and _DATE_HEADER.search(cells[column]):
-        return "effective"
-    return None
+    found = doc.header_cell(i, d.start)
+    return "effective" if found is not None and _DATE_HEADER.search(found[1]) else None
 
 
 _RATE_SINCE = re.compile(r"(?:%|\bpercent|\bper\s+cent)\s*,?\s+since\s+$", re.I)

@@ -125,19 +125,11 @@ _STOP_WORDS = {"the", "a", "an", "and", "or", "of", "in", "to", "it", "is", "was
 def _table_subject(doc: Doc, index: int, pos: int) -> str | None:
     """An amount in a table cell is what its column header says, for what its row names:
     "Vietnam | ... | $136.6 billion" under "Goods exports to U.S. (2024)"."""
-    text = doc.text
-    row = doc.sentences[index]
-    j = index
-    while j > 0 and doc.sentences[j - 1].is_table_row and index - j < 60:
-        j -= 1
-    if j == index:
+    found = doc.header_cell(index, pos)
+    if found is None or found[0] == 0:  # the first column names the row
         return None
-    head = doc.sentences[j]
-    column = text[row.start:pos].strip().lstrip("|").count("|")
-    headers = text[head.start:head.end].strip().strip("|").split("|")
-    if not 0 < column < len(headers):
-        return None
-    header = clean_phrase(re.sub(r"\s*\([^)]*\)", "", headers[column]))  # "(2024)", "(US$ bn)"
+    text, row = doc.text, doc.sentences[index]
+    header = clean_phrase(re.sub(r"\s*\([^)]*\)", "", found[1]))  # "(2024)", "(US$ bn)"
     name = clean_phrase(text[row.start:row.end].strip().strip("|").split("|")[0])
     if not header or not name or name[0].isdigit():
         return None

@@ -364,22 +364,12 @@ def _names_duty_rate(text: str) -> bool:
 
 
 def column_header(doc: Doc, index: int, pos: int) -> str | None:
-    """The header cell of the table column that offset ``pos`` (in table row ``index``) is in:
-    the first row of the table, when it has a cell at that column and is not the row itself."""
-    text = doc.text
-    row = doc.sentences[index]
-    column = text.count("|", row.start, pos) - (1 if text[row.start] == "|" else 0)
-    j = index
-    while j > 0 and doc.sentences[j - 1].is_table_row and index - j < 60:
-        j -= 1
-    if j == index:
+    """The header of the table column that offset ``pos`` (in table row ``index``) is in, on one
+    line; None when that header cell has no word."""
+    found = doc.header_cell(index, pos)
+    if found is None or not re.search(r"[A-Za-z]", found[1]):
         return None
-    head = doc.sentences[j]
-    cells = text[head.start:head.end].strip().strip("|").split("|")
-    if not 0 <= column < len(cells) or not re.search(r"[A-Za-z]", cells[column]):
-        return None
-    # A Markdown table's "|---|" row is no header; the header is above it (and then j is it).
-    return " ".join(cells[column].split())
+    return " ".join(found[1].split())
 
 
 def table_rate_is_duty(doc: Doc, s: Sentence, index: int, r: Rate) -> bool:
