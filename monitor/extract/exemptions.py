@@ -281,13 +281,18 @@ def exemption_facts(doc: Doc) -> list[Fact]:
                 b = f.start() if f else m.end("list")
                 spans.append((m.start("list"), _list_end(text, m.start("list"), b), "exemption.for"))
         if listed or verbs or doc.may_contain(s.start, s.end, ("remov", "received", "granted", "obtained", "won", "secured", "got")):
-            for m in _FROM_SCOPE.finditer(text, s.start, s.end):
+            # Each pattern needs one of its words ("got" is in "negotiate": the gate above lets
+            # most sentences through), and a search that finds nothing costs a pass per sentence.
+            scope = doc.may_contain(s.start, s.end, ("scope", "coverage", "reach"))
+            for m in _FROM_SCOPE.finditer(text, s.start, s.end) if scope else ():
                 if not _NEGATED.search(text, max(s.start, m.start() - 40), m.start()):
                     spans.append((m.start("list"), m.end("list"), "exemption.scope"))
-            for m in _EXCLUDE_FROM.finditer(text, s.start, s.end):
+            excluding = doc.may_contain(s.start, s.end, ("exclud", "exempt", "remov"))
+            for m in _EXCLUDE_FROM.finditer(text, s.start, s.end) if excluding else ():
                 if not _NEGATED.search(text, max(s.start, m.start() - 40), m.start()):
                     spans.append((m.start("list"), _list_end(text, m.start("list"), m.end("list")), "exemption.for"))
-            for m in _RECEIVED.finditer(text, s.start, s.end):
+            granted = doc.may_contain(s.start, s.end, ("exclusion", "exemption", "waiver"))
+            for m in _RECEIVED.finditer(text, s.start, s.end) if granted else ():
                 a = _clause_start(text, s.start, m.start())
                 if m.start() - a >= 3 and not _NOT_LIST_HEAD.match(text, a, m.start()):
                     spans.append((a, m.start(), "exemption.received"))

@@ -226,7 +226,7 @@ def _subject(doc: Doc, start: int, end: int, s_start: int, s_end: int, index: in
         names = [m for m in doc.mentions_in(start - len(before) + clause + 1, start) if m.entity.kind != "product"]
         if names:
             return names[-1].entity.name
-    which = _WHICH.search(before)
+    which = _WHICH.search(before) if "which" in before else None  # (a search tries every start)
     if which:  # "exports to the United States, which reached USD 127.8 billion"
         phrase = clean_phrase(_LEADING_GRAMMAR.sub("", which.group(1)))
         if phrase and phrase.split()[0].lower() not in _STOP_WORDS:
