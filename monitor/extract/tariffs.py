@@ -253,7 +253,7 @@ _RATE_ON_NAMED = re.compile(r"\s+on\s+(?:(?:all\s+)?(?:imports?|goods|products)\
 _CONTINUES = re.compile(
     r"^(?:\s+on\s+[^;%]{3,30}?)?\s*,?\s+(?:(?:and|or|then|but)\s+)*(?:(?:[a-z]+ing|will\s+\w+|rises?|increases?)\s+)?"
     r"(?:further\s+)?(?:to|on|for|at)\b[^;%.]{0,60}$", re.I)
-_CONTINUE_VERBS = re.compile(r"\b(?:increas|ris|rais|climb|fall|drop|go|jump|reduc|cut|lower|decreas|step|mov|ris)\w*\s+(?:further\s+)?to\s+$"
+_CONTINUE_VERBS = re.compile(r"\b(?:increas|ris|rais|climb|fall|drop|go|jump|reduc|cut|lower|decreas|step|mov)\w*\s+(?:further\s+)?to\s+$"
                              r"|\b(?:and|or|then)\s+(?:on|for|to)\b", re.I)
 
 
