@@ -17,15 +17,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping, Sequence
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 from monitor import evidence as ev
 from monitor.change import FactChange, compare_facts, compare_versions, still_stated, value_key, value_key_of
 from monitor.evidence import Span
 from monitor.fact import Fact, fact_key
 from monitor.store import utcnow, version_row, version_text, write_transaction
+
+if TYPE_CHECKING:
+    import sqlite_utils  # the scanner's workers import this module for extract_version only
 
 EDIT, RULES = "edit", "rules"
 
