@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import operator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
@@ -393,6 +394,7 @@ _FACT_IDENTITY = ("document_id", "kind", "subject", "subject_code", "qualifier",
 _FACT_EVIDENCE = ("version_id", "text", "span_start", "span_end", "sentence_start", "sentence_end", "rule",
                   "details", "mentions", "evidence")
 _FACT_COLUMNS = _FACT_IDENTITY + _FACT_EVIDENCE
+_stored = operator.itemgetter(*_FACT_COLUMNS)  # a `facts` row (dict) as a tuple in that order
 _IDENTITY_WIDTH = len(_FACT_IDENTITY)
 # Made once: json.dumps with options builds a new encoder per call.
 _details_json = json.JSONEncoder(default=str, sort_keys=True).encode
@@ -445,7 +447,7 @@ def _write_current(db: sqlite_utils.Database, version: dict[str, Any], groups: l
         if new is None:
             stale.append((old["id"],))
             continue
-        stored = tuple(old[c] for c in _FACT_COLUMNS)
+        stored = _stored(old)
         if not _same(stored[:_IDENTITY_WIDTH], new[:_IDENTITY_WIDTH]):
             stale.append((old["id"],))  # the same fact written otherwise ("China" for "china"): replaced
             continue
@@ -462,7 +464,7 @@ _UPDATE_EVIDENCE = f"UPDATE facts SET {', '.join(c + ' = ?' for c in _FACT_EVIDE
 
 def _same(a: tuple, b: tuple) -> bool:
     """Equal values of equal types (25 and 25.0 are stored differently)."""
-    return a == b and all(type(x) is type(y) for x, y in zip(a, b))
+    return a == b and tuple(map(type, a)) == tuple(map(type, b))
 
 
 _RUN_COLUMNS = ("document_id", "kind", "subject", "subject_code", "qualifier", "value", "unit", "first_version_id", "last_version_id", "first_version", "last_version", "text",
