@@ -112,9 +112,10 @@ def normalise_value(value: Any) -> Any:
     return str(value).strip()
 
 
-def identity(fact: Fact) -> str:
-    """What a fact is *about* within one document; its values are compared per identity."""
-    return fact.kind if fact.kind in _GROUPED_BY_VALUE else fact.key
+def identity(kind: str, key: str) -> str:
+    """What a fact (of this kind and `Fact.key`) is *about* within one document; its values are
+    compared per identity."""
+    return kind if kind in _GROUPED_BY_VALUE else key
 
 
 def subject_identity(fact: Fact) -> tuple[str, str]:
@@ -140,8 +141,10 @@ def statements(facts: Iterable[Fact], *, drop_shadowed: bool = True) -> dict[tup
 
     With `drop_shadowed`, value-less mentions of an identity that also has a value are left out."""
     out: dict[tuple[str, str], _Statement] = {}
-    for fact in sorted(facts, key=lambda f: (f.start, f.end, f.key)):
-        k = (identity(fact), value_key(fact))
+    # Each fact's key made once (a few string operations); the index keeps the sort stable.
+    keyed = sorted((f.start, f.end, f.key, i, f) for i, f in enumerate(facts))
+    for _, _, key, _, fact in keyed:
+        k = (identity(fact.kind, key), value_key(fact))
         if k in out:
             out[k].mentions.append(fact)
         else:
@@ -158,7 +161,11 @@ def _drop_shadowed_nulls(found: dict[tuple[str, str], _Statement]) -> dict[tuple
 
 def compare_facts(old: Sequence[Fact], new: Sequence[Fact]) -> list[FactChange]:
     """The fact changes from one version's facts to the next one's, in a deterministic order."""
-    before, after = statements(old), statements(new)
+    return _compare_statements(statements(old), statements(new))
+
+
+def _compare_statements(before: dict[tuple[str, str], _Statement],
+                        after: dict[tuple[str, str], _Statement]) -> list[FactChange]:
     gone = [st for k, st in before.items() if k not in after]
     came = [st for k, st in after.items() if k not in before]
     changes: list[FactChange] = []
@@ -228,17 +235,26 @@ def compare_versions(old: Sequence[Fact], new: Sequence[Fact], old_text: str, ne
     the same in the old text was stated before, and is not added. Either is the extractor reading
     the same words differently (its context moved: a re-wrap, a list re-nested), not an edit.
     """
-    carried = stated_elsewhere(old, new, new_text)
-    missed_before = stated_elsewhere(new, old, old_text)
+    # Each side's statements are made once, for both tests of evidence and for the comparison.
+    old_all, new_all = statements(old, drop_shadowed=False), statements(new, drop_shadowed=False)
+    carried = _stated_elsewhere(old_all, new_all, new_text)
+    missed_before = _stated_elsewhere(new_all, old_all, old_text)
     current = list(new) + carried
-    return Comparison(compare_facts(list(old) + missed_before, current), current, carried)
+    before = statements(list(old) + missed_before) if missed_before else _drop_shadowed_nulls(old_all)
+    after = statements(current) if carried else _drop_shadowed_nulls(new_all)
+    return Comparison(_compare_statements(before, after), current, carried)
 
 
 def stated_elsewhere(facts: Sequence[Fact], other: Sequence[Fact], other_text: str) -> list[Fact]:
     """The facts that `other` (another version's extraction) lacks although one of their mentions'
     sentences reads the same in `other_text` (case, whitespace, markup and link targets aside)."""
-    theirs = statements(other, drop_shadowed=False)
-    missing = [st for k, st in statements(facts, drop_shadowed=False).items() if k not in theirs]
+    return _stated_elsewhere(statements(facts, drop_shadowed=False), statements(other, drop_shadowed=False),
+                             other_text)
+
+
+def _stated_elsewhere(mine: dict[tuple[str, str], _Statement], theirs: dict[tuple[str, str], _Statement],
+                      other_text: str) -> list[Fact]:
+    missing = [st for k, st in mine.items() if k not in theirs]
     if not missing:
         return []  # the usual case; spares normalising the whole text
     text = _normalised(other_text, is_file=True)

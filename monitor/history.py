@@ -16,16 +16,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import operator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping, Sequence
-
-import sqlite_utils
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 from monitor import evidence as ev
 from monitor.change import FactChange, compare_facts, compare_versions, still_stated, value_key, value_key_of
 from monitor.evidence import Span
 from monitor.fact import Fact, fact_key
 from monitor.store import utcnow, version_row, version_text, write_transaction
+
+if TYPE_CHECKING:
+    import sqlite_utils  # the scanner's workers import this module for extract_version only
 
 EDIT, RULES = "edit", "rules"
 
@@ -391,22 +394,44 @@ _FACT_IDENTITY = ("document_id", "kind", "subject", "subject_code", "qualifier",
 _FACT_EVIDENCE = ("version_id", "text", "span_start", "span_end", "sentence_start", "sentence_end", "rule",
                   "details", "mentions", "evidence")
 _FACT_COLUMNS = _FACT_IDENTITY + _FACT_EVIDENCE
+_stored = operator.itemgetter(*_FACT_COLUMNS)  # a `facts` row (dict) as a tuple in that order
 _IDENTITY_WIDTH = len(_FACT_IDENTITY)
 # Made once: json.dumps with options builds a new encoder per call.
 _details_json = json.JSONEncoder(default=str, sort_keys=True).encode
+# Details whose values are all of these are encoded once per distinct value (`_details_text`).
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def _details_text(details: Mapping[str, Any]) -> str:
+    """A fact's details as the `details` column stores them (sorted-key JSON). The facts of a
+    scan share a few hundred distinct details ({"basis": "reciprocal"}), so each is encoded once;
+    the values' types are part of the cache key, since 1, 1.0 and True are equal keys but
+    different JSON."""
+    if not details:
+        return "{}"
+    types = tuple(map(type, details.values()))
+    if not _SCALARS.issuperset(types):
+        return _details_json(dict(details))
+    return _encoded_details(tuple(details.items()), types)
+
+
+@lru_cache(maxsize=4096)
+def _encoded_details(items: tuple[tuple[str, Any], ...], types: tuple[type, ...]) -> str:
+    return _details_json(dict(items))
 
 
 def _fact_row(version: dict[str, Any], mentions: list[Fact], found: _Evidence) -> tuple:
     """A `facts` row in `_FACT_COLUMNS` order. Facts carried over from an older version keep
     pointing into its text (`found` says where each one's evidence is)."""
     first = mentions[0]
-    sentence = found.sentence_of(first) or (None, None)
-    evidence = ",".join(ev.mention_json(m.start, m.end, found.sentence_of(m), m.rule, found.version_of(m, version),
-                                        m.sentence) for m in mentions)
+    # Looked up directly: this runs for every mention of every fact of every version.
+    versions, sentences, version_id = found.versions, found.sentences, version["id"]
+    evidence = ",".join(ev.mention_json(m.start, m.end, sentences.get(id(m)), m.rule,
+                                        versions.get(id(m), version_id), m.sentence) for m in mentions)
+    sentence = sentences.get(id(first)) or (None, None)
     return (version["document_id"], first.kind, first.subject, first.subject_code, first.qualifier, first.value,
-            first.unit, found.version_of(first, version), first.text, first.start, first.end, sentence[0],
-            sentence[1], first.rule, _details_json(dict(first.details)) if first.details else "{}",
-            len(mentions), f"[{evidence}]")
+            first.unit, versions.get(id(first), version_id), first.text, first.start, first.end, sentence[0],
+            sentence[1], first.rule, _details_text(first.details), len(mentions), f"[{evidence}]")
 
 
 def _write_current(db: sqlite_utils.Database, version: dict[str, Any], groups: list[tuple[str, str, list[Fact]]],
@@ -422,7 +447,7 @@ def _write_current(db: sqlite_utils.Database, version: dict[str, Any], groups: l
         if new is None:
             stale.append((old["id"],))
             continue
-        stored = tuple(old[c] for c in _FACT_COLUMNS)
+        stored = _stored(old)
         if not _same(stored[:_IDENTITY_WIDTH], new[:_IDENTITY_WIDTH]):
             stale.append((old["id"],))  # the same fact written otherwise ("China" for "china"): replaced
             continue
@@ -439,7 +464,7 @@ _UPDATE_EVIDENCE = f"UPDATE facts SET {', '.join(c + ' = ?' for c in _FACT_EVIDE
 
 def _same(a: tuple, b: tuple) -> bool:
     """Equal values of equal types (25 and 25.0 are stored differently)."""
-    return a == b and all(type(x) is type(y) for x, y in zip(a, b))
+    return a == b and tuple(map(type, a)) == tuple(map(type, b))
 
 
 _RUN_COLUMNS = ("document_id", "kind", "subject", "subject_code", "qualifier", "value", "unit", "first_version_id", "last_version_id", "first_version", "last_version", "text",

@@ -41,14 +41,17 @@ import threading
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, NamedTuple, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NamedTuple, Sequence
 
-import sqlite_utils
-
-from monitor.config import Config
 from monitor.document import Document, DocumentError, NotIngestible, read_document
 from monitor.errors import MonitorError
 from monitor.store import insert_row, iso_utc, store_version, update_row, utcnow, write_transaction
+
+if TYPE_CHECKING:
+    # Not at run time: the pool's workers import this module, and neither is any use to them.
+    import sqlite_utils
+
+    from monitor.config import Config
 
 log = logging.getLogger(__name__)
 

@@ -14,15 +14,17 @@ import time
 import zlib
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any, Iterator
 
 from monitor.errors import MonitorError
-from monitor.migrations import migrations
 # inflate() is also the SQL function monitor_inflate(), which the plugin registers for
 # sqlite-utils and Datasette: one definition for both.
 from monitor.sqlite_plugin import inflate, register_functions
+
+if TYPE_CHECKING:
+    # Imported where a database is opened: the scanner's extraction workers import this module
+    # (through history) and never open one, and sqlite-utils is most of their start-up.
+    import sqlite_utils
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -36,6 +38,10 @@ def open_store(path: str | Path, *, migrate: bool = True) -> sqlite_utils.Databa
 
     Pending migrations are applied, so a database made by an older release upgrades in place.
     """
+    import sqlite_utils
+
+    from monitor.migrations import migrations
+
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
