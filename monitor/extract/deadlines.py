@@ -64,11 +64,20 @@ def _by_first_letter(alternatives: list[str]) -> list[str]:
     return [c + (t[0] if len(t) == 1 else "(?:" + "|".join(t) + ")") for c, t in tails.items()]
 
 
+def _literal_head(phrasing: str) -> int:
+    """How many letters ``phrasing`` starts with that every match of it starts with ("expire" of
+    "expires?")."""
+    n = len(phrasing) - len(phrasing.lstrip("abcdefghijklmnopqrstuvwxyz"))
+    return n - 1 if phrasing[n:n + 1] in ("?", "*", "{") else n
+
+
 # One alternation whose every branch starts with a letter (so that re can skip to where one
-# occurs); each phrasing is a group named after its trigger, opened after that first letter.
+# occurs); each phrasing is a group named after its trigger, opened after the letters it starts
+# with (re rejects a branch that starts with a letter the text does not have without entering it).
 _TRIGGER_RE = CasePattern.compile(
-    r"(?:" + "|".join(_by_first_letter([f"{w[0]}(?P<{name}_{i}>{w[1:]}{after})" for name, words, after in _TRIGGERS
-                                        for i, w in enumerate(words)])) + r")" + _TIME + r"(?:on\s+)?(?:" + WEEKDAY + r")?$")
+    r"(?:" + "|".join(_by_first_letter([f"{w[:_literal_head(w)]}(?P<{name}_{i}>{w[_literal_head(w):]}{after})"
+                                        for name, words, after in _TRIGGERS for i, w in enumerate(words)]))
+    + r")" + _TIME + r"(?:on\s+)?(?:" + WEEKDAY + r")?$")
 # Things that say what is due, nearest before the trigger wins.
 _WHAT_WORDS = ("suspensions?", r"suspend\w*", "exclusions?", "agreements?", "deals?", "tariffs?", "duties",
                "duty", "rates?", "modifications?", "modified", "increases?", "order", "licen[cs]es?",
@@ -122,7 +131,7 @@ def _trigger(doc: Doc, d: DateMention, floor: int) -> str | None:
         return None
     group = m.lastgroup or ""  # the phrasing that matched (no group follows it)
     name = group.rsplit("_", 1)[0]
-    word = before[m.start(group) - 1:m.end(group)].strip().lower()  # with its first letter
+    word = before[m.start():m.end(group)].strip().lower()  # with the letters before the group
     # "from Aug. 7" is when something starts only if the clause says something will start or apply
     # ("will face the new duty from Aug. 7", "will apply retroactively from August 1").
     if name == "effective" and word in ("from", "after") and not re.search(
@@ -205,6 +214,7 @@ def _untriggered(doc: Doc, d: DateMention, floor: int) -> str | None:
 _RATE_SINCE = re.compile(r"(?:%|\bpercent|\bper\s+cent)\s*,?\s+since\s+$", re.I)
 # A fixed-width (pandoc "simple") table: a header line, a rule of dash runs, rows aligned under it.
 _RULE_LINE = re.compile(r"[ \t]*-{3,}(?:[ \t]+-{3,})+[ \t]*$")
+_RULE_RUNS = re.compile(r"---[ \t]+---")  # what every such rule holds (a literal re skips to)
 _TABLE_REACH = 30  # lines above a row searched for the rule under the header
 
 
@@ -217,7 +227,10 @@ def _fixed_width_column(doc: Doc, d: DateMention) -> str | None:
     if "  " not in line:
         return None
     # The rule is read from the file (the visible text blanks dash lines as Markdown rules).
-    lines = doc.raw[max(0, line_start - 4000):line_start].split("\n")[:-1]
+    above = max(0, line_start - 4000)
+    if not _RULE_RUNS.search(doc.raw, above, line_start):  # no rule (the usual case): no lines to split
+        return None
+    lines = doc.raw[above:line_start].split("\n")[:-1]
     for k in range(len(lines) - 1, max(0, len(lines) - _TABLE_REACH) - 1, -1):
         if not _RULE_LINE.match(lines[k]):
             continue
