@@ -65,9 +65,22 @@ _NEGATED = re.compile(r"\b(?:" + _words("exemption_negators") + r")\b(?:\s+[\w-]
 _FROM = re.compile(r"\s+from\s")
 _OFF_WORDS = tuple(w.split()[0] + " " for w in lexicon()["exemption_off_list_verbs"])
 _OPENER = re.compile(r"(?:" + _words("exemption_openers") + r")\s*,\s*", re.I)
-_ANCHOR = Prefilter.any_of("exempt", "exclu", r"subject\s+to", "spare", r"not\s+apply", "carve", r"not\s+face", r"not\s+pay",
-                           r"remove", r"from\s+the\s+scope",
-                           *(w.split()[0] + r"\s+" + w.split()[1] for w in lexicon()["exemption_off_list_verbs"]))  # pre-filter: the patterns need one
+
+
+def _second_words(phrases: list[str]) -> list[str]:
+    """Two-word phrases as one pattern per first word ("left off", "left out of" -> "left\\s+(?:off|out)")."""
+    seconds: dict[str, list[str]] = {}
+    for p in phrases:
+        first, second = p.split()[:2]
+        if second not in seconds.setdefault(first, []):
+            seconds[first].append(second)
+    return [first + r"\s+(?:" + "|".join(words) + ")" for first, words in seconds.items()]
+
+
+# Pre-filter: the patterns need one. (Each part is a pass over the text: parts that start with
+# the same letters are one part, which cannot hide a match since they never match at one place.)
+_ANCHOR = Prefilter.any_of("ex(?:empt|clu)", r"subject\s+to", "spare", r"not\s+(?:apply|face|pay)", "carve", r"remove",
+                           r"from\s+the\s+scope", *_second_words(lexicon()["exemption_off_list_verbs"]))
 _SPLIT = re.compile(r"\s*(?:,\s*(?:and|or)\s+|,|;|\band\b|\bor\b)\s*")
 _PAREN = re.compile(r"\([^()]*\)")
 # "Proclamation 10896 (steel)": a bracket after a cited instrument names what it covers.
