@@ -157,10 +157,14 @@ def count_facts(doc: Doc) -> list[Fact]:
         i = bisect_left(count_starts, q) - 1
         if i >= 0 and q - count_starts[i] < 24 and _token_before(text, q) == count_starts[i]:
             n_of_starts.append(count_starts[i])
+    # A number inside a date ("April 2, 2025") is no count (see _noun_count): not worth a try.
+    in_dates = set()
+    for d in doc.dates:
+        in_dates.update(count_starts[bisect_left(count_starts, d.start):bisect_left(count_starts, d.end)])
     lowered = doc.lower if doc.lower is not None else text.lower()
     pronouns = doc.may_contain(0, len(text), (" of them", " of these", " of those"))
     for s in (doc.sentences[i] for i in sorted(sentences)):
-        for m in matches_at(_N_OF_THE_M, text, n_of_starts, s.start, s.end):
+        for m in matches_at(_N_OF_THE_M, text, n_of_starts, s.start, s.end) if n_of_starts else ():
             value, noun = parse_any(m.group("n")), m.group("noun").lower()
             if value is None or noun in _EXCLUDED or _blocked(doc, m.start("n")):
                 continue
@@ -179,7 +183,7 @@ def count_facts(doc: Doc) -> list[Fact]:
         # no count of "ASEAN members" by six, but holds one by ten.
         taken = s.start
         for p in count_starts[bisect_left(count_starts, s.start):bisect_left(count_starts, s.end)]:
-            if p < taken:
+            if p < taken or p in in_dates:
                 continue
             m = _COUNT.match(text, p, s.end)
             fact = _noun_count(doc, s, m, date_spans, "count.noun") if m else None
