@@ -63,7 +63,6 @@ _COUNT = re.compile(
     rf"\s+(?P<mods>(?:(?:of\s+the\s+)?[A-Za-z][\w.'’-]*\s+){{0,3}}?)(?P<noun>[a-z][a-z-]*[a-z]s|(?:{_IRREGULAR})(?!\s+(?!(?:across|as|was|is|has|its|his|this|thus|plus|less|unless|whereas)\b)[a-z][a-z-]*[a-z]s\b))\b", re.I)
 _OF_THE_THEN = re.compile(
     rf"\bof\s+the\s+(?P<m>{NUMBER}|{SPELLED})\s+(?P<noun>[a-z][a-z-]*s)\b(?:[^.;]|\.(?=\S)|\.(?<=\b[A-Z]\.)\s){{0,120}}?,\s*(?P<n>{NUMBER}|{SPELLED})\s+(?:are|were|is|have|had)\b", re.I)
-_WORD_BEFORE = re.compile(r"([\w.§-]+)\s*$")
 # Where the two patterns above can start: _COUNT needs a number not glued to what comes before
 # (the document's ``words`` know where digits and spelled numbers start; _COUNT_START finds them
 # when there are none), _OF_THE_THEN a word "of". The patterns are then tried only there, not at
@@ -74,10 +73,18 @@ _COUNT_START = CasePattern.compile_lower(_DIGIT_START + "|" + word_start_finder(
 _OF_THE_START = CasePattern.compile_lower(r"of(?<!\wof)\s+the\s")
 
 
+# The word before a number (searched in its slice: possessive and after no character of its
+# own, so that each start costs one try, not one per split of the word).
+_WORD_BEFORE = re.compile(r"(?<![\w.§-])([\w.§-]++)\s*$")
+# A number after these is an identifier's: "Executive Order 14257", "section 232".
+_NAMED_BEFORE = re.compile(r"(?:executive\s+order|section|heading|note|title|chapter)\s*$", re.I)
+
+
 def _blocked(doc: Doc, start: int) -> bool:
     before = doc.text[max(0, start - 25):start]
-    if before.rstrip()[-1:] in _SYMBOL_ENDS or _RATIO_BEFORE.search(before):
-        return True
+    last = before.rstrip()[-1:]
+    if last in _SYMBOL_ENDS or (last in "nNfF" and before[-1:].isspace() and _RATIO_BEFORE.search(before)):
+        return True  # (_RATIO_BEFORE ends in "in" or "of" and a space: a search costs a try per letter)
     m = _WORD_BEFORE.search(before)
     if not m:
         return False
@@ -88,7 +95,7 @@ def _blocked(doc: Doc, start: int) -> bool:
         return True
     if m.group(1)[:1].isupper() and word.isalpha() and word not in _OPENERS:
         return True  # "Stoxx 600 autos", "Table 2 shows"
-    return bool(re.search(r"(?:executive\s+order|section|heading|note|title|chapter)\s*$", before, re.I))
+    return m.group(1)[-1:] in "rngeRNGE" and bool(_NAMED_BEFORE.search(before))  # (its words' last letters)
 
 
 def _token_before(text: str, at: int) -> int:
