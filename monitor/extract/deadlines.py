@@ -96,10 +96,10 @@ _WHAT_NORMAL = {"suspend": "suspension", "suspending": "suspension", "suspended"
 # The document itself, which a relative date counts from: "this order", "this release", "the notice".
 _SELF = (r"(?:this\s+(?:" + "|".join(sorted((w.replace(" ", r"\s+") for w in lexicon()["deadline_self_nouns"]), key=len, reverse=True))
          + r")|the\s+(?:order|proclamation|memorandum|notice))\b")
-_RELATIVE = re.compile(
+_RELATIVE = CasePattern.compile(
     rf"\b(?:(?P<within>within|no\s+later\s+than|not\s+later\s+than)\s+(?P<n1>{NUM_OR_WORD})\s+(?P<u1>days?|weeks?|months?)"
     rf"(?P<self>\s+(?:of|after|from|following)\s+(?:the\s+date\s+of\s+)?{_SELF})?"
-    rf"|(?P<n2>{NUM_OR_WORD})\s+(?P<u2>days?|weeks?|months?)\s+(?:after|from|following)\s+(?:the\s+date\s+of\s+)?{_SELF})", re.I)
+    rf"|(?P<n2>{NUM_OR_WORD})\s+(?P<u2>days?|weeks?|months?)\s+(?:after|from|following)\s+(?:the\s+date\s+of\s+)?{_SELF})")
 # "within 14 days after the requests are posted": counted from another event, not the document.
 _OTHER_ANCHOR = re.compile(r"\s+(?:of|after|from|following|before|prior\s+to)\b", re.I)
 # "After liquidation, a protest must be filed within 180 days": the sentence names the event it counts from.
@@ -385,8 +385,10 @@ def deadline_facts(doc: Doc) -> list[Fact]:
                                       sentence=sentence, rule="deadline.period_end",
                                       qualifier=f"expires:{what}", details={"what": what, "trigger": "period"}))
         if index in relative:
-            for m in (_RELATIVE.finditer(text, s.start, s.end) if relative_starts is None
-                      else matches_at(_RELATIVE, text, relative_starts, s.start, s.end)):
+            # (Over the lower-cased text when there is one, which has the word index: its
+            # numbers and units read the same.)
+            for m in (_RELATIVE.any_case.finditer(text, s.start, s.end) if relative_starts is None or doc.lower is None
+                      else matches_at(_RELATIVE.lower, doc.lower, relative_starts, s.start, s.end)):
                 n = parse_any(m.group("n1") or m.group("n2"))
                 unit = (m.group("u1") or m.group("u2")).lower().rstrip("s")
                 if not n:
