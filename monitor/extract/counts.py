@@ -57,13 +57,12 @@ _IRREGULAR = "|".join(sorted(_LEX["count_irregular_plurals"], key=len, reverse=T
 _QUAL = r"(?:(?P<qual>over|about|around|approximately|nearly|almost|roughly|some|more\s+than|fewer\s+than|less\s+than|at\s+least|up\s+to|an\s+estimated|estimated|only|just|top)\s+)?"
 _QUAL_BEFORE = re.compile(_QUAL.replace("(?:(?P<qual>", "(?:\\b(?P<qual>", 1)[:-1] + "$", re.I)
 _NOT_AFTER = frozenset("$.,:/#§(-")  # besides word characters, which no candidate follows
-_COUNT = re.compile(
+_COUNT = CasePattern.compile(
     rf"(?<![\w$.,:/#§(-])(?=[\dA-Za-z])(?P<n>{NUMBER}|{SPELLED})(?![\w%:]|\.\d|,\d|\s*(?:%|percent|per\s*cent))"
     rf"(?:\s+(?P<scale>thousand|million|billion))?"
-    rf"\s+(?P<mods>(?:(?:of\s+the\s+)?[A-Za-z][\w.'’-]*\s+){{0,3}}?)(?P<noun>[a-z][a-z-]*[a-z]s|(?:{_IRREGULAR})(?!\s+(?!(?:across|as|was|is|has|its|his|this|thus|plus|less|unless|whereas)\b)[a-z][a-z-]*[a-z]s\b))\b", re.I)
+    rf"\s+(?P<mods>(?:(?:of\s+the\s+)?[A-Za-z][\w.'’-]*\s+){{0,3}}?)(?P<noun>[a-z][a-z-]*[a-z]s|(?:{_IRREGULAR})(?!\s+(?!(?:across|as|was|is|has|its|his|this|thus|plus|less|unless|whereas)\b)[a-z][a-z-]*[a-z]s\b))\b")
 _OF_THE_THEN = re.compile(
     rf"\bof\s+the\s+(?P<m>{NUMBER}|{SPELLED})\s+(?P<noun>[a-z][a-z-]*s)\b(?:[^.;]|\.(?=\S)|\.(?<=\b[A-Z]\.)\s){{0,120}}?,\s*(?P<n>{NUMBER}|{SPELLED})\s+(?:are|were|is|have|had)\b", re.I)
-_WORD_BEFORE = re.compile(r"([\w.§-]+)\s*$")
 # Where the two patterns above can start: _COUNT needs a number not glued to what comes before
 # (the document's ``words`` know where digits and spelled numbers start; _COUNT_START finds them
 # when there are none), _OF_THE_THEN a word "of". The patterns are then tried only there, not at
@@ -74,10 +73,18 @@ _COUNT_START = CasePattern.compile_lower(_DIGIT_START + "|" + word_start_finder(
 _OF_THE_START = CasePattern.compile_lower(r"of(?<!\wof)\s+the\s")
 
 
+# The word before a number (searched in its slice: possessive and after no character of its
+# own, so that each start costs one try, not one per split of the word).
+_WORD_BEFORE = re.compile(r"(?<![\w.§-])([\w.§-]++)\s*$")
+# A number after these is an identifier's: "Executive Order 14257", "section 232".
+_NAMED_BEFORE = re.compile(r"(?:executive\s+order|section|heading|note|title|chapter)\s*$", re.I)
+
+
 def _blocked(doc: Doc, start: int) -> bool:
     before = doc.text[max(0, start - 25):start]
-    if before.rstrip()[-1:] in _SYMBOL_ENDS or _RATIO_BEFORE.search(before):
-        return True
+    last = before.rstrip()[-1:]
+    if last in _SYMBOL_ENDS or (last in "nNfF" and before[-1:].isspace() and _RATIO_BEFORE.search(before)):
+        return True  # (_RATIO_BEFORE ends in "in" or "of" and a space: a search costs a try per letter)
     m = _WORD_BEFORE.search(before)
     if not m:
         return False
@@ -88,7 +95,7 @@ def _blocked(doc: Doc, start: int) -> bool:
         return True
     if m.group(1)[:1].isupper() and word.isalpha() and word not in _OPENERS:
         return True  # "Stoxx 600 autos", "Table 2 shows"
-    return bool(re.search(r"(?:executive\s+order|section|heading|note|title|chapter)\s*$", before, re.I))
+    return m.group(1)[-1:] in "rngeRNGE" and bool(_NAMED_BEFORE.search(before))  # (its words' last letters)
 
 
 def _token_before(text: str, at: int) -> int:
@@ -102,11 +109,18 @@ def _token_before(text: str, at: int) -> int:
     return k
 
 
+def _group(text: str, m: re.Match[str], name: str) -> str | None:
+    """Group ``name`` of ``m`` as ``text`` has it (``m`` may be a match over the lower-cased text)."""
+    a, b = m.span(name)
+    return text[a:b] if a >= 0 else None
+
+
 def _noun_count(doc: Doc, s, m: re.Match[str], date_spans: list[tuple[int, int]], rule: str) -> Fact | None:
     """The count a number and its noun make, or None when they make none."""
-    raw_n = m.group("n")
-    noun = m.group("noun").lower()
-    mods = m.group("mods") or ""
+    text = doc.text
+    raw_n, noun_text, mods, scale = (_group(text, m, g) for g in ("n", "noun", "mods", "scale"))
+    noun = noun_text.lower()
+    mods = mods or ""
     lead = mods.split()[:1]
     if noun in _EXCLUDED or any(w.lower().strip(".") in _EXCLUDED and w.lower() not in _MAY_LEAD for w in lead):
         return None
@@ -119,16 +133,15 @@ def _noun_count(doc: Doc, s, m: re.Match[str], date_spans: list[tuple[int, int]]
     value = parse_any(raw_n)
     if value is None:
         return None
-    if raw_n[0].isdigit() and "." not in raw_n and "," not in raw_n and 1900 <= value <= 2100 and not m.group("scale"):
+    if raw_n[0].isdigit() and "." not in raw_n and "," not in raw_n and 1900 <= value <= 2100 and not scale:
         return None  # a year
     if any(a <= m.start("n") < b for a, b in date_spans) or _blocked(doc, m.start("n")):
         return None
-    value = value * scale_of(m.group("scale"))
+    value = value * scale_of(scale)
     if value != int(value):
         return None
-    subject = readable(doc, clean_phrase(mods.replace("of the ", "") + m.group("noun")))
+    subject = readable(doc, clean_phrase(mods.replace("of the ", "") + noun_text))
     details = {}
-    text = doc.text
     q = _QUAL_BEFORE.search(text, max(s.start, m.start("n") - 25), m.start("n"))
     if q and q.group("qual"):
         details["modifier"] = re.sub(r"\s+", " ", q.group("qual").lower())
@@ -157,10 +170,17 @@ def count_facts(doc: Doc) -> list[Fact]:
         i = bisect_left(count_starts, q) - 1
         if i >= 0 and q - count_starts[i] < 24 and _token_before(text, q) == count_starts[i]:
             n_of_starts.append(count_starts[i])
+    # A number inside a date ("April 2, 2025") is no count (see _noun_count): not worth a try.
+    in_dates = set()
+    for d in doc.dates:
+        in_dates.update(count_starts[bisect_left(count_starts, d.start):bisect_left(count_starts, d.end)])
     lowered = doc.lower if doc.lower is not None else text.lower()
+    # _COUNT runs over the lower-cased text when there is one (re compares letters under re.I far
+    # more slowly); _noun_count reads its words from the text.
+    counted, count_match = (doc.lower, _COUNT.lower.match) if doc.lower is not None else (text, _COUNT.any_case.match)
     pronouns = doc.may_contain(0, len(text), (" of them", " of these", " of those"))
     for s in (doc.sentences[i] for i in sorted(sentences)):
-        for m in matches_at(_N_OF_THE_M, text, n_of_starts, s.start, s.end):
+        for m in matches_at(_N_OF_THE_M, text, n_of_starts, s.start, s.end) if n_of_starts else ():
             value, noun = parse_any(m.group("n")), m.group("noun").lower()
             if value is None or noun in _EXCLUDED or _blocked(doc, m.start("n")):
                 continue
@@ -179,9 +199,9 @@ def count_facts(doc: Doc) -> list[Fact]:
         # no count of "ASEAN members" by six, but holds one by ten.
         taken = s.start
         for p in count_starts[bisect_left(count_starts, s.start):bisect_left(count_starts, s.end)]:
-            if p < taken:
+            if p < taken or p in in_dates:
                 continue
-            m = _COUNT.match(text, p, s.end)
+            m = count_match(counted, p, s.end)
             fact = _noun_count(doc, s, m, date_spans, "count.noun") if m else None
             if fact:
                 facts.append(fact)

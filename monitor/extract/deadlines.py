@@ -23,7 +23,6 @@ from .dates import RELATIVE_WORDS, WEEKDAY, DateMention, add_days, iso, own_date
 from .folding import CasePattern, Prefilter, matches_at
 from .gazetteer import lexicon
 from .numbers import NUM_OR_WORD, SPELLED_FIRST_WORDS, parse_any
-from .words import word_alternation
 from .sentences import Sentence
 
 __all__ = ["deadline_facts", "deadline_dates"]
@@ -52,18 +51,42 @@ _TRIGGERS = [
      r"\s+"),
     ("by", ("by", r"no\s+later\s+than", r"not\s+later\s+than", r"deadline\s+of", r"due(?:\s+on)?"), r"\s+"),
 ]
-# One flat alternation whose every branch starts with a letter (so that re can skip to where
-# one occurs); each phrasing is a group named after its trigger, opened after that first letter.
+
+
+def _by_first_letter(alternatives: list[str]) -> list[str]:
+    """``alternatives`` (each starting with a plain letter) grouped by that letter, in their order
+    ("ab|c|ad" -> "a(?:b|d)", "c"): re tries a branch's alternatives one after the other at every
+    position it stops at, so forty phrasings cost forty tests there; grouped, one per letter. At
+    a given position only one letter's alternatives can match, so the matches do not change."""
+    tails: dict[str, list[str]] = {}
+    for a in alternatives:
+        tails.setdefault(a[0], []).append(a[1:])
+    return [c + (t[0] if len(t) == 1 else "(?:" + "|".join(t) + ")") for c, t in tails.items()]
+
+
+def _literal_head(phrasing: str) -> int:
+    """How many letters ``phrasing`` starts with that every match of it starts with ("expire" of
+    "expires?")."""
+    n = len(phrasing) - len(phrasing.lstrip("abcdefghijklmnopqrstuvwxyz"))
+    return n - 1 if phrasing[n:n + 1] in ("?", "*", "{") else n
+
+
+# One alternation whose every branch starts with a letter (so that re can skip to where one
+# occurs); each phrasing is a group named after its trigger, opened after the letters it starts
+# with (re rejects a branch that starts with a letter the text does not have without entering it).
 _TRIGGER_RE = CasePattern.compile(
-    r"(?:" + "|".join(f"{w[0]}(?P<{name}_{i}>{w[1:]}{after})" for name, words, after in _TRIGGERS
-                      for i, w in enumerate(words)) + r")" + _TIME + r"(?:on\s+)?(?:" + WEEKDAY + r")?$")
+    r"(?:" + "|".join(_by_first_letter([f"{w[:_literal_head(w)]}(?P<{name}_{i}>{w[_literal_head(w):]}{after})"
+                                        for name, words, after in _TRIGGERS for i, w in enumerate(words)]))
+    + r")" + _TIME + r"(?:on\s+)?(?:" + WEEKDAY + r")?$")
 # Things that say what is due, nearest before the trigger wins.
 _WHAT_WORDS = ("suspensions?", r"suspend\w*", "exclusions?", "agreements?", "deals?", "tariffs?", "duties",
                "duty", "rates?", "modifications?", "modified", "increases?", "order", "licen[cs]es?",
                "negotiations?", "talks", "comments?", "reports?", "rules?", "investigations?", "measures?",
                "surcharges?", "exemptions?", "truce", "pause")
 _WHAT = re.compile(r"\b(" + "|".join(_WHAT_WORDS) + r")\b", re.I)
-_WHAT_LOW = re.compile(r"(" + word_alternation(_WHAT_WORDS) + r")\b")  # the same, over lower-cased text
+# The same over lower-cased text, led by the character before the word: re then stops only at
+# characters that are no word's (a letter-led pattern stops at most letters of the text).
+_WHAT_LOW = re.compile(r"\W(" + "|".join(_by_first_letter(list(_WHAT_WORDS))) + r")\b")
 _CITED_NUMBER = re.compile(r"\s+(?:No\.?\s*)?\d", re.I)
 _OF_MODIFIER = re.compile(r"\s+(?:of|on)\s+(?:[\w-]+\s+){0,2}")
 _WHAT_NORMAL = {"suspend": "suspension", "suspending": "suspension", "suspended": "suspension",
@@ -73,16 +96,18 @@ _WHAT_NORMAL = {"suspend": "suspension", "suspending": "suspension", "suspended"
 # The document itself, which a relative date counts from: "this order", "this release", "the notice".
 _SELF = (r"(?:this\s+(?:" + "|".join(sorted((w.replace(" ", r"\s+") for w in lexicon()["deadline_self_nouns"]), key=len, reverse=True))
          + r")|the\s+(?:order|proclamation|memorandum|notice))\b")
-_RELATIVE = re.compile(
+_RELATIVE = CasePattern.compile(
     rf"\b(?:(?P<within>within|no\s+later\s+than|not\s+later\s+than)\s+(?P<n1>{NUM_OR_WORD})\s+(?P<u1>days?|weeks?|months?)"
     rf"(?P<self>\s+(?:of|after|from|following)\s+(?:the\s+date\s+of\s+)?{_SELF})?"
-    rf"|(?P<n2>{NUM_OR_WORD})\s+(?P<u2>days?|weeks?|months?)\s+(?:after|from|following)\s+(?:the\s+date\s+of\s+)?{_SELF})", re.I)
+    rf"|(?P<n2>{NUM_OR_WORD})\s+(?P<u2>days?|weeks?|months?)\s+(?:after|from|following)\s+(?:the\s+date\s+of\s+)?{_SELF})")
 # "within 14 days after the requests are posted": counted from another event, not the document.
 _OTHER_ANCHOR = re.compile(r"\s+(?:of|after|from|following|before|prior\s+to)\b", re.I)
 # "After liquidation, a protest must be filed within 180 days": the sentence names the event it counts from.
 _EVENT_OPENER = re.compile(r"[\W_]*(?:after|following|once|when|whenever|if|upon|unless)\b", re.I)
 _PERIOD = re.compile(
     rf"\bfor\s+(?:a\s+period\s+of\s+|an?\s+(?:initial\s+)?period\s+of\s+)?(?P<n>{NUM_OR_WORD})[\s-]+(?P<u>days?|years?|months?)[,]?\s+(?:beginning|starting|commencing)\s+(?:at\s+|on\s+)?", re.I)
+# (_PERIOD needs one of these: a substring test spares a search that tries every position.)
+_PERIOD_WORDS = ("beginning", "starting", "commencing")
 _UNIT_DAYS = {"day": 1, "week": 7, "month": 30}
 # Pre-filter for _RELATIVE (every form names its unit), found in one pass over the text.
 _RELATIVE_GATE = Prefilter.any_of("day", "week", "month")
@@ -106,7 +131,7 @@ def _trigger(doc: Doc, d: DateMention, floor: int) -> str | None:
         return None
     group = m.lastgroup or ""  # the phrasing that matched (no group follows it)
     name = group.rsplit("_", 1)[0]
-    word = before[m.start(group) - 1:m.end(group)].strip().lower()  # with its first letter
+    word = before[m.start():m.end(group)].strip().lower()  # with the letters before the group
     # "from Aug. 7" is when something starts only if the clause says something will start or apply
     # ("will face the new duty from Aug. 7", "will apply retroactively from August 1").
     if name == "effective" and word in ("from", "after") and not re.search(
@@ -189,6 +214,7 @@ def _untriggered(doc: Doc, d: DateMention, floor: int) -> str | None:
 _RATE_SINCE = re.compile(r"(?:%|\bpercent|\bper\s+cent)\s*,?\s+since\s+$", re.I)
 # A fixed-width (pandoc "simple") table: a header line, a rule of dash runs, rows aligned under it.
 _RULE_LINE = re.compile(r"[ \t]*-{3,}(?:[ \t]+-{3,})+[ \t]*$")
+_RULE_RUNS = re.compile(r"---[ \t]+---")  # what every such rule holds (a literal re skips to)
 _TABLE_REACH = 30  # lines above a row searched for the rule under the header
 
 
@@ -201,7 +227,10 @@ def _fixed_width_column(doc: Doc, d: DateMention) -> str | None:
     if "  " not in line:
         return None
     # The rule is read from the file (the visible text blanks dash lines as Markdown rules).
-    lines = doc.raw[max(0, line_start - 4000):line_start].split("\n")[:-1]
+    above = max(0, line_start - 4000)
+    if not _RULE_RUNS.search(doc.raw, above, line_start):  # no rule (the usual case): no lines to split
+        return None
+    lines = doc.raw[above:line_start].split("\n")[:-1]
     for k in range(len(lines) - 1, max(0, len(lines) - _TABLE_REACH) - 1, -1):
         if not _RULE_LINE.match(lines[k]):
             continue
@@ -241,9 +270,10 @@ def _line_says_due(doc: Doc, d: DateMention) -> bool:
 
 
 def _whats(doc: Doc, start: int, end: int) -> Iterator[re.Match[str]]:
-    """_WHAT's matches in ``text[start:end]``, over the lower-cased text when there is one."""
-    if doc.lower is not None:
-        return _WHAT_LOW.finditer(doc.lower, start, end)
+    """_WHAT's matches in ``text[start:end]`` (the word is group 1), over the lower-cased text
+    when there is one (from the character before ``start``, which _WHAT_LOW reads)."""
+    if doc.lower is not None and start > 0:
+        return _WHAT_LOW.finditer(doc.lower, start - 1, end)
     return _WHAT.finditer(doc.text, start, end)
 
 
@@ -253,10 +283,10 @@ def _what(doc: Doc, s: Sentence, at: int) -> str:
     for m in _whats(doc, max(s.start, at - 300), at):
         # "the suspension effectuated by Executive Order 14266 until ...": a cited instrument
         # ("Order 14266", "Agreement No. 2") names where the deadline was set, not what is due.
-        if _CITED_NUMBER.match(text, m.end()):
+        if _CITED_NUMBER.match(text, m.end(1)):
             continue
         # "the suspension of heightened tariffs ... until": the head noun is what is due.
-        if best is None or not _OF_MODIFIER.fullmatch(text, best.end(), m.start()):
+        if best is None or not _OF_MODIFIER.fullmatch(text, best.end(1), m.start(1)):
             best = m
     return "effect" if best is None else _normal(best.group(1))
 
@@ -319,7 +349,7 @@ def deadline_facts(doc: Doc) -> list[Fact]:
     if anchor is None:
         relative = set()
     # _RELATIVE begins with one of these words or a number: it is tried only where one starts.
-    relative_starts = doc.starts_of_words(_RELATIVE_LEADS, digits=True)
+    relative_starts = doc.starts_of_words(_RELATIVE_LEADS, digits=True) if relative else None
     dated = {doc.sentence_at(d.start) for d in doc.dates} - {-1}
     for index in sorted(dated | relative):
         s = doc.sentences[index]
@@ -339,7 +369,8 @@ def deadline_facts(doc: Doc) -> list[Fact]:
                               rule=f"deadline.{cls}", qualifier=f"{cls}:{what}", details=details))
             # "for a period of 90 days beginning ... on May 14, 2025": the period's end is due too.
             pm = None
-            for pm in _PERIOD.finditer(text, max(s.start, d.start - 160), d.start):
+            lo = max(s.start, d.start - 160)
+            for pm in _PERIOD.finditer(text, lo, d.start) if doc.may_contain(lo, d.start, _PERIOD_WORDS) else ():
                 pass
             if pm is not None and d.year and not re.search(r"[.;]", re.sub(r"[ap]\.m\.", "", text[pm.end():d.start])):
                 n = parse_any(pm.group("n"))
@@ -354,8 +385,10 @@ def deadline_facts(doc: Doc) -> list[Fact]:
                                       sentence=sentence, rule="deadline.period_end",
                                       qualifier=f"expires:{what}", details={"what": what, "trigger": "period"}))
         if index in relative:
-            for m in (_RELATIVE.finditer(text, s.start, s.end) if relative_starts is None
-                      else matches_at(_RELATIVE, text, relative_starts, s.start, s.end)):
+            # (Over the lower-cased text when there is one, which has the word index: its
+            # numbers and units read the same.)
+            for m in (_RELATIVE.any_case.finditer(text, s.start, s.end) if relative_starts is None or doc.lower is None
+                      else matches_at(_RELATIVE.lower, doc.lower, relative_starts, s.start, s.end)):
                 n = parse_any(m.group("n1") or m.group("n2"))
                 unit = (m.group("u1") or m.group("u2")).lower().rstrip("s")
                 if not n:

@@ -5,10 +5,11 @@ from ..."; "shall not apply to: (i) ...; (ii) ...")."""
 from __future__ import annotations
 
 import re
+from typing import Iterator
 
 from ..fact import Fact
 from .context import Doc, clean_phrase
-from .folding import Prefilter
+from .folding import CasePattern, Prefilter
 from .gazetteer import lexicon
 from .sentences import Sentence
 
@@ -20,21 +21,21 @@ def _words(key: str) -> str:
 
 __all__ = ["exemption_facts"]
 
-_EXEMPT_LIST = re.compile(
+_EXEMPT_LIST = CasePattern.compile(
     r"\b(?:exempt(?:ed)?|excluded|exclusions?)\s+from\s+(?:[\w-]+\s+){0,3}?(?:tariffs?|duties|duty)\b[^.;]{0,40}?"
-    r"(?:,\s*)?(?:such\s+as|including|namely|:)\s+(?P<list>[^.;]+)", re.I)
-_NOT_SUBJECT = re.compile(
+    r"(?:,\s*)?(?:such\s+as|including|namely|:)\s+(?P<list>[^.;]+)")
+_NOT_SUBJECT = CasePattern.compile(
     r"\s+(?:are|is|will|shall|would|do|does)\s+(?:not|no\s+longer)\s+(?:be\s+subject\s+to|subject\s+to|face|pay)\s+"
-    r"(?:[\w%-]+\s+){0,5}?(?:tariffs?|duties|levy|levies|surcharges?)", re.I)
+    r"(?:[\w%-]+\s+){0,5}?(?:tariffs?|duties|levy|levies|surcharges?)")
 # "X, Y and Z will be exempt from tariffs", "pharmaceuticals, which ..., are exempt for now": the
 # word (found first: re skips to its letters), then the verb before it.
-_EXEMPT_WORD = re.compile(r"(?:exempt(?:ed)?|excluded|spared)\b(?!\s+from\s+(?:the\s+)?(?:requirement|obligation))", re.I)
+_EXEMPT_WORD = CasePattern.compile(r"(?:exempt(?:ed)?|excluded|spared)\b(?!\s+from\s+(?:the\s+)?(?:requirement|obligation))")
 _BE_BEFORE = re.compile(r"\s+(?:are|is|was|were|will|shall|would|remain|remains|have|has)\s+(?:(?:"
                         + _words("exemption_adverbs") + r")\s+){0,3}$", re.I)
 # "spared nearly 700 products, including orange juice, ...", "shall not apply to articles ...".
-_VERB_LIST = re.compile(
-    r"\b(?:spared|spares|exempts|exempted|excludes|excluded)\s+(?!from\b)[^.;]{0,60}?,?\s*(?:including|such\s+as|namely)\s+(?P<list>[^.;]+)", re.I)
-_NOT_APPLY = re.compile(r"\b(?:shall|will|does|do|would)\s+not\s+apply\s+to\s+(?P<applies>(?:[^.;]|\.(?=\S|\s+[\d(a-z]))+)", re.I)
+_VERB_LIST = CasePattern.compile(
+    r"\b(?:spared|spares|exempts|exempted|excludes|excluded)\s+(?!from\b)[^.;]{0,60}?,?\s*(?:including|such\s+as|namely)\s+(?P<list>[^.;]+)")
+_NOT_APPLY = CasePattern.compile(r"\b(?:shall|will|does|do|would)\s+not\s+apply\s+to\s+(?P<applies>(?:[^.;]|\.(?=\S|\s+[\d(a-z]))+)")
 # Where a list before "are exempt" begins: the clause start, or after a conjunction that opens one.
 # ("and that generic pharmaceuticals will not be subject": what stands before "that" is another clause.)
 _CLAUSE_OPEN = re.compile(r"(?:;|:(?=\s)|\b(?:" + _words("exemption_clause_openers") + r")\s)", re.I)
@@ -44,30 +45,43 @@ _RELATIVE = re.compile(r",\s*(?:which|that|who|" + _words("exemption_size_asides
 _ATTRIBUTION = re.compile(r",\s*(?:[\w.'-]+\s+){0,5}?(?:said|says|according|told|reported)\b.*$", re.I)
 # "Aircraft and aircraft parts were left off the EU list ..., as were pharmaceuticals": a list a
 # tariff falls on (not an exemption list: "removed from the list of exempt goods" is the opposite).
-_OFF_LIST = re.compile(
+_OFF_LIST = CasePattern.compile(
     r"\s+(?:are|is|were|was|will\s+be|would\s+be|have\s+been|has\s+been)\s+(?:also\s+)?(?:" + _words("exemption_off_list_verbs")
     + r")\s+(?:the\s+|its\s+|their\s+)?(?![\w-]*\s*(?:exempt|exclu|exception))(?:[\w.'-]+\s+){0,3}?(?:lists?|schedules?|annex(?:es)?)\b"
-      r"(?!\s+of\s+(?:[\w-]+\s+){0,2}?(?:exempt|exclu|exception))", re.I)
+      r"(?!\s+of\s+(?:[\w-]+\s+){0,2}?(?:exempt|exclu|exception))")
 _AS_WERE = re.compile(r",?\s+as\s+(?:were|was|are|is|will\s+be)\s+(?P<list>[^.;]+)", re.I)
 # "Beef and coffee were added to the list of goods exempt from the 40% Brazil tariff; orange juice
 # was already on it."
-_ON_LIST = re.compile(
+_ON_LIST = CasePattern.compile(
     r"\s+(?:are|is|were|was|will\s+be|would\s+be|have\s+been|has\s+been)\s+(?:also\s+)?(?:" + _words("exemption_on_list_verbs")
     + r")\s+(?:the\s+|its\s+|their\s+)?(?:(?:[\w.'-]+\s+){0,2}?(?:lists?|schedules?|annex(?:es)?)\s+of\s+(?:[\w-]+\s+){0,3}?"
-      r"(?:exempt\w*|excluded|exclusions?|exceptions?)|(?:exemption|exclusion|exception)s?\s+(?:lists?|schedules?))\b", re.I)
+      r"(?:exempt\w*|excluded|exclusions?|exceptions?)|(?:exemption|exclusion|exception)s?\s+(?:lists?|schedules?))\b")
 _ALREADY_ON = re.compile(r"\s+(?:was|were|is|are)\s+already\s+(?:on|in)\s+(?:it|the\s+list|that\s+list)\b", re.I)
 # "The order includes exemptions for pharmaceuticals and energy", "the order exempts lumber and
 # copper from the new duties"; not after a word that undoes or only asks for it (_NEGATED).
-_FOR_LIST = re.compile(r"\b(?:exemptions?|exclusions?|carve-?outs?)\s+(?:for|on)\s+(?P<list>[^.;]+)", re.I)
+_FOR_LIST = CasePattern.compile(r"\b(?:exemptions?|exclusions?|carve-?outs?)\s+(?:for|on)\s+(?P<list>[^.;]+)")
 # (With "including" or "such as" after it, _VERB_LIST reads the examples instead.)
-_OBJECT_LIST = re.compile(r"\b(?:exempts|exempting|spares|sparing)\s+(?!from\b)(?![^.;]*\b(?:including|such\s+as|namely)\b)(?P<list>[^.;]+)", re.I)
+_OBJECT_LIST = CasePattern.compile(r"\b(?:exempts|exempting|spares|sparing)\s+(?!from\b)(?![^.;]*\b(?:including|such\s+as|namely)\b)(?P<list>[^.;]+)")
 _NEGATED = re.compile(r"\b(?:" + _words("exemption_negators") + r")\b(?:\s+[\w-]+){0,3}\s*$", re.I)
 _FROM = re.compile(r"\s+from\s")
 _OFF_WORDS = tuple(w.split()[0] + " " for w in lexicon()["exemption_off_list_verbs"])
 _OPENER = re.compile(r"(?:" + _words("exemption_openers") + r")\s*,\s*", re.I)
-_ANCHOR = Prefilter.any_of("exempt", "exclu", r"subject\s+to", "spare", r"not\s+apply", "carve", r"not\s+face", r"not\s+pay",
-                           r"remove", r"from\s+the\s+scope",
-                           *(w.split()[0] + r"\s+" + w.split()[1] for w in lexicon()["exemption_off_list_verbs"]))  # pre-filter: the patterns need one
+
+
+def _second_words(phrases: list[str]) -> list[str]:
+    """Two-word phrases as one pattern per first word ("left off", "left out of" -> "left\\s+(?:off|out)")."""
+    seconds: dict[str, list[str]] = {}
+    for p in phrases:
+        first, second = p.split()[:2]
+        if second not in seconds.setdefault(first, []):
+            seconds[first].append(second)
+    return [first + r"\s+(?:" + "|".join(words) + ")" for first, words in seconds.items()]
+
+
+# Pre-filter: the patterns need one. (Each part is a pass over the text: parts that start with
+# the same letters are one part, which cannot hide a match since they never match at one place.)
+_ANCHOR = Prefilter.any_of("ex(?:empt|clu)", r"subject\s+to", "spare", r"not\s+(?:apply|face|pay)", "carve", r"remove",
+                           r"from\s+the\s+scope", *_second_words(lexicon()["exemption_off_list_verbs"]))
 _SPLIT = re.compile(r"\s*(?:,\s*(?:and|or)\s+|,|;|\band\b|\bor\b)\s*")
 _PAREN = re.compile(r"\([^()]*\)")
 # "Proclamation 10896 (steel)": a bracket after a cited instrument names what it covers.
@@ -211,13 +225,22 @@ def _also(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
 
 # "remove Australian beef from the scope of its reciprocal tariffs"; "proposes to exclude from the
 # action unwrought nickel ..."; "12 of our compressor SKUs ... received a product exclusion".
-_FROM_SCOPE = re.compile(r"\b(?:remove[sd]?|removing|exclude[sd]?|excluding|exempt(?:s|ed|ing)?)\s+(?P<list>(?!from\b)[^.;]{2,120}?)\s+from\s+"
-                         r"(?:the\s+|its\s+|their\s+)?(?:scope|coverage|reach)\b", re.I)
-_EXCLUDE_FROM = re.compile(r"\b(?:exclude[sd]?|excluding|exempt(?:s|ed|ing)?|remove[sd]?|removing)\s+from\s+(?:the\s+|its\s+|their\s+|this\s+)?"
+_FROM_SCOPE = CasePattern.compile(r"\b(?:remove[sd]?|removing|exclude[sd]?|excluding|exempt(?:s|ed|ing)?)\s+(?P<list>(?!from\b)[^.;]{2,120}?)\s+from\s+"
+                         r"(?:the\s+|its\s+|their\s+)?(?:scope|coverage|reach)\b")
+_EXCLUDE_FROM = CasePattern.compile(r"\b(?:exclude[sd]?|excluding|exempt(?:s|ed|ing)?|remove[sd]?|removing)\s+from\s+(?:the\s+|its\s+|their\s+|this\s+)?"
                            r"(?:[\w-]+\s+){0,2}?(?:action|tariffs?|duties|duty|measures?|scope|list)\s+(?P<list>[^.;]+?)"
-                           r"(?=,?\s+(?:in\s+order|to\s+avoid|so\s+that|because|since)\b|[.;]|$)", re.I)
-_RECEIVED = re.compile(r"\s+(?:received|obtained|won|secured|got|was\s+granted|were\s+granted|have\s+been\s+granted|has\s+been\s+granted)\s+"
-                       r"(?:an?\s+)?(?:[\w-]+\s+){0,2}?(?:exclusions?|exemptions?|waivers?)\b", re.I)
+                           r"(?=,?\s+(?:in\s+order|to\s+avoid|so\s+that|because|since)\b|[.;]|$)")
+_RECEIVED = CasePattern.compile(r"\s+(?:received|obtained|won|secured|got|was\s+granted|were\s+granted|have\s+been\s+granted|has\s+been\s+granted)\s+"
+                       r"(?:an?\s+)?(?:[\w-]+\s+){0,2}?(?:exclusions?|exemptions?|waivers?)\b")
+
+
+def _matches(doc: Doc, rx: CasePattern, start: int, end: int) -> Iterator[re.Match[str]]:
+    """``rx``'s matches in ``text[start:end]``, over the lower-cased text when there is one (re
+    compares letters case-insensitively far more slowly). The rule reads only where a match and
+    its groups are, never their text."""
+    if doc.lower is not None:
+        return rx.lower.finditer(doc.lower, start, end)
+    return rx.any_case.finditer(doc.text, start, end)
 
 
 def exemption_facts(doc: Doc) -> list[Fact]:
@@ -234,9 +257,9 @@ def exemption_facts(doc: Doc) -> list[Fact]:
         off_list = doc.may_contain(s.start, s.end, _OFF_WORDS)
         for rx, group, worth in ((_EXEMPT_LIST, "list", listed), (_VERB_LIST, "list", examples),
                                  (_NOT_APPLY, "applies", not_apply)):
-            for m in rx.finditer(text, s.start, s.end) if worth else ():
+            for m in _matches(doc, rx, s.start, s.end) if worth else ():
                 spans.append((m.start(group), _list_end(text, m.start(group), m.end(group)), "exemption.listed"))
-        for w in _EXEMPT_WORD.finditer(text, s.start, s.end) if listed or verbs else ():
+        for w in _matches(doc, _EXEMPT_WORD, s.start, s.end) if listed or verbs else ():
             m = _BE_BEFORE.search(text, max(s.start, w.start() - 50), w.start())
             if m is None:
                 continue
@@ -248,7 +271,7 @@ def exemption_facts(doc: Doc) -> list[Fact]:
                 spans.append((a, m.start(), "exemption.before"))
                 spans.extend(_also(text, w.end(), s.end))
         negated = doc.may_contain(s.start, s.end, ("not", "longer"))  # what _NOT_SUBJECT needs
-        for m in _NOT_SUBJECT.finditer(text, s.start, s.end) if negated else ():
+        for m in _matches(doc, _NOT_SUBJECT, s.start, s.end) if negated else ():
             # The list is what stands before the verb, back to the clause start.
             a = _clause_start(text, s.start, m.start())
             if _FOLLOWING.fullmatch(text, a, m.start()):
@@ -258,7 +281,7 @@ def exemption_facts(doc: Doc) -> list[Fact]:
                 spans.append((a, m.start(), "exemption.not_subject"))
                 spans.extend(_also(text, m.end(), s.end))
         for rx, rest in ((_OFF_LIST, _AS_WERE), (_ON_LIST, None)) if listed or off_list else ():
-            for m in rx.finditer(text, s.start, s.end):
+            for m in _matches(doc, rx, s.start, s.end):
                 a = _clause_start(text, s.start, m.start())
                 if m.start() - a >= 3 and not _NOT_LIST_HEAD.match(text, a, m.start()):
                     spans.append((a, m.start(), "exemption.list"))
@@ -273,7 +296,7 @@ def exemption_facts(doc: Doc) -> list[Fact]:
                         if r.start() - a >= 3 and not _NOT_LIST_HEAD.match(text, a, r.start()):
                             spans.append((a, r.start(), "exemption.list"))
         for rx in (_FOR_LIST, _OBJECT_LIST) if listed or verbs or doc.may_contain(s.start, s.end, ("carve",)) else ():
-            for m in rx.finditer(text, s.start, s.end):
+            for m in _matches(doc, rx, s.start, s.end):
                 if _NEGATED.search(text, max(s.start, m.start() - 40), m.start()) \
                         or _NOT_LIST_HEAD.match(text, m.start("list"), m.end("list")):
                     continue
@@ -284,15 +307,15 @@ def exemption_facts(doc: Doc) -> list[Fact]:
             # Each pattern needs one of its words ("got" is in "negotiate": the gate above lets
             # most sentences through), and a search that finds nothing costs a pass per sentence.
             scope = doc.may_contain(s.start, s.end, ("scope", "coverage", "reach"))
-            for m in _FROM_SCOPE.finditer(text, s.start, s.end) if scope else ():
+            for m in _matches(doc, _FROM_SCOPE, s.start, s.end) if scope else ():
                 if not _NEGATED.search(text, max(s.start, m.start() - 40), m.start()):
                     spans.append((m.start("list"), m.end("list"), "exemption.scope"))
             excluding = doc.may_contain(s.start, s.end, ("exclud", "exempt", "remov"))
-            for m in _EXCLUDE_FROM.finditer(text, s.start, s.end) if excluding else ():
+            for m in _matches(doc, _EXCLUDE_FROM, s.start, s.end) if excluding else ():
                 if not _NEGATED.search(text, max(s.start, m.start() - 40), m.start()):
                     spans.append((m.start("list"), _list_end(text, m.start("list"), m.end("list")), "exemption.for"))
             granted = doc.may_contain(s.start, s.end, ("exclusion", "exemption", "waiver"))
-            for m in _RECEIVED.finditer(text, s.start, s.end) if granted else ():
+            for m in _matches(doc, _RECEIVED, s.start, s.end) if granted else ():
                 a = _clause_start(text, s.start, m.start())
                 if m.start() - a >= 3 and not _NOT_LIST_HEAD.match(text, a, m.start()):
                     spans.append((a, m.start(), "exemption.received"))

@@ -11,6 +11,7 @@ from .folding import matches_at
 from .gazetteer import lexicon
 from .numbers import (CURRENCY_WORDS, NUMBER, SCALE, SCALE_WORD, SPELLED, SPELLED_FIRST_WORDS, parse_number,
                       parse_spelled, scale_of, tidy)
+from .shares import words_before
 
 __all__ = ["money_facts"]
 
@@ -43,16 +44,18 @@ _MONEY = re.compile(
     rf"|(?<![\w$.,])(?P<n2>{NUMBER})(?:\s*(?P<s2>{_SCALE}))?\s+(?P<cw2>{_CW})\b"
     rf"|{_SPELLED_AMOUNT})"
     rf"(?:\s+(?:and|to|-)\s+(?:{_SYM})?\s?(?P<hi>{NUMBER})(?:\s*(?P<s3>{_SCALE}))?)?", re.I)
+
+
 _IN_OF = re.compile(r"^\s*(?:worth\s+)?(?:(?:per|a|each)\s+(?:year|annum|month)\s+|annually\s+|(?:in|over)\s+(?:the\s+)?(?:last|next)\s+\w+\s+\w+\s+)?(?:in|of|for|on)\s+", re.I)
 _NP_END = re.compile(r"\s*(?:[,;:()\u2014$€£¥]|\b[A-Z]{1,3}\$|(?<!\b[A-Z])\.|\s-\s|\b(?:since|from|to|by|in|over|and\s+(?:make|will|is|are)|while|that|which|with|as|all|per|annually|each|during|between|within|subject\s+to|(?:next|last|this)\s+(?:year|month|week|quarter|fiscal))\b)", re.I)
 _NOUN_AFTER = re.compile(r"^\s+(?!(?:in|of|for|on|to|by)\s)((?:[A-Za-z][\w.'-]*\s+){0,3}?(?:investments?|deficits?|surplus|commitments?|purchases?|deals?|funds?|exports?|imports?|sales|revenues?|contracts?|orders?|projects?|packages?|trade\s+deficit))\b", re.I)
-_BEFORE_OF = re.compile(r"((?:[A-Za-z][\w.'-]*\s+){0,1}[A-Za-z][\w'-]*)\s+(?:of|worth|valued\s+at|totaling|totalling|at|estimated\s+at|priced|costing)\s+(?:[a-z\s]{0,25}?)?$", re.I)
+_BEFORE_OF = re.compile(words_before("{0,1}", r"[\w.'-]", r"[\w'-]") + r"\s+(?:of|worth|valued\s+at|totaling|totalling|at|estimated\s+at|priced|costing)\s+(?:[a-z\s]{0,25}?)?$", re.I)
 _COPULA = re.compile(r"\b(?:was|were|is|are|exceeded|reached|totaled|totalled|hit|topped|surpassed|amounted\s+to|"
                      r"stood\s+at|came\s+in\s+at|(?:rose|fell|grew|narrowed|widened|increased|decreased|declined|dropped|climbed|shrank|jumped)\s+(?:[\w.%]+\s+){0,4}?to)\s+(?:[a-z\s]{0,25}?)?$", re.I)
 # "36% of Brazilian exports to the U.S., worth roughly US$14.5bn", "The duty-free threshold for
 # low-value parcels, once $800,": what stands before the comma. (Its noun phrase starts after a
 # copula: "the United States is the sector's largest single export market, worth £9 billion".)
-_APPOSITIVE = re.compile(r"((?:[A-Za-z][\w.'&-]*\s+){0,6}[A-Za-z][\w.'&-]*),\s*(?:worth|valued\s+at|once|formerly|previously|then|now|currently)\s+(?:[a-z\s]{0,25}?)?$")
+_APPOSITIVE = re.compile(words_before("{0,6}", r"[\w.'&-]") + r",\s*(?:worth|valued\s+at|once|formerly|previously|then|now|currently)\s+(?:[a-z\s]{0,25}?)?$")
 _CLAUSE_BREAK = re.compile(r"[,;:]\s*|\b(?:while|whereas|but|that|as|because|since|where|when)\s+", re.I)
 # "aim to more than double it to USD 500 billion": the amount is a new level of the one before.
 _PRONOUN_TO = re.compile(r"\b(?:it|this|that|them|these)\s+(?:to|at|by)\s+(?:[a-z]+\s+){0,2}$", re.I)
@@ -66,7 +69,7 @@ _BRACKET_AFTER = re.compile(r"\s*\([^()]{0,80}\)")
 # The bracket an amount stands in when it converts the amount just before it.
 _CONVERSION_OPEN = re.compile(r"\s*\(\s*(?:(?:about|approximately|around|roughly|some|nearly|almost|or|i\.e\.|equivalent\s+to|approx\.)\s+)?$", re.I)
 # An amount in brackets right after a name: "followed by Switzerland ($19bn) and Germany ($17.2bn)".
-_NAME_BEFORE_BRACKET = re.compile(r"((?:[A-Za-z][\w.'&-]*\s+){0,3}[A-Za-z][\w.'&-]*)\s*\(\s*(?:[a-z]+\s+)?$")
+_NAME_BEFORE_BRACKET = re.compile(words_before("{0,3}", r"[\w.'&-]") + r"\s*\(\s*(?:[a-z]+\s+)?$")
 # Grammar words a name in front of a bracket does not start with (the phrase starts after them).
 # (Prepositions inside a noun phrase stay: "sales in Brazil (R$5 billion)".)
 _NOT_IN_NAME = frozenset({"and", "or", "by", "as", "than", "including", "like", "such", "followed", "while",
@@ -84,7 +87,7 @@ _AGAINST_CURRENCY = re.compile(rf"\bagainst\s+the\s+(?:{_CW})\s+(?:to|at)\s+{_QU
 _PER_CURRENCY = re.compile(rf"\s*(?:per|to\s+the|a|against\s+the)\s+(?:{_CW})\b", re.I)
 # "exports to the United States, which reached USD 127.8 billion", "the Export Market Development
 # Grants program, which provides up to A$770,000": the relative clause's antecedent.
-_WHICH = re.compile(rf"((?:[A-Za-z][\w.'&-]*\s+){{0,6}}[A-Za-z][\w.'&-]*),\s*which\s+(?:[a-z]+\s+){{1,3}}?{_QUALS}$")
+_WHICH = re.compile(words_before("{0,6}", r"[\w.'&-]") + rf",\s*which\s+(?:[a-z]+\s+){{1,3}}?{_QUALS}$")
 _LEADING_GRAMMAR = re.compile(r"^(?:(?:of|to|in|for|on|at|with|from|by|into|and|or|whose|which|who|that)\s+)+", re.I)
 # "Treasury says customs receipts hit ...": what is reported starts after the reporting verb.
 _REPORTED = re.compile(r"^.*\b(?:says|said|say|reports?|reported|estimates?|estimated|notes?|noted|expects?|expected|projects?|projected)\s+(?:that\s+)?", re.I)
@@ -101,7 +104,7 @@ _NOT_FOR_NOUNS = frozenset({"calls", "asks", "pays", "accounts", "stands", "goes
 # names no subject; what is raised or set to it does.
 _GENERIC_HEADS = frozenset({"range", "total", "sum", "level", "amount", "figure", "average", "record", "high", "low",
                             "estimate", "maximum", "minimum", "cap", "ceiling", "value", "tune", "tally"})
-_GENERIC_BEFORE = re.compile(r"((?:[A-Za-z][\w.'-]*\s+){0,6}[A-Za-z][\w.'-]*)\s+(?:to|at|of|in|with)\s+(?:a|an|the)\s+"
+_GENERIC_BEFORE = re.compile(words_before("{0,6}", r"[\w.'-]") + r"\s+(?:to|at|of|in|with)\s+(?:a|an|the)\s+"
                              r"(?:[a-z-]+\s+)?(?:" + "|".join(sorted(_GENERIC_HEADS)) + r")\s+of\s+" + _QUALS + "$", re.I)
 _NOT_IN_NP = frozenset({"we", "they", "it", "he", "she", "i", "you", "are", "is", "was", "were", "be", "been", "will",
                         "would", "could", "may", "might", "has", "have", "had", "and", "or", "but", "that", "which"})

@@ -9,7 +9,21 @@ from .context import Doc, clean_phrase, readable
 from .gazetteer import lexicon
 from .tariffs import _context_has_tariff, _parens_entity, column_header, is_tariff_rate, table_rate_is_duty
 
-__all__ = ["percent_facts", "sentence_subject"]
+__all__ = ["percent_facts", "sentence_subject", "words_before"]
+
+
+def words_before(count: str, word: str, last: str | None = None) -> str:
+    """A group of ``count`` words and one more (a letter, then characters of ``word``, or of
+    ``last`` for the last one), for a pattern searched for in the words before an amount or a
+    rate, in their own slice of the text (searched from a later position of the whole text, its
+    match could start right after a letter).
+
+    Each word is possessive (re need not give back its characters: no space or keyword comes
+    from one), and no word starts right after a letter (a match there would also match one letter
+    earlier, so the leftmost match never starts there): re then tries the rest once per word, not
+    once per letter and per split of the words."""
+    return rf"(?<![A-Za-z])((?:[A-Za-z]{word}*+\s+){count}[A-Za-z]{last or word}*+)"
+
 
 # "50% of global smelting", "shave 0.2 percentage points off euro zone growth".
 _OF = re.compile(r"\s*(?:of|more|fewer|less|off)\s+", re.I)
@@ -58,7 +72,7 @@ _PARTICIPLE_NP = re.compile(r"(?P<np>(?:[a-z][\w-]*\s+){0,2}[a-z][\w-]*s)(?:\s+(
 _LEVEL_CLAUSE = re.compile(r"(?:^|[,;:]\s*|\b(?:that|while|whereas|and|but|with)\s+)(?!(?:that|while|whereas|and|but|with|the)\s)"
                            r"(?P<obj>(?:[\w.'&-]+\s+){0,4}[\w.'&-]+)\s+(?:stood|stands|stand|was|were|is|are|remained|remains|reached|hit)"
                            r"\s+(?:at\s+|to\s+)?(?:(?:about|around|roughly|nearly|almost|some|just|over|under)\s+)?$", re.I)
-_BY = re.compile(r"((?:[A-Za-z][\w.'-]*\s+){0,3}[A-Za-z][\w'-]*)\s+(?:by|to)\s+(?:\w+\s+)?$", re.I)
+_BY = re.compile(words_before("{0,3}", r"[\w.'-]", r"[\w'-]") + r"\s+(?:by|to)\s+(?:\w+\s+)?$", re.I)
 _CHANGE_NOUN = re.compile(r"\s+(decline|increase|drop|rise|fall|growth|reduction|cut|jump)\s+in\s+", re.I)
 
 
@@ -120,7 +134,7 @@ def _subject(doc: Doc, s, r) -> str:
     g = _GAPPED.search(text, max(s.start, at - 60), at)
     if g and any(x.end <= g.start() and not text[x.end:g.start()].strip() for x in doc.rates(doc.sentence_at(r.start))):
         return clean_phrase(g.group("name"))
-    b = _BY.search(text, max(s.start, r.start - 60), r.start)
+    b = _BY.search(text[max(s.start, r.start - 60):r.start])
     if b and not re.search(r"\d", b.group(1)):
         subj = sentence_subject(doc, s.start, r.start)
         if subj is None:
