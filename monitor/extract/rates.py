@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .folding import Prefilter, matches_at
+from .folding import Prefilter, fold, matches_at
 from .gazetteer import lexicon
 from .numbers import NUMBER, SPELLED, parse_any, tidy
 
@@ -38,6 +38,10 @@ _RATE = re.compile(
     # "to 30% from 145%": the new rate, then the old one (one form: the number is read once).
     rf"(?:,?\s+(?:(?:up|down)\s+)?from\s+{_EARLIER}(?P<told>{_VAL})(?P<tu2>{_UNIT}))?"
     rf")(?![\w])", re.I)
+# The same for lower-cased text, run without re.I: under it every letter of the many number and
+# qualifier words is compared through a case fold, and the alternatives cannot be skipped by
+# their first letter.
+_RATE_LOWER = re.compile(fold(_RATE.pattern))
 
 
 # The words a form above can begin with, besides a number or a quote (see ``find_rates``).
@@ -89,14 +93,15 @@ def find_rates(text: str, start: int = 0, end: int | None = None, starts: list[i
 
     ``starts``, if given, holds every place a rate can begin (a ``RATE_WORDS`` word, a number or
     a quote): the pattern is tried only there, and, with ``lowered`` (the text lower-cased), only
-    before the last unit (every form ends with one)."""
+    before the last unit (every form ends with one), and over ``lowered``."""
     out: list[Rate] = []
     end = len(text) if end is None else end
     if starts is None:
         matches = _RATE.finditer(text, start, end)
     else:
         stop = None if lowered is None else max(lowered.rfind(u, start, end) for u in ("%", "cent", "pct"))
-        matches = matches_at(_RATE, text, starts, start, end, stop)
+        matches = (matches_at(_RATE, text, starts, start, end) if lowered is None
+                   else matches_at(_RATE_LOWER, lowered, starts, start, end, stop))
     for m in matches:
         g = m.groupdict()
         if g["blo"] is not None or g["flo"] is not None or g["rlo"] is not None:

@@ -664,12 +664,10 @@ def _rates(doc: Doc, index: int, gates: dict[str, set[int]]) -> list[Rate]:
     return rates
 
 
-# Pre-filters (a necessary condition for a rule, over the whole text at once): every null-tariff
-# pattern and the zero-rate pattern need one of these words in the sentence. Written twice: for
-# the lower-cased text (fast) and under re.I (when lower-casing would move offsets).
 # Pre-filters: the literal core of each sentence rule, which re finds in one fast pass over the
 # whole text (see folding.py). A rule runs only on the sentences where its pre-filter matched, so
-# each must be a necessary condition for its rule's pattern.
+# each must be a necessary condition for its rule's pattern. (These patterns serve a text that
+# has no lower-cased copy; see _gate_spans.)
 _GATES: dict[str, "Prefilter | re.Pattern[str]"] = {
     "zero": Prefilter.any_of(*(w + r"\s+(?:[\w-]+\s+){0,2}?(?:tariff|dut)" for w in ("zero", "0"))),  # _ZERO
     "on": Prefilter.any_of(*(w + r"\s+(?:imposed\s+|to\s+be\s+imposed\s+)?on\s"
@@ -687,22 +685,39 @@ _GATES: dict[str, "Prefilter | re.Pattern[str]"] = {
 
 # Pre-filters the document's word index answers without a pass of their own: the token (a
 # tariff word; for "named" a number) that the rule's pattern starts with, then the rest of the
-# pre-filter matched right there. "zero" is the token "zero" or a lone "0" before a space.
+# pre-filter matched right there. "zero" is the token "zero" or a lone "0" before a space. (The
+# numbers both look at are followed by a space: the index lists those apart.)
 _ON_WORDS = frozenset({"tariff", "tariffs", "duties", "duty", "levies", "surcharge", "surcharges"})
 _ON_REST = re.compile(r"\s+(?:imposed\s+|to\s+be\s+imposed\s+)?on\s")
 _NAMED_NUMBERS = ("232", "301", "201", "122")
 _NAMED_REST = re.compile(r"\s+(?:tariffs?|duties)")
+# The other pre-filters are answered by a word that each match holds (a looser condition, found
+# by str.find, which skips through the text far faster than re searches for a pattern): in the
+# text as written for "title" (its pattern keeps the case), else in the lower-cased text. In
+# those of _AFTER_SPACE the word follows a space ("until" holds no "to nil").
+_GATE_LITERALS = {"title": ("Imposing",), "subject_the": ("subject",), "include": ("include",),
+                  "nil": ("nil", "zero")}
+_AFTER_SPACE = frozenset({"subject_the", "nil"})
 
 
 def _gate_spans(doc: Doc, name: str) -> list[tuple[int, int]] | None:
-    """Where the pre-filter ``name`` matches, from the word index (None: not answered so)."""
+    """Where the pre-filter ``name`` (or a looser condition) matches, without a pass of re over
+    the text (None: not answered so)."""
     words, lowered, text = doc.words, doc.lower, doc.text
-    if words is None or lowered is None or name not in ("zero", "on", "named"):
+    if words is None or lowered is None or name == "for_group":
         return None
     spans: list[tuple[int, int]] = []
-    if name == "zero":
+    if name in _GATE_LITERALS:
+        within = text if name == "title" else lowered
+        for literal in _GATE_LITERALS[name]:
+            p = within.find(literal)
+            while p >= 0:
+                if name not in _AFTER_SPACE or within[p - 1:p].isspace():
+                    spans.append((p, p + len(literal)))
+                p = within.find(literal, p + 1)
+    elif name == "zero":
         spans = [(p, p + 4) for p in words.by_word.get("zero", ())]
-        spans += [(p, p + 2) for p in words.digits if text.startswith("0", p) and text[p + 1:p + 2].isspace()]
+        spans += [(p, p + 2) for p in words.spaced_digits if text.startswith("0", p) and text[p + 1:p + 2].isspace()]
     elif name == "on":
         for word in _ON_WORDS & words.by_word.keys():
             for p in words.by_word[word]:
@@ -710,7 +725,7 @@ def _gate_spans(doc: Doc, name: str) -> list[tuple[int, int]] | None:
                 if m:
                     spans.append((p, m.end()))
     else:
-        for p in words.digits:
+        for p in words.spaced_digits:
             if text.startswith(_NAMED_NUMBERS, p):
                 m = _NAMED_REST.match(lowered, p + 3)
                 if m:
