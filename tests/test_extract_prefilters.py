@@ -66,6 +66,25 @@ def test_word_finder_finds_whole_tokens():
                 expected.setdefault(m.group(0), []).append(m.start())
         assert found.by_word == expected
         assert found.digits == [m.start() for m in re.finditer(r"(?<!\w)\d", low)]
+        assert found.spaced_digits == [m.start() for m in re.finditer(r"(?<!\w)\d(?=[\d,.]*+\s)", low)]
+
+
+def test_word_finder_at_underscores_and_beyond_ascii():
+    # "_" is a word character, but a word may end before it; letters and digits beyond ASCII
+    # join tokens; a listed word may hold digits or letters beyond ASCII, or begin with a digit.
+    words = {"tariff", "g20", "c\u00f4te", "3d"}
+    text = ("x_tariff tariff_x tariff\u00e9 \u00e9tariff \u00b7tariff\u00b7 _5 5_ x5 \u0663\u0664 1,000\u2003x "
+            "g20 g30 g2 c\u00f4te c\u00e9te cote 3d 3dx 33d .5 0.5")
+    found = WordFinder(words).find(text)
+    token = re.compile(r"(?<![\w])[^\W_]+")
+    expected = {}
+    for m in token.finditer(text):
+        if m.group(0) in words:
+            expected.setdefault(m.group(0), []).append(m.start())
+    assert found.by_word == expected
+    numbers = [m.start() for m in re.finditer(r"(?<!\w)\d", text) if m.start() not in expected["3d"]]
+    assert found.digits == numbers
+    assert found.spaced_digits == [p for p in numbers if re.match(r"[\d,.]*+\s", text[p + 1:])]
 
 
 def test_mentions_with_and_without_the_word_index():

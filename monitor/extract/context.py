@@ -21,6 +21,7 @@ from .words import Words
 __all__ = ["Doc", "prepare", "clean_phrase"]
 
 T = TypeVar("T")
+_MISSING = object()
 
 # Same-length character substitutions, so offsets survive: typographic quotes and dashes, NBSP.
 _SAME_LENGTH = {"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
@@ -163,13 +164,13 @@ class Doc:
         # Once a sentence has a match, the search goes on from its end: a frequent word ("%" in
         # a table, "day") costs one step per sentence, not one per occurrence.
         seen: list[int] = []
-        sentences, search, pos = self.sentences, pattern.search, 0
+        sentences, search, pos, sstarts = self.sentences, pattern.search, 0, self._sstarts
         while True:
             m = search(text, pos)
             if m is None:
                 return seen
-            i = self.sentence_at(m.start())
-            if i >= 0 and m.end() <= sentences[i].end:
+            i = bisect_right(sstarts, m.start()) - 1  # the sentence that holds the match, if any
+            if i >= 0 and m.start() < sentences[i].end and m.end() <= sentences[i].end:
                 seen.append(i)
                 pos = sentences[i].end
             else:
@@ -256,11 +257,10 @@ class Doc:
     def memo(self, key: tuple, compute: "Callable[[], T]") -> "T":
         """``compute()``, worked out once per document for ``key``: what several rules ask about
         the same sentence or rate (is it a duty rate, the sentence's topic) is not redone."""
-        try:
-            return self._memo[key]  # type: ignore[return-value]
-        except KeyError:
+        value = self._memo.get(key, _MISSING)  # half the keys are new: no KeyError raised for them
+        if value is _MISSING:
             value = self._memo[key] = compute()
-            return value
+        return value  # type: ignore[return-value]
 
     def header_cell(self, index: int, pos: int) -> tuple[int, str] | None:
         """(column, header cell) of the table column that offset ``pos`` of table row ``index``

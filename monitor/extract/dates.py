@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from bisect import bisect_left, insort
 from typing import Iterator
 from dataclasses import dataclass
 
@@ -133,6 +134,13 @@ def _passes(text: str, lowered: str | None, words: Words | None) -> list:
             matches_at(_DMY_LOW, lowered, words.digits)]
 
 
+def _overlaps(taken: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether [start, end) overlaps a span of ``taken`` (sorted spans that do not overlap: only
+    the last one that starts before ``end`` can)."""
+    i = bisect_left(taken, (end,))
+    return i > 0 and taken[i - 1][1] > start
+
+
 def find_dates(text: str, lowered: str | None = None, words: Words | None = None) -> list[DateMention]:
     """Dates with at least a month and a day, left to right, without overlaps.
 
@@ -142,7 +150,7 @@ def find_dates(text: str, lowered: str | None = None, words: Words | None = None
     taken: list[tuple[int, int]] = []
     for rx, matches in zip((_ISO, _MDY, _DMY), _passes(text, lowered, words)):
         for m in matches:
-            if any(s < m.end() and m.start() < e for s, e in taken):
+            if _overlaps(taken, m.start(), m.end()):
                 continue
             month_raw = text[m.start("month"):m.end("month")]  # as written, not lower-cased
             # "may" is a verb far more often than a month: require a capital.
@@ -157,13 +165,13 @@ def find_dates(text: str, lowered: str | None = None, words: Words | None = None
             if not _valid(year, month, day):
                 continue
             found.append(DateMention(m.start(), m.end(), year, month, day))
-            taken.append((m.start(), m.end()))
+            insort(taken, (m.start(), m.end()))
     # Spelled days ("the first of July"), tried at each month word.
     starts = words.starts_of(MONTH_WORDS) if words is not None else [m.start() for m in _MONTH_AT.finditer(text)]
     for d in _spelled(text, starts):
-        if _valid(d.year, d.month, d.day) and not any(s < d.end and d.start < e for s, e in taken):
+        if _valid(d.year, d.month, d.day) and not _overlaps(taken, d.start, d.end):
             found.append(d)
-            taken.append((d.start, d.end))
+            insort(taken, (d.start, d.end))
     found.sort(key=lambda d: d.start)
     return found
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .folding import matches_at
 from .gazetteer import lexicon
 
 __all__ = ["Sentence", "split_sentences"]
@@ -19,7 +20,11 @@ _BULLET_LINE = re.compile(r"\n" + _BULLET)
 _ABBREV = frozenset(a.lower() for a in lexicon()["abbreviations"])
 # A sentence ends at . ! ? (plus closing quotes/brackets) followed by space and a capital,
 # digit or opening quote.
-_END = re.compile(r"[.!?][\"”’')\]]*(?=\s+[\"“‘(\[]?[A-Z0-9])")
+_END_REST = r"[\"”’')\]]*(?=\s+[\"“‘(\[]?[A-Z0-9])"
+_END = re.compile(r"[.!?]" + _END_REST)
+# The same, one pattern per end mark: each starts with a literal, which re finds far faster than
+# the class "[.!?]", so the whole text is searched once for where a sentence may end.
+_ENDS_AT = {mark: re.compile(re.escape(mark) + _END_REST) for mark in ".!?"}
 _WORD_AT_END = re.compile(r"[A-Za-z][A-Za-z.]*$")
 
 
@@ -81,11 +86,16 @@ def _word_before(vis: str, start: int, at: int) -> str | None:
     return m.group(0) if m else None
 
 
-def _sentence_ends(vis: str, start: int, end: int) -> list[int]:
-    """Where sentences end inside the block ``vis[start:end]`` (searched with ``end`` as the
-    end of the text, so that nothing after the block counts)."""
+def _end_candidates(vis: str) -> list[int]:
+    """Sorted offsets where ``_END`` matches in the whole text: where it can match in a block."""
+    return sorted(m.start() for mark, rx in _ENDS_AT.items() if mark in vis for m in rx.finditer(vis))
+
+
+def _sentence_ends(vis: str, start: int, end: int, candidates: list[int]) -> list[int]:
+    """Where sentences end inside the block ``vis[start:end]`` (tried with ``end`` as the end of
+    the text, so that nothing after the block counts; only at ``candidates``, see above)."""
     cuts = []
-    for m in _END.finditer(vis, start, end):
+    for m in matches_at(_END, vis, candidates, start, end):
         if m.group(0)[0] == ".":
             word = _word_before(vis, start, m.start())
             if word:
@@ -101,13 +111,14 @@ def split_sentences(raw: str, vis: str) -> list[Sentence]:
     out: list[Sentence] = []
     # The last sentence ending with ":" at each indent level, so a list item finds its intro.
     intros: list[tuple[int, Sentence]] = []
+    candidates = _end_candidates(vis)
     for n, (bstart, bend, indent, is_item) in enumerate(_blocks(raw, vis)):
         while intros and intros[-1][0] >= indent and not (is_item and intros[-1][0] < indent):
             intros.pop()
         if not is_item and indent == 0:
             intros = []
         intro = intros[-1][1] if intros and is_item else None
-        starts = [bstart] + _sentence_ends(vis, bstart, bend)
+        starts = [bstart] + _sentence_ends(vis, bstart, bend, candidates)
         ends = starts[1:] + [bend]
         last = None
         for s, e in zip(starts, ends):

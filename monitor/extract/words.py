@@ -2,11 +2,12 @@
 
 Several rules only ever match at a word of a known list (a product's first word, a month, a
 spelled number) or at a number. Instead of each rule trying its pattern at every position, one
-finder, built over all those lists, walks from word boundary to word boundary once; each rule
-then tries its own pattern only where one of its words starts (``folding.matches_at``).
+finder, built over all those lists, looks them all up in one pass; each rule then tries its own
+pattern only where one of its words starts (``folding.matches_at``).
 """
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass
 from typing import Collection, Iterable
@@ -85,39 +86,69 @@ class Words:
         return sorted(p for w in found for p in self.by_word[w])
 
 
+def _token_bytes(error: UnicodeEncodeError) -> tuple[bytes, int]:
+    """Characters beyond ASCII as token bytes: a decimal digit as "0" (as ``\\d`` sees it), any
+    other letter or digit as 0x80 (part of a token, in no listed word), the rest as a space."""
+    chunk = error.object[error.start:error.end]
+    return bytes(48 if c.isdecimal() else 128 if c.isalnum() else 32 for c in chunk), error.end
+
+
+codecs.register_error("monitor.tokens", _token_bytes)
+# Lower-case letters stay, every digit becomes "0" and an upper-case letter 0x80 (in no listed
+# word: the text is lower-cased); anything else is a space, so a token is a run of non-spaces.
+_TOKEN_TABLE = bytes(c if 97 <= c <= 122 or c == 128 else 48 if 48 <= c <= 57 else 128 if 65 <= c <= 90 else 32
+                     for c in range(256))
+_DIGIT_LEAD = re.compile(rb" 0")  # in the mapped text: a digit run starts after the space
+_SPACED = re.compile(r"[\d,.]*+\s")  # what follows the first digit of a number a space follows
+
+
+def _token_key(word: str) -> bytes:
+    return word.encode("ascii", "monitor.tokens").translate(_TOKEN_TABLE)
+
+
 class WordFinder:
     """Finds, in lower-cased text, where the given (lower-case) words stand as whole tokens after
     a non-word character (a dot included), and where digit runs start.
 
-    The patterns start with the character before the token: a space (a literal, which re finds
-    fastest) in one pass, any other character that is not an ASCII letter, digit or underscore in
-    the other; so re only stops at word boundaries. What no listed word or digit can follow is
-    rejected at once (a character class, checked in one step, before the alternatives). The text
-    is searched with a space in front so that a word at the very start is found too."""
+    No pattern is tried at every word: the text is mapped, a byte per character and so with the
+    same offsets, to tokens (runs of letters and digits) between spaces; the tokens that are
+    listed words are picked out by a set look-up, and each is then found by a search for
+    " word " from the one before. The text is crossed at C speed, Python works only at the
+    words found."""
 
     def __init__(self, words: Iterable[str]):
-        words = set(words)
-        firsts = "".join(sorted({w[0] for w in words} | set("0123456789")))
-        token = (r"(?=[" + re.escape(firsts) + r"])(?<!\w)"
-                 r"(?:(?P<w>" + trie(words) + r")(?![^\W_])|(?P<d>\d)(?:(?=[\d,.]*+\s)(?P<sp>))?)")
-        self._passes = (re.compile(" " + token), re.compile(r"[^0-9a-z_ ]" + token))
+        by_key: dict[bytes, list[str]] = {}
+        for w in words:
+            assert w.isalnum() and w == w.lower(), w
+            by_key.setdefault(_token_key(w), []).append(w)
+        # Token -> (" token ", the word it is, or None when it may be several or is spelled
+        # otherwise: a word beyond ASCII or with digits, checked in the text).
+        self._tokens = {key: (b" " + key + b" ", ws[0] if key == ws[0].encode() else None)
+                        for key, ws in by_key.items()}
+        self._spellings = {key: ws for key, ws in by_key.items() if self._tokens[key][1] is None}
+        self._digit_led = frozenset(w for ws in by_key.values() for w in ws if w[0].isdecimal())
 
     def find(self, lowered: str) -> Words:
+        tokens = b" " + _token_key(lowered) + b" "  # offset p of ``lowered``: " word " found at p
         by_word: dict[str, list[int]] = {}
-        digits: list[int] = []
-        spaced: list[int] = []
-        text = " " + lowered
-        for rx in self._passes:
-            for m in rx.finditer(text):
-                kind = m.lastgroup
-                if kind == "w":
-                    by_word.setdefault(m.group("w"), []).append(m.start("w") - 1)  # minus the space in front
-                else:
-                    digits.append(m.start("d") - 1)
-                    if kind == "sp":
-                        spaced.append(m.start("d") - 1)
-        for starts in by_word.values():  # the two passes each found theirs in order
-            starts.sort()
-        digits.sort()
-        spaced.sort()
-        return Words(by_word, digits, spaced)
+        find, pos, listed = tokens.find, 0, self._tokens
+        for key in filter(listed.__contains__, tokens.split()):
+            needle, word = listed[key]
+            p = find(needle, pos)
+            pos = p + len(needle) - 1
+            if word is None:
+                word = next((w for w in self._spellings[key] if lowered.startswith(w, p)), None)
+            if word is not None:
+                by_word.setdefault(word, []).append(p)
+        digits = [m.start() for m in _DIGIT_LEAD.finditer(tokens)]
+        if self._digit_led:  # a listed word that begins with a digit ("3d") is that word, not a number
+            words_at = {p for w in self._digit_led & by_word.keys() for p in by_word[w]}
+            digits = [p for p in digits if p not in words_at]
+        if "_" in lowered:  # a word character that the mapping takes for a space
+            by_word = {w: starts for w, ps in by_word.items() if (starts := _not_after_underscore(lowered, ps))}
+            digits = _not_after_underscore(lowered, digits)
+        return Words(by_word, digits, [p for p in digits if _SPACED.match(lowered, p + 1)])
+
+
+def _not_after_underscore(text: str, starts: list[int]) -> list[int]:
+    return [p for p in starts if p == 0 or text[p - 1] != "_"]
