@@ -270,7 +270,7 @@ def extract(state: State, files: tuple[str, ...], as_json: bool) -> None:
             click.echo(f"Error: {e}", err=True)
             failed = True
             continue
-        facts = extract_document(document, gazetteer)
+        facts, _ = extract_document(document, gazetteer)
         if as_json:
             for fact in facts:
                 click.echo(json.dumps(fact.to_json(document=file), ensure_ascii=False, default=str))

@@ -1,12 +1,13 @@
 """Evidence sentences as offsets into a version's text instead of copies.
 
-A fact's `sentence` is the sentence it stands in as the extractor reads it: the file's visible
-text (markup blanked, typographic characters made plain, same length) sliced and with its
-whitespace collapsed. The fact tables store only where that slice is (`sentence_start`,
+A fact's `sentence` is the sentence it stands in as the extractor reads it: the file's reading
+text (`markup.reading_text`: markup blanked, typographic characters made plain, same
+length) sliced and with its whitespace collapsed. The fact tables store only where that slice is (`sentence_start`,
 `sentence_end`), and `sentence_at` rebuilds the sentence from the version's text.
 
 `locate_sentences` checks, for every sentence, that rebuilding it gives back exactly the words
-the extractor gave; a sentence it cannot place that way gets no offsets (None), and the caller
+the extractor gave (a sentence the extractor took from elsewhere, a list's intro say, may stand
+apart from its fact); a sentence it cannot place that way gets no offsets (None), and the caller
 keeps a copy for that one instead, so a stored fact always reads back as it was extracted.
 """
 from __future__ import annotations
@@ -17,26 +18,15 @@ from functools import lru_cache
 from typing import Iterable, Sequence
 
 from monitor.fact import Fact
-from monitor.markup import visible_text
+from monitor.markup import reading_text
 
-# The extractor's same-length substitutions (typographic quotes and dashes, odd spaces). If it
-# ever makes others, sentences using them fail the check in `locate_sentences` and are copied.
-_PLAIN = {"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
-          "\u2014": "-", "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u2212": "-"}
 # How many places starting with a sentence's first word are tried before giving up on it.
 _MAX_CANDIDATES = 64
 
 Span = tuple[int, int]
 
 
-def reading_text(text: str, fmt: str) -> str:
-    """The text sentences are sliced from: visible, typographic characters plain, same length."""
-    visible = visible_text(text, fmt)
-    # One C-level replace per character present: str.translate goes character by character.
-    for typographic, plain in _PLAIN.items():
-        if typographic in visible:
-            visible = visible.replace(typographic, plain)
-    return visible
+__all__ = ["reading_text", "sentence_at", "locate_sentences", "locate_sentence", "mention", "mention_json"]
 
 
 def sentence_at(reading: str, start: int, end: int) -> str:

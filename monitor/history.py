@@ -141,11 +141,18 @@ def extract_version(version: Mapping[str, Any], gazetteer: Any = None) -> list[F
     The one way facts are extracted: the scanner's workers call it on the file they read
     (`scan.extract_document`) and `monitor reextract` on the stored row, so a re-extraction with
     unchanged rules reads every version as the scan did."""
-    from monitor.extract import extract_facts
+    return extract_version_with_reading(version, gazetteer)[0]
+
+
+def extract_version_with_reading(version: Mapping[str, Any], gazetteer: Any = None) -> tuple[list[Fact], str]:
+    """`extract_version`, and the reading text the facts' sentences were cut from (see
+    `evidence`), which would otherwise be built a second time to locate them."""
+    from monitor.extract import extract_with_reading
 
     date = version.get("date")
     reference = dt.date.fromisoformat(date[:10]) if date else None
-    return extract_facts(version["text"], reference_date=reference, fmt=version["format"], gazetteer=gazetteer)
+    return extract_with_reading(version["text"], reference_date=reference, fmt=version["format"],
+                                gazetteer=gazetteer)
 
 
 def _reextract_document(db: sqlite_utils.Database, document_id: int,

@@ -242,8 +242,8 @@ def prepare(job: Job) -> Prepared:
     result = Prepared(job.path, document=document, read_at_ns=read_at)
     if job.extract and document.sha256 != job.known_sha and document.sha256 not in job.moved_shas:
         try:
-            result.facts = extract_document(document, _worker_gazetteer)
-            result.sentences = locate_sentences(document, result.facts)
+            result.facts, reading = extract_document(document, _worker_gazetteer)
+            result.sentences = locate_sentences(reading, result.facts)
         except Exception as e:  # noqa: BLE001 - one bad file must not stop the scan
             result.error_stage, result.error = "extract", f"extraction failed: {type(e).__name__}: {e}"
     if document.sha256 == job.known_sha:
@@ -269,19 +269,20 @@ def prepare_chunk(jobs: list[Job]) -> list[Prepared]:
     return [prepare(job) for job in jobs]
 
 
-def extract_document(document: Document, gazetteer: Any = None) -> list:
-    """The facts of a file just read: `history.extract_version` on what its version row will
-    hold (the date is stored as read from the metadata)."""
-    return _history().extract_version(
+def extract_document(document: Document, gazetteer: Any = None) -> tuple[list, str]:
+    """The facts of a file just read and the reading text they come from:
+    `history.extract_version_with_reading` on what its version row will hold (the date is
+    stored as read from the metadata)."""
+    return _history().extract_version_with_reading(
         {"text": document.text, "format": document.format, "date": document.metadata.date}, gazetteer)
 
 
-def locate_sentences(document: Document, facts: list) -> list:
-    """Where each fact's sentence stands in the text: found here, in the worker, so the writer
-    stores offsets without spending its time on it."""
-    from monitor.evidence import locate_sentences as locate, reading_text
+def locate_sentences(reading: str, facts: list) -> list:
+    """Where each fact's sentence stands in the reading text: found here, in the worker, so the
+    writer stores offsets without spending its time on it."""
+    from monitor.evidence import locate_sentences as locate
 
-    return locate(reading_text(document.text, document.format), facts)
+    return locate(reading, facts)
 
 
 def _without_text(document: Document) -> Document:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Callable, TypeVar
 
-from ..markup import visible_text
+from ..markup import reading_text
 from .dates import MONTH_WORDS, RELATIVE_WORDS, DateMention, document_year, find_dates
 from .folding import CasePattern, Prefilter
 from .gazetteer import Entity, Gazetteer, Mention, lexicon
@@ -23,18 +23,6 @@ __all__ = ["Doc", "prepare", "clean_phrase"]
 T = TypeVar("T")
 _MISSING = object()
 
-# Same-length character substitutions, so offsets survive: typographic quotes and dashes, NBSP.
-_SAME_LENGTH = {"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
-                "\u2014": "-", "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u2212": "-"}
-
-
-def _normalise(text: str) -> str:
-    """Typographic characters replaced by their plain forms (one C-level replace per character
-    present: much faster than ``str.translate`` with a table, which goes character by character)."""
-    for typographic, plain in _SAME_LENGTH.items():
-        if typographic in text:
-            text = text.replace(typographic, plain)
-    return text
 _SPACE = re.compile(r"\s+")
 _ABBREVIATION_END = re.compile(r"(?<![\w.])(?:[A-Za-z]\.){2,}$")
 _TRAIL = re.compile(r"(?:\s+(?:and|or|but|of|in|to|the|a|an))+$", re.I)
@@ -313,7 +301,7 @@ RULE_WORDS = (MONTH_WORDS | SPELLED_FIRST_WORDS | RELATIVE_WORDS | RATE_WORDS | 
 
 
 def prepare(raw: str, fmt: str, reference: dt.date | None, gazetteer: Gazetteer) -> Doc:
-    text = _normalise(visible_text(raw, fmt))
+    text = reading_text(raw, fmt)
     sentences = split_sentences(raw, text)
     lowered = _lowered(text)
     words = gazetteer.word_finder(RULE_WORDS).find(lowered) if lowered is not None else None
