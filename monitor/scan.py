@@ -119,12 +119,15 @@ class Root:
         return self.prefix + relative
 
 
-def make_roots(folders: Iterable[str | Path]) -> list[Root]:
-    """Roots for the folders to scan; with more than one, paths are prefixed with the folder name."""
+def make_roots(folders: Iterable[str | Path], *, must_exist: bool = True) -> list[Root]:
+    """Roots for the folders to scan; with more than one, paths are prefixed with the folder name.
+
+    ``must_exist=False`` gives the roots of folders that may be missing for now, with the same
+    prefixes: where a document path of one folder points does not depend on the others."""
     paths: list[Path] = []
     for folder in folders:
         real = Path(os.path.realpath(folder))
-        if not real.is_dir():
+        if must_exist and not real.is_dir():
             raise ScanError(f"{folder}: not a folder")
         if real not in paths:
             paths.append(real)
@@ -312,7 +315,9 @@ class Scanner:
         self._lock = threading.RLock()
         self._inline_gazetteer: Any = None
         self._gazetteer_loaded = False
-        self.roots = make_roots(config.watch_paths) if all(p.is_dir() for p in config.watch_paths) else []
+        # Built whether or not each folder is there now: with one folder missing (an unmounted
+        # share), events from the others are still ingested under the same document paths.
+        self.roots = make_roots(config.watch_paths, must_exist=False)
         self._store_files = _store_files(db)
         # Digests are written there: inside a watched folder they must not come back as documents.
         self._reports = os.path.realpath(config.reports_folder)
@@ -346,6 +351,8 @@ class Scanner:
                 if found is None:
                     continue
                 root, rel = found
+                if not root.path.is_dir():
+                    continue  # a missing folder is never taken for an empty one
                 file = root.path / rel if rel else root.path
                 scope.add((str(root.path), root.document_path(rel) if rel else root.prefix.rstrip("/")))
                 if self.is_ignored(file):
@@ -363,19 +370,13 @@ class Scanner:
 
     def document_path(self, path: str | Path) -> str | None:
         """The document path of the file at `path` (None outside the watched folders)."""
-        try:
-            found = self._locate(Path(path), self._roots())
-        except ScanError:  # a watched folder is missing
-            return None
+        found = self._locate(Path(path), self._roots())
         return None if found is None else found[0].document_path(found[1])
 
     def present_files(self) -> list[str]:
         """Absolute paths of the files of the documents the store holds as present, in the
-        watched folders."""
-        try:
-            roots = {str(root.path): root for root in self._roots()}
-        except ScanError:  # a watched folder is missing: nothing in it can be ingested
-            return []
+        watched folders that are there (nothing in a missing one can be ingested)."""
+        roots = {str(root.path): root for root in self._roots() if root.path.is_dir()}
         files = []
         for root_path, path in self.db.execute("SELECT root, path FROM documents WHERE deleted_at IS NULL"):
             root = roots.get(root_path)
@@ -412,8 +413,8 @@ class Scanner:
     # -- walking ------------------------------------------------------------------------------
 
     def _roots(self) -> list[Root]:
-        """The watched folders, as found at start, or now (raising ScanError if one is missing)."""
-        return self.roots or self._configured_roots()
+        """The watched folders, whether they are there now or not (see ``__init__``)."""
+        return self.roots
 
     def _configured_roots(self) -> list[Root]:
         try:

@@ -488,6 +488,32 @@ def test_several_folders_prefix_paths_with_the_folder_name(tmp_path):
     db.close()
 
 
+def test_a_missing_folder_does_not_stop_the_others_ingest(tmp_path):
+    """With several folders, one missing (an unmounted share) when the scanner starts: events
+    from the others are still ingested under the same document paths, and nothing of the
+    missing one is taken for deleted."""
+    for name in ("seeds", "news"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "a.txt").write_text(name)
+    db = open_store(tmp_path / "m.db")
+    config = Config(watch=WatchConfig(paths=[str(tmp_path / "seeds"), str(tmp_path / "news")]))
+    Scanner(db, config).reconcile()
+    (tmp_path / "news").rename(tmp_path / "news.away")
+    scanner = Scanner(db, config)
+    (tmp_path / "seeds" / "b.txt").write_text("new while news is away")
+    assert counts(scanner.ingest([tmp_path / "seeds" / "b.txt"])) == (1, 0, 0, 0, 0, 0)
+    assert scanner.document_path(tmp_path / "seeds" / "b.txt") == "seeds/b.txt"
+    assert scanner.present_files() == [str(tmp_path.resolve() / p) for p in ("seeds/a.txt", "seeds/b.txt")]
+    assert counts(scanner.ingest([tmp_path / "news", tmp_path / "news" / "a.txt"])) == (0, 0, 0, 0, 0, 0)
+    with pytest.raises(ScanError, match="not a folder"):
+        scanner.reconcile()  # a full reconcile still refuses: news would look empty
+    (tmp_path / "news.away").rename(tmp_path / "news")
+    assert counts(scanner.reconcile()) == (0, 0, 3, 0, 0, 0)  # news/a.txt back as it was
+    assert sorted(r[0] for r in db.execute("SELECT path FROM documents WHERE deleted_at IS NULL")) == [
+        "news/a.txt", "seeds/a.txt", "seeds/b.txt"]
+    db.close()
+
+
 def test_two_folders_with_one_name_are_refused(tmp_path):
     for parent in ("x", "y"):
         (tmp_path / parent / "docs").mkdir(parents=True)
