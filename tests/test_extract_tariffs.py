@@ -321,3 +321,27 @@ def test_ad_valorem_heading_lines_and_goods_lists():
             "duty of 30 percent on polysilicon and a duty of fifteen percent ad valorem on solar wafers, "
             "cells and modules, as set forth in Annex I to this proclamation.")
     assert tariffs(text) == [("polysilicon", 30), ("solar wafers", 15), ("cells", 15), ("modules", 15)]
+
+
+def test_goods_keep_the_name_the_writer_uses():
+    # unseen4 wire_flash_turkey_corrected: "passenger cars" are cars, not the canonical "autos".
+    text = ("Turkiye has raised the additional customs duty on passenger cars imported from China to 40% "
+            "from 25%, according to a presidential decree.")
+    assert ("cars", 40) in tariffs(text)
+    assert all(s != "autos" for s, _ in tariffs(text))
+    # "automobiles" still are autos.
+    assert ("autos", 25) in tariffs("The United States will impose a 25% tariff on automobiles.")
+    # unseen4 news_eu_retaliation_scraped: bourbon is bourbon, not "spirits".
+    text = "Under the draft, duties on bourbon would rise to 25%."
+    assert {s for s, _ in tariffs(text)} == {"bourbon"}
+
+
+def test_a_surtax_is_a_tariff():
+    # unseen4 canada_finance_backgrounder: Canada's countermeasures are "surtaxes", in a table
+    # whose rate column is headed "Surtax".
+    text = ("The surtaxes will apply as of March 9, 2026, on the following goods originating in the "
+            "United States:\n\n| Product category | Value of 2025 imports (C$) | Surtax |\n|---|---|---|\n"
+            "| Paper and paperboard | $5.6 billion | 15% |\n")
+    facts = extract_facts(text)
+    assert ("paper", 15) in [(f.subject, f.value) for f in facts if f.kind == "tariff"]
+    assert not [f for f in facts if f.kind == "percent"]
