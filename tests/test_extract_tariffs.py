@@ -345,3 +345,28 @@ def test_a_surtax_is_a_tariff():
     facts = extract_facts(text)
     assert ("paper", 15) in [(f.subject, f.value) for f in facts if f.kind == "tariff"]
     assert not [f for f in facts if f.kind == "percent"]
+
+
+def test_a_table_row_is_about_its_first_named_cell():
+    # unseen4 canada_finance_backgrounder: goods the gazetteer does not know, named in the row's
+    # first cell, without what qualifies them.
+    text = ("The surtaxes will apply on the following goods:\n\n| Product category | Value of 2025 imports (C$) "
+            "| Surtax |\n|---|---|---|\n| Plywood and wood panels | $2.5 billion | 25% |\n"
+            "| Motorcycles with a cylinder capacity over 800 cc | $1.2 billion | 25% |\n")
+    assert tariffs(text)[-2:] == [("plywood and wood panels", 25), ("motorcycles", 25)]
+
+
+def test_from_and_to_columns_of_a_duty_table_are_rates():
+    # unseen4 india_bcd_schedule: a serial number and a tariff code are no names; "From" and
+    # "To" head the old and new rates.
+    html = ("<p>All rates are ad valorem BCD rates.</p><table>"
+            "<tr><th>S. No.</th><th>Tariff item</th><th>Description</th><th>From</th><th>To</th></tr>"
+            "<tr><td>7</td><td>7007 19 00</td><td>Solar glass</td><td>10%</td><td>20%</td></tr></table>")
+    facts = extract_facts(html, fmt="html")
+    assert [(f.subject, f.value) for f in facts if f.kind == "tariff"] == [("solar glass", 10), ("solar glass", 20)]
+    assert not [f for f in facts if f.kind == "percent"]
+    # The same columns in a table of shares, with no duty in sight, stay percentages.
+    text = ("Market shares of the leading brands:\n\n| Brand | From | To |\n|---|---|---|\n"
+            "| Acme | 10% | 12% |\n")
+    assert tariffs(text) == []
+    assert [f.value for f in extract_facts(text) if f.kind == "percent"] == [10, 12]

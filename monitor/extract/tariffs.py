@@ -11,7 +11,7 @@ from .gazetteer import lexicon
 from .words import word_start_finder
 from .rates import LISTED_AFTER as _LISTED_BEFORE, Rate
 from .sentences import Sentence
-from .targets import (GROUP_HEAD, Target, carry_over, first_subject, named_goods, noun_phrase, record_target,
+from .targets import (_POST_MODIFIER, GROUP_HEAD, Target, carry_over, first_subject, named_goods, noun_phrase, record_target,
                       targets_in_phrase, topic_of)
 
 __all__ = ["tariff_facts", "is_tariff_rate", "table_rate_is_duty", "column_header", "TARIFF_WORD"]
@@ -352,6 +352,28 @@ def _table_entity(doc: Doc, s: Sentence, r: Rate) -> Target | None:
     return None
 
 
+def _row_name(doc: Doc, s: Sentence, r: Rate) -> Target | None:
+    """What a table row the gazetteer knows nothing in is about: its first cell before the rate
+    that reads as a name ("| 7 | 7007 19 00 | Solar glass | 10% |": "solar glass"; a serial
+    number or a tariff code is no name), without what qualifies it ("Motorcycles with a
+    cylinder capacity over 800 cc", "Prepared foods, including peanut butter")."""
+    text, pos = doc.text, s.start
+    for cell in text[s.start:r.start].split("|")[:-1]:  # (the last piece holds the rate)
+        a = pos + len(cell) - len(cell.lstrip())
+        pos += len(cell) + 1
+        if a >= len(text) or not text[a].isalpha():
+            continue
+        name = re.split(r"\s*[,(;:]", cell.strip(), maxsplit=1)[0]
+        cut = _POST_MODIFIER.search(name)
+        name = clean_phrase(name[:cut.start()] if cut else name)
+        if not name or len(name.split()) > 6:
+            return None
+        if name[:1].isupper() and name[1:2].islower():
+            name = name[0].lower() + name[1:]
+        return Target(name, None, None, a, a + len(cell.strip()))
+    return None
+
+
 _NOT_DUTY_RATE = r"(?:" + "|".join(sorted(lexicon()["non_duty_rate_words"], key=len, reverse=True)) + r")"
 # "growth rate", "interest rates": a word before "rate" that says it is no duty.
 _NOT_DUTY_BEFORE_RATE = re.compile(r"\b" + _NOT_DUTY_RATE + r"\s+rates?\b", re.I)
@@ -361,6 +383,10 @@ def _names_duty_rate(text: str) -> bool:
     """Whether a phrase names a rate that is a duty (in a document about tariffs)."""
     return "rate" in text.lower() and re.search(r"\brates?\b", text, re.I) is not None \
         and not _NOT_DUTY_BEFORE_RATE.search(text) and not re.search(r"\brates?\s+of\s+" + _NOT_DUTY_RATE + r"\b", text, re.I)
+
+
+# Column headers that say a rate changed, not what it is of.
+_CHANGE_HEADERS = frozenset(lexicon()["table_rate_change_headers"])
 
 
 def column_header(doc: Doc, index: int, pos: int) -> str | None:
@@ -386,6 +412,9 @@ def _table_rate_is_duty(doc: Doc, s: Sentence, index: int, r: Rate) -> bool:
             return True
         if doc.about_tariffs and _names_duty_rate(header):
             return True
+        # "From | To", "Old | New": a rate's change, read as what the table speaks of.
+        if header.lower().rstrip(":") in _CHANGE_HEADERS:
+            return _context_has_tariff(doc, s, index)
         return False
     return _context_has_tariff(doc, s, index)
 
@@ -422,7 +451,7 @@ def _resolve(doc: Doc, s: Sentence, index: int, r: Rate) -> tuple[list[Target], 
             return [topic], paren
         return [paren], None
     if s.is_table_row:
-        t = _table_entity(doc, s, r)
+        t = _table_entity(doc, s, r) or _row_name(doc, s, r)
         if t:
             return [t], None
     hl = _heading_goods(doc, r)
