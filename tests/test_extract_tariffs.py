@@ -370,3 +370,28 @@ def test_from_and_to_columns_of_a_duty_table_are_rates():
             "| Acme | 10% | 12% |\n")
     assert tariffs(text) == []
     assert [f.value for f in extract_facts(text) if f.kind == "percent"] == [10, 12]
+
+
+def test_a_list_item_that_names_goods_then_a_rate():
+    # unseen4 mexico_se_decree_summary: items of a list about duties, "Goods: rate"; "previously"
+    # names the rate before.
+    text = ("Main changes\n\n"
+            "- Textiles and apparel (Chapters 61 and 62): duties on 612 fractions rise to 35%.\n"
+            "- Steel products: 35 per cent, up from 15 per cent.\n"
+            "- Footwear: thirty per cent, previously twenty per cent.\n"
+            "- Toys, plastics and household appliances: rates as high as 45%, depending on the fraction.\n")
+    got = tariffs(text)
+    for fact in [("steel", 35), ("steel", 15), ("footwear", 30), ("footwear", 20),
+                 ("plastics", 45)]:  # (the goods the gazetteer knows, when it knows some)
+        assert fact in got
+    # unseen4 reddit_tariff_explainer: without a gloss in brackets and where the goods come from.
+    text = ("TL;DR\n* E-bikes from China: the tariff went from 25% to 50%.\n"
+            "* Regular (non-electric) bikes from Vietnam and Cambodia: twenty percent now.\n"
+            "* Lithium batteries sold separately: up to 60% depending on chemistry.\n")
+    got = tariffs(text)
+    assert ("regular bikes", 20) in got and ("batteries", 60) in got
+    # A label that names a share is no goods; a list with no duty in it holds none.
+    text = "Tariffs on trucks take effect November 1.\n\n- Share of trucks from Mexico: 40%\n"
+    assert tariffs(text) == [("trucks", None)]
+    text = "Our results:\n\n- Steel products: 35 per cent of sales.\n- Footwear: 20 per cent of sales.\n"
+    assert tariffs(text) == []
