@@ -61,7 +61,10 @@ _ALREADY_ON = re.compile(r"\s+(?:was|were|is|are)\s+already\s+(?:on|in)\s+(?:it|
 # copper from the new duties"; not after a word that undoes or only asks for it (_NEGATED).
 _FOR_LIST = CasePattern.compile(r"\b(?:exemptions?|exclusions?|carve-?outs?)\s+(?:for|on)\s+(?P<list>[^.;]+)")
 # (With "including" or "such as" after it, _VERB_LIST reads the examples instead.)
-_OBJECT_LIST = CasePattern.compile(r"\b(?:exempts|exempting|spares|sparing)\s+(?!from\b)(?![^.;]*\b(?:including|such\s+as|namely)\b)(?P<list>[^.;]+)")
+# "the decision to exempt car seats and cribs from the proposed action", "Egypt exempted slabs
+# ... from the increase": the verb's object, when "from" follows it ("were exempted from" is no verb
+# with an object).
+_OBJECT_LIST = CasePattern.compile(r"\b(?:exempts|exempting|spares|sparing|to\s+exempt|exempted(?=\s+(?!from\b)[^.;]{1,120}?\sfrom\s))\s+(?!from\b)(?![^.;]*\b(?:including|such\s+as|namely)\b)(?P<list>[^.;]+)")
 _NEGATED = re.compile(r"\b(?:" + _words("exemption_negators") + r")\b(?:\s+[\w-]+){0,3}\s*$", re.I)
 _FROM = re.compile(r"\s+from\s")
 _OFF_WORDS = tuple(w.split()[0] + " " for w in lexicon()["exemption_off_list_verbs"])
