@@ -135,3 +135,16 @@ def test_the_verb_exempt_with_its_object_and_on_the_exemption_list():
     assert exemptions("The goods exempted under the order are listed in Annex II.") == []
     # unseen4 reddit_tariff_explainer: "are on the exemption list".
     assert exemptions("Helmets are on the exemption list, so no extra duty at all.") == ["helmets"]
+
+
+def test_be_exempt_from_a_duty_has_no_object():
+    # unseen4 eu_oj_implementing_regulation: what follows "shall be exempt from the duty imposed
+    # by ..." is a condition, not goods; the goods stand before the verb.
+    text = ("Sanitary ware designed for use in civil aircraft and railway rolling stock shall be exempt from "
+            "the duty imposed by paragraph 1, subject to end-use customs supervision in accordance with "
+            "Article 254 of Regulation (EU) No 952/2013.")
+    got = exempt(text)
+    assert "railway rolling stock" in got
+    assert not [x for x in got if "supervision" in x]
+    # The verb with its object still reads the goods after the duty.
+    assert exempt("The order excludes from the tariffs energy and critical minerals.") == ["energy", "critical minerals"]

@@ -315,7 +315,10 @@ def exemption_facts(doc: Doc) -> list[Fact]:
                     spans.append((m.start("list"), m.end("list"), "exemption.scope"))
             excluding = doc.may_contain(s.start, s.end, ("exclud", "exempt", "remov"))
             for m in _matches(doc, _EXCLUDE_FROM, s.start, s.end) if excluding else ():
-                if not _NEGATED.search(text, max(s.start, m.start() - 40), m.start()):
+                # "shall be exempt from the duty imposed by paragraph 1, subject to end-use
+                # supervision": after "be", "exempt" has no object; what follows is no goods.
+                if not _NEGATED.search(text, max(s.start, m.start() - 40), m.start()) \
+                        and not _BE_BEFORE.search(text, max(s.start, m.start() - 50), m.start()):
                     spans.append((m.start("list"), _list_end(text, m.start("list"), m.end("list")), "exemption.for"))
             granted = doc.may_contain(s.start, s.end, ("exclusion", "exemption", "waiver"))
             for m in _matches(doc, _RECEIVED, s.start, s.end) if granted else ():
