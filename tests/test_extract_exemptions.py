@@ -118,3 +118,33 @@ def test_informational_materials_such_as_books_and_films():
     text = "Informational materials such as books and films, and donations of food and medicine, are exempt by statute."
     got = exempt(text)
     assert {"informational materials", "books", "films", "donations of food and medicine"} <= set(got)
+
+
+def test_the_verb_exempt_with_its_object_and_on_the_exemption_list():
+    def exemptions(text):
+        return [f.subject for f in extract_facts(text) if f.kind == "exemption"]
+    # unseen4 retail_letter_ustr and wto_ds649_panel_summary: "to exempt X from", "exempted X from".
+    text = ("We welcome USTR's decision to exempt children's car seats and cribs from the proposed action, "
+            "and we urge the same treatment for school uniforms.")
+    assert exemptions(text) == ["children's car seats", "cribs"]
+    text = ("The Panel noted that Egypt exempted slabs and other semi-finished products of heading 7207 from "
+            "the increase, so that those products were not before it.")
+    assert "slabs" in exemptions(text)
+    # "were exempted from": the passive has no object; with no "from", no list.
+    assert exemptions("Gold bars were exempted from the tariffs.") == ["gold bars"]
+    assert exemptions("The goods exempted under the order are listed in Annex II.") == []
+    # unseen4 reddit_tariff_explainer: "are on the exemption list".
+    assert exemptions("Helmets are on the exemption list, so no extra duty at all.") == ["helmets"]
+
+
+def test_be_exempt_from_a_duty_has_no_object():
+    # unseen4 eu_oj_implementing_regulation: what follows "shall be exempt from the duty imposed
+    # by ..." is a condition, not goods; the goods stand before the verb.
+    text = ("Sanitary ware designed for use in civil aircraft and railway rolling stock shall be exempt from "
+            "the duty imposed by paragraph 1, subject to end-use customs supervision in accordance with "
+            "Article 254 of Regulation (EU) No 952/2013.")
+    got = exempt(text)
+    assert "railway rolling stock" in got
+    assert not [x for x in got if "supervision" in x]
+    # The verb with its object still reads the goods after the duty.
+    assert exempt("The order excludes from the tariffs energy and critical minerals.") == ["energy", "critical minerals"]

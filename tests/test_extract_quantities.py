@@ -305,3 +305,25 @@ def test_counts_of_irregular_plurals_names_and_noun_phrases():
     assert of_kind("Gross margin was 29.8%, down 140 basis points.", "count") == []
     assert of_kind("Good morning. Five things to know today:", "count") == []
     assert of_kind("It was founded in 2019 companies aside.", "count") == []  # a year
+
+
+def test_money_subject_of_a_one_clause_sentence_and_past_glosses():
+    # unseen4 logistics_advisory and farm_bureau_newsletter: subject, a verb of level or change,
+    # the amount.
+    text = "Fees on vessels owned or operated by Chinese entities increase from $50 to $80 per net ton."
+    assert of_kind(text, "money") == [("fees on vessels owned or operated by Chinese entities", 50),
+                                      ("fees on vessels owned or operated by Chinese entities", 80)]
+    text = "Cash bids at the Harlan elevator averaged $9.86 a bushel in January."
+    assert of_kind(text, "money") == [("cash bids at the Harlan elevator", 9.86)]
+    # A clause before the amount: no guess from the sentence's first words.
+    text = "Beijing said on Monday that it will review the list, and prices rose $5 a ton."
+    assert all(not s.lower().startswith("beijing") for s, _ in of_kind(text, "money"))
+    # A bracketed gloss or quotes before "of" ("a general rate increase (GRI) of").
+    text = "Most carriers have filed a general rate increase (GRI) of USD 1,000 per FEU, effective May 1."
+    assert of_kind(text, "money") == [("rate increase", 1000)]  # (two words before "of", as ever)
+    text = 'Carriers have announced surcharges: expect a "USTR port fee surcharge" of USD 35 per TEU.'
+    assert of_kind(text, "money") == [("fee surcharge", 35)]
+    # "pay out": "out" is no recipient.
+    text = "USDA's bridge assistance program will pay out $9.5 billion nationwide to row-crop farmers."
+    assert of_kind(text, "money") == [("payments", 9_500_000_000)]
+    assert of_kind("The new fees could cost members $1.2 billion a year.", "money") == [("cost to members", 1_200_000_000)]

@@ -321,3 +321,77 @@ def test_ad_valorem_heading_lines_and_goods_lists():
             "duty of 30 percent on polysilicon and a duty of fifteen percent ad valorem on solar wafers, "
             "cells and modules, as set forth in Annex I to this proclamation.")
     assert tariffs(text) == [("polysilicon", 30), ("solar wafers", 15), ("cells", 15), ("modules", 15)]
+
+
+def test_goods_keep_the_name_the_writer_uses():
+    # unseen4 wire_flash_turkey_corrected: "passenger cars" are cars, not the canonical "autos".
+    text = ("Turkiye has raised the additional customs duty on passenger cars imported from China to 40% "
+            "from 25%, according to a presidential decree.")
+    assert ("cars", 40) in tariffs(text)
+    assert all(s != "autos" for s, _ in tariffs(text))
+    # "automobiles" still are autos.
+    assert ("autos", 25) in tariffs("The United States will impose a 25% tariff on automobiles.")
+    # unseen4 news_eu_retaliation_scraped: bourbon is bourbon, not "spirits".
+    text = "Under the draft, duties on bourbon would rise to 25%."
+    assert {s for s, _ in tariffs(text)} == {"bourbon"}
+
+
+def test_a_surtax_is_a_tariff():
+    # unseen4 canada_finance_backgrounder: Canada's countermeasures are "surtaxes", in a table
+    # whose rate column is headed "Surtax".
+    text = ("The surtaxes will apply as of March 9, 2026, on the following goods originating in the "
+            "United States:\n\n| Product category | Value of 2025 imports (C$) | Surtax |\n|---|---|---|\n"
+            "| Paper and paperboard | $5.6 billion | 15% |\n")
+    facts = extract_facts(text)
+    assert ("paper", 15) in [(f.subject, f.value) for f in facts if f.kind == "tariff"]
+    assert not [f for f in facts if f.kind == "percent"]
+
+
+def test_a_table_row_is_about_its_first_named_cell():
+    # unseen4 canada_finance_backgrounder: goods the gazetteer does not know, named in the row's
+    # first cell, without what qualifies them.
+    text = ("The surtaxes will apply on the following goods:\n\n| Product category | Value of 2025 imports (C$) "
+            "| Surtax |\n|---|---|---|\n| Plywood and wood panels | $2.5 billion | 25% |\n"
+            "| Motorcycles with a cylinder capacity over 800 cc | $1.2 billion | 25% |\n")
+    assert tariffs(text)[-2:] == [("plywood and wood panels", 25), ("motorcycles", 25)]
+
+
+def test_from_and_to_columns_of_a_duty_table_are_rates():
+    # unseen4 india_bcd_schedule: a serial number and a tariff code are no names; "From" and
+    # "To" head the old and new rates.
+    html = ("<p>All rates are ad valorem BCD rates.</p><table>"
+            "<tr><th>S. No.</th><th>Tariff item</th><th>Description</th><th>From</th><th>To</th></tr>"
+            "<tr><td>7</td><td>7007 19 00</td><td>Solar glass</td><td>10%</td><td>20%</td></tr></table>")
+    facts = extract_facts(html, fmt="html")
+    assert [(f.subject, f.value) for f in facts if f.kind == "tariff"] == [("solar glass", 10), ("solar glass", 20)]
+    assert not [f for f in facts if f.kind == "percent"]
+    # The same columns in a table of shares, with no duty in sight, stay percentages.
+    text = ("Market shares of the leading brands:\n\n| Brand | From | To |\n|---|---|---|\n"
+            "| Acme | 10% | 12% |\n")
+    assert tariffs(text) == []
+    assert [f.value for f in extract_facts(text) if f.kind == "percent"] == [10, 12]
+
+
+def test_a_list_item_that_names_goods_then_a_rate():
+    # unseen4 mexico_se_decree_summary: items of a list about duties, "Goods: rate"; "previously"
+    # names the rate before.
+    text = ("Main changes\n\n"
+            "- Textiles and apparel (Chapters 61 and 62): duties on 612 fractions rise to 35%.\n"
+            "- Steel products: 35 per cent, up from 15 per cent.\n"
+            "- Footwear: thirty per cent, previously twenty per cent.\n"
+            "- Toys, plastics and household appliances: rates as high as 45%, depending on the fraction.\n")
+    got = tariffs(text)
+    for fact in [("steel", 35), ("steel", 15), ("footwear", 30), ("footwear", 20),
+                 ("plastics", 45)]:  # (the goods the gazetteer knows, when it knows some)
+        assert fact in got
+    # unseen4 reddit_tariff_explainer: without a gloss in brackets and where the goods come from.
+    text = ("TL;DR\n* E-bikes from China: the tariff went from 25% to 50%.\n"
+            "* Regular (non-electric) bikes from Vietnam and Cambodia: twenty percent now.\n"
+            "* Lithium batteries sold separately: up to 60% depending on chemistry.\n")
+    got = tariffs(text)
+    assert ("regular bikes", 20) in got and ("batteries", 60) in got
+    # A label that names a share is no goods; a list with no duty in it holds none.
+    text = "Tariffs on trucks take effect November 1.\n\n- Share of trucks from Mexico: 40%\n"
+    assert tariffs(text) == [("trucks", None)]
+    text = "Our results:\n\n- Steel products: 35 per cent of sales.\n- Footwear: 20 per cent of sales.\n"
+    assert tariffs(text) == []

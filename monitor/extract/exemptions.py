@@ -61,7 +61,10 @@ _ALREADY_ON = re.compile(r"\s+(?:was|were|is|are)\s+already\s+(?:on|in)\s+(?:it|
 # copper from the new duties"; not after a word that undoes or only asks for it (_NEGATED).
 _FOR_LIST = CasePattern.compile(r"\b(?:exemptions?|exclusions?|carve-?outs?)\s+(?:for|on)\s+(?P<list>[^.;]+)")
 # (With "including" or "such as" after it, _VERB_LIST reads the examples instead.)
-_OBJECT_LIST = CasePattern.compile(r"\b(?:exempts|exempting|spares|sparing)\s+(?!from\b)(?![^.;]*\b(?:including|such\s+as|namely)\b)(?P<list>[^.;]+)")
+# "the decision to exempt car seats and cribs from the proposed action", "Egypt exempted slabs
+# ... from the increase": the verb's object, when "from" follows it ("were exempted from" is no verb
+# with an object).
+_OBJECT_LIST = CasePattern.compile(r"\b(?:exempts|exempting|spares|sparing|to\s+exempt|exempted(?=\s+(?!from\b)[^.;]{1,120}?\sfrom\s))\s+(?!from\b)(?![^.;]*\b(?:including|such\s+as|namely)\b)(?P<list>[^.;]+)")
 _NEGATED = re.compile(r"\b(?:" + _words("exemption_negators") + r")\b(?:\s+[\w-]+){0,3}\s*$", re.I)
 _FROM = re.compile(r"\s+from\s")
 _OFF_WORDS = tuple(w.split()[0] + " " for w in lexicon()["exemption_off_list_verbs"])
@@ -312,7 +315,10 @@ def exemption_facts(doc: Doc) -> list[Fact]:
                     spans.append((m.start("list"), m.end("list"), "exemption.scope"))
             excluding = doc.may_contain(s.start, s.end, ("exclud", "exempt", "remov"))
             for m in _matches(doc, _EXCLUDE_FROM, s.start, s.end) if excluding else ():
-                if not _NEGATED.search(text, max(s.start, m.start() - 40), m.start()):
+                # "shall be exempt from the duty imposed by paragraph 1, subject to end-use
+                # supervision": after "be", "exempt" has no object; what follows is no goods.
+                if not _NEGATED.search(text, max(s.start, m.start() - 40), m.start()) \
+                        and not _BE_BEFORE.search(text, max(s.start, m.start() - 50), m.start()):
                     spans.append((m.start("list"), _list_end(text, m.start("list"), m.end("list")), "exemption.for"))
             granted = doc.may_contain(s.start, s.end, ("exclusion", "exemption", "waiver"))
             for m in _matches(doc, _RECEIVED, s.start, s.end) if granted else ():

@@ -122,6 +122,15 @@ _OBJECT_GOT = re.compile(r"\b(?:received|won|got|secured|obtained|signed|announc
                          r"((?:[\w-]+\s+){0,2}?[\w-]+)(?=\s+(?:from|for|on|of|to|in|with|by)\b|\s*[,.;])")
 # "$1,900 per household in 2025 dollars": a four-digit year before a currency word names a price base.
 _PRICE_BASE = re.compile(r"(?:19|20)\d\d")
+_GLOSS_OR_QUOTE = re.compile(r"\s*\([^()]{1,20}\)(?=\s+of\b)|[\"\u201c\u201d]")
+# Where a sentence has more than one clause, before an amount.
+_CLAUSE_MARK = re.compile(r"[,;:]|\s-\s|\u2014")
+# "Fees on vessels ... increase from $50", "Cash bids at the elevator averaged $9.86": the
+# sentence's subject, a verb of level or change, and (after a preposition) the amount.
+_LEVEL_VERBS = sorted(set(lexicon()["change_verbs"]) | set(lexicon()["money_level_verbs"]), key=len, reverse=True)
+_SUBJECT_VERB_BEFORE = re.compile(r"[\s*\u2022>-]*((?:[A-Za-z][\w.'&-]*\s+){1,10}?)(?:(?:will|would|could|may|has|have|had)\s+)?"
+                                  r"(?:" + "|".join(_LEVEL_VERBS) + r")\s+(?:from|at|to|by|about|around|roughly|nearly|some|an\s+average\s+of)?\s*$", re.I)
+_PARTICLES = frozenset({"out", "up", "back", "off", "down", "in", "over", "away"})
 _STOP_WORDS = {"the", "a", "an", "and", "or", "of", "in", "to", "it", "is", "was", "which", "that", "be"}
 
 
@@ -158,7 +167,11 @@ def _name_before_bracket(before: str) -> str | None:
 
 def _before_of(before: str) -> str | None:
     """The noun before "of", "worth", "valued at" an amount ("a quarterly dividend of $0.70"); for a
-    range, total or level, what was set to it ("guidance to a range of")."""
+    range, total or level, what was set to it ("guidance to a range of"). A short gloss in
+    brackets and quotes around the noun are passed over ("a general rate increase (GRI) of",
+    'a "USTR port fee surcharge" of')."""
+    if "(" in before or '"' in before or "\u201d" in before:
+        before = _GLOSS_OR_QUOTE.sub("", before)
     b = _BEFORE_OF.search(before)
     if not b or b.group(1).split()[-1].lower() in _STOP_WORDS:
         return None
@@ -282,7 +295,8 @@ def _subject(doc: Doc, start: int, end: int, s_start: int, s_end: int, index: in
             if phrase and not phrase[0].isdigit():
                 return phrase[:80]
     r = _RECIPIENT.search(before)
-    if r and r.group(2).split()[0].lower() not in _STOP_WORDS | _NOT_IN_NP:  # "cost members $1.2 billion"
+    # ("will pay out $9.5 billion": "out" is the verb's particle, no recipient)
+    if r and r.group(2).split()[0].lower() not in _STOP_WORDS | _NOT_IN_NP | _PARTICLES:  # "cost members $1.2 billion"
         return f"{_RECIPIENT_NOUN[r.group(1).lower()]} {clean_phrase(r.group(2))}"
     f = _FOR_BEFORE.search(before)
     if f and f.group(1).split()[-1].lower() not in _NOT_FOR_NOUNS:  # "2.4 million shares for $212 million"
@@ -293,6 +307,14 @@ def _subject(doc: Doc, start: int, end: int, s_start: int, s_end: int, index: in
     verb = _VERB.search(before)
     if verb:
         return _VERB_NOUN[verb.group(1).lower()]
+    # "Fees on vessels ... increase from $50 to $80 per net ton", "Cash bids at the elevator
+    # averaged $9.86 a bushel": in a sentence of one clause, its subject is what the amount is of.
+    if start - s_start < 120 and not _CLAUSE_MARK.search(text, s_start, start):
+        lead = _SUBJECT_VERB_BEFORE.match(text, s_start, start)
+        if lead:
+            subj = clean_phrase(lead.group(1))
+            if subj and subj.split()[0].lower() not in _STOP_WORDS | _NOT_IN_NP:
+                return subj[:80]
     return "amount"
 
 

@@ -33,7 +33,7 @@ _RATE = re.compile(
     rf"(?:(?P<fhi>{_VAL})(?P<fu2>{_UNIT})|(?P<fnil>nil|zero)(?![\w-]))"
     rf"|(?P<rlo>{NUMBER})\s*(?:%\s*)?(?:-|to)\s*(?P<rhi>{NUMBER})(?P<ru>{_UNIT})"
     # ("lowered from 25% to 15%" is a change, read by the "from" form at "from".)
-    rf"|(?P<since>(?:up|down)\s+from\s+{_EARLIER}|{_CHANGED}\s+from\s+{_EARLIER}(?={_VAL}{_UNIT}(?!\s*to\s)))?"
+    rf"|(?P<since>(?:up|down)\s+from\s+{_EARLIER}|(?:previously|formerly)\s+|{_CHANGED}\s+from\s+{_EARLIER}(?={_VAL}{_UNIT}(?!\s*to\s)))?"
     rf"{_QUAL}(?P<quote>\")?(?P<val>{_VAL})(?P<unit>{_UNIT})"
     # "to 30% from 145%": the new rate, then the old one (one form: the number is read once).
     rf"(?:,?\s+(?:(?:up|down)\s+)?from\s+{_EARLIER}(?P<told>{_VAL})(?P<tu2>{_UNIT}))?"
@@ -45,7 +45,7 @@ _RATE_LOWER = re.compile(fold(_RATE.pattern))
 
 
 # The words a form above can begin with, besides a number or a quote (see ``find_rates``).
-RATE_WORDS = frozenset({"between", "from"} | set(_CHANGED_WORDS) | {q.split()[0] for q in _QUALIFIERS})
+RATE_WORDS = frozenset({"between", "from", "previously", "formerly"} | set(_CHANGED_WORDS) | {q.split()[0] for q in _QUALIFIERS})
 # A rate right after another, joined by "or", "and" or a comma ("tariffs of 15% or 20%",
 # "the 30% and 25% rates"): it is read as the first one is.
 LISTED_AFTER = re.compile(r"(?:%|percent|per\s*cent)\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+)$", re.I)

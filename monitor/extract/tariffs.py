@@ -11,7 +11,7 @@ from .gazetteer import lexicon
 from .words import word_start_finder
 from .rates import LISTED_AFTER as _LISTED_BEFORE, Rate
 from .sentences import Sentence
-from .targets import (GROUP_HEAD, Target, carry_over, first_subject, named_goods, noun_phrase, record_target,
+from .targets import (_POST_MODIFIER, GROUP_HEAD, Target, carry_over, first_subject, named_goods, noun_phrase, record_target,
                       targets_in_phrase, topic_of)
 
 __all__ = ["tariff_facts", "is_tariff_rate", "table_rate_is_duty", "column_header", "TARIFF_WORD"]
@@ -153,6 +153,8 @@ def _is_tariff_rate(doc: Doc, s: Sentence, r: Rate) -> bool:
         return True
     if doc.about_tariffs and not r.points and _heading_goods(doc, r) is not None:
         return True
+    if not r.points and r.role != "previous" and _item_label(doc, s, r) is not None:
+        return True
     if doc.about_tariffs and not r.points and ((("rate" in after or "baseline" in after) and _RATE_THEN_RATE.match(after))
                                                or _applied_to(doc, s, r)):
         return True
@@ -227,6 +229,42 @@ def _heading_goods(doc: Doc, r: Rate) -> "re.Match[str] | None":
     if r.start - line > 160 or not _HEADING_RATE_END.match(text, r.end):
         return None
     return _HEADING_LINE.match(text[:r.start], line)
+
+
+# "- Steel products: 35 per cent, up from 15 per cent", "* Lithium batteries sold separately: up
+# to 60%": a list item that names goods, a colon, and the rate (after a qualifier at most).
+_ITEM_LABEL = re.compile(r"[ \t]*(?:[-*\u2022][ \t]+)?(?P<label>[A-Za-z][^:;%\n]{1,100}?)[ \t]*:[ \t]*"
+                         r"(?:(?:rates?|duties|tariffs?)[ \t]+)?(?:(?:as[ \t]+high[ \t]+as|up[ \t]+to|of|at|about|around)[ \t]+)?$", re.I)
+_NOT_GOODS_LABEL = re.compile(r"\b(?:" + "|".join(lexicon()["item_label_not_goods"]) + r")\b", re.I)
+
+
+def _item_label(doc: Doc, s: Sentence, r: Rate) -> "re.Match[str] | None":
+    """The goods a list item names before its colon, when the rate follows the colon (see
+    _ITEM_LABEL), in an item of a list about tariffs; a label that names a share, a change or
+    a rate ("Share of imports: 12%", "Baseline rate: 10%") is no goods."""
+    if not s.is_item or ":" not in doc.text[s.start:r.start] or r.start - s.start > 130:
+        return None
+    m = _ITEM_LABEL.fullmatch(doc.text, s.start, r.start)
+    if m is None or _NOT_GOODS_LABEL.search(m.group("label")):
+        return None
+    index = doc.sentence_at(r.start)
+    if not _context_has_tariff(doc, s, index) and not (doc.about_tariffs and _list_has_tariff(doc, index)):
+        return None
+    return m
+
+
+def _list_has_tariff(doc: Doc, index: int) -> bool:
+    """Whether an item of the list that sentence ``index`` is an item of names a tariff."""
+    def find() -> bool:
+        sentences = doc.sentences
+        lo = index
+        while lo > 0 and index - lo < 30 and sentences[lo - 1].is_item:
+            lo -= 1
+        hi = index
+        while hi + 1 < len(sentences) and hi - index < 30 and sentences[hi + 1].is_item:
+            hi += 1
+        return any(_has_tariff_word(doc, x.start, x.end) for x in sentences[lo:hi + 1])
+    return doc.memo(("list_tariff", index), find)
 
 
 def _ends_with_link(before: str) -> bool:
@@ -352,6 +390,28 @@ def _table_entity(doc: Doc, s: Sentence, r: Rate) -> Target | None:
     return None
 
 
+def _row_name(doc: Doc, s: Sentence, r: Rate) -> Target | None:
+    """What a table row the gazetteer knows nothing in is about: its first cell before the rate
+    that reads as a name ("| 7 | 7007 19 00 | Solar glass | 10% |": "solar glass"; a serial
+    number or a tariff code is no name), without what qualifies it ("Motorcycles with a
+    cylinder capacity over 800 cc", "Prepared foods, including peanut butter")."""
+    text, pos = doc.text, s.start
+    for cell in text[s.start:r.start].split("|")[:-1]:  # (the last piece holds the rate)
+        a = pos + len(cell) - len(cell.lstrip())
+        pos += len(cell) + 1
+        if a >= len(text) or not text[a].isalpha():
+            continue
+        name = re.split(r"\s*[,(;:]", cell.strip(), maxsplit=1)[0]
+        cut = _POST_MODIFIER.search(name)
+        name = clean_phrase(name[:cut.start()] if cut else name)
+        if not name or len(name.split()) > 6:
+            return None
+        if name[:1].isupper() and name[1:2].islower():
+            name = name[0].lower() + name[1:]
+        return Target(name, None, None, a, a + len(cell.strip()))
+    return None
+
+
 _NOT_DUTY_RATE = r"(?:" + "|".join(sorted(lexicon()["non_duty_rate_words"], key=len, reverse=True)) + r")"
 # "growth rate", "interest rates": a word before "rate" that says it is no duty.
 _NOT_DUTY_BEFORE_RATE = re.compile(r"\b" + _NOT_DUTY_RATE + r"\s+rates?\b", re.I)
@@ -361,6 +421,10 @@ def _names_duty_rate(text: str) -> bool:
     """Whether a phrase names a rate that is a duty (in a document about tariffs)."""
     return "rate" in text.lower() and re.search(r"\brates?\b", text, re.I) is not None \
         and not _NOT_DUTY_BEFORE_RATE.search(text) and not re.search(r"\brates?\s+of\s+" + _NOT_DUTY_RATE + r"\b", text, re.I)
+
+
+# Column headers that say a rate changed, not what it is of.
+_CHANGE_HEADERS = frozenset(lexicon()["table_rate_change_headers"])
 
 
 def column_header(doc: Doc, index: int, pos: int) -> str | None:
@@ -386,6 +450,9 @@ def _table_rate_is_duty(doc: Doc, s: Sentence, index: int, r: Rate) -> bool:
             return True
         if doc.about_tariffs and _names_duty_rate(header):
             return True
+        # "From | To", "Old | New": a rate's change, read as what the table speaks of.
+        if header.lower().rstrip(":") in _CHANGE_HEADERS:
+            return _context_has_tariff(doc, s, index)
         return False
     return _context_has_tariff(doc, s, index)
 
@@ -422,9 +489,22 @@ def _resolve(doc: Doc, s: Sentence, index: int, r: Rate) -> tuple[list[Target], 
             return [topic], paren
         return [paren], None
     if s.is_table_row:
-        t = _table_entity(doc, s, r)
+        t = _table_entity(doc, s, r) or _row_name(doc, s, r)
         if t:
             return [t], None
+    il = _item_label(doc, s, r) if s.is_item else None
+    if il is not None:
+        a, b = il.span("label")
+        cut = _POST_MODIFIER.search(text, a, b)  # "Lithium batteries sold separately"
+        b = cut.start() if cut else b
+        found = [t for t in targets_in_phrase(doc, a, b, allow_us=False)]
+        if found:
+            return found, None
+        name = clean_phrase(re.sub(r"\s*\([^()]*\)", "", text[a:b]))
+        if name and len(name.split()) <= 6:
+            if name[:1].isupper() and name[1:2].islower():
+                name = name[0].lower() + name[1:]
+            return [Target(name, None, None, a, b)], None
     hl = _heading_goods(doc, r)
     if hl is not None:
         a, b = hl.start("goods"), hl.end("goods")
