@@ -42,9 +42,9 @@ FLOORS = {
     # two rounds); tuned on in session 3: 0.579 before, 0.725 after.
     "unseen4": {"overall": 0.70, "tariff": 0.69, "deadline": 0.90, "money": 0.65, "percent": 0.59,
                 "count": 0.82, "exemption": 0.47},
-    # Blind: 0.628 at first sight, in session 3, with session 2's rules.
-    "unseen5": {"overall": 0.60, "tariff": 0.44, "deadline": 0.83, "money": 0.73, "percent": 0.56,
-                "count": 0.76, "exemption": 0.40},
+    # Blind: 0.628 at first sight with session 2's rules, 0.650 after session 3's round (tuned on unseen4).
+    "unseen5": {"overall": 0.62, "tariff": 0.50, "deadline": 0.83, "money": 0.73, "percent": 0.56,
+                "count": 0.76, "exemption": 0.42},
 }
 
 
