@@ -6,7 +6,7 @@ import re
 import time
 
 from monitor.extract import extract_facts
-from monitor.extract.context import RULE_WORDS, _lowered
+from monitor.extract.context import RULE_WORDS, _lowered, prepare
 from monitor.extract.folding import CasePattern, fold, matches_at, required_literals
 from monitor.extract.gazetteer import Gazetteer, lexicon
 from monitor.extract.sentences import split_sentences
@@ -93,6 +93,15 @@ def test_mentions_with_and_without_the_word_index():
         low = _lowered(text)
         indexed = g.mentions(text, low, g.word_finder(RULE_WORDS).find(low))
         assert indexed == g.mentions(text) == g.mentions(text, low)
+
+
+def test_sentences_at_walks_as_sentence_at_looks_up():
+    g = Gazetteer.load()
+    for text in corpus_texts():
+        doc = prepare(text, "markdown", None, g)
+        positions = sorted({p for s in doc.sentences for p in (s.start - 1, s.start, s.end - 1, s.end)}
+                           | set(range(0, len(text) + 2, 7)))
+        assert doc.sentences_at(positions) == sorted({doc.sentence_at(p) for p in positions} - {-1})
 
 
 def test_fast_and_plain_paths_give_the_same_facts():
