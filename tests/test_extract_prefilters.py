@@ -95,6 +95,15 @@ def test_mentions_with_and_without_the_word_index():
         assert indexed == g.mentions(text) == g.mentions(text, low)
 
 
+def test_day_starts_keep_every_day_month_date():
+    from monitor.extract.dates import _DMY_LOW, _day_starts
+    text = "1 August, 21st of May, 3rd\tJune, 12 decades, 2025 July, 25% June, 1,000 May, \u0661\u0662 May"
+    for text in corpus_texts() + [text]:
+        low = text.lower()
+        digits = [m.start() for m in re.finditer(r"(?<!\w)\d", low)]
+        assert {m.start() for m in _DMY_LOW.finditer(low)} <= set(_day_starts(low, digits))
+
+
 def test_sentences_at_walks_as_sentence_at_looks_up():
     g = Gazetteer.load()
     for text in corpus_texts():
