@@ -6,7 +6,7 @@ import re
 import time
 
 from monitor.extract import extract_facts
-from monitor.extract.context import RULE_WORDS, _lowered
+from monitor.extract.context import RULE_WORDS, _lowered, prepare
 from monitor.extract.folding import CasePattern, fold, matches_at, required_literals
 from monitor.extract.gazetteer import Gazetteer, lexicon
 from monitor.extract.sentences import split_sentences
@@ -93,6 +93,24 @@ def test_mentions_with_and_without_the_word_index():
         low = _lowered(text)
         indexed = g.mentions(text, low, g.word_finder(RULE_WORDS).find(low))
         assert indexed == g.mentions(text) == g.mentions(text, low)
+
+
+def test_day_starts_keep_every_day_month_date():
+    from monitor.extract.dates import _DMY_LOW, _day_starts
+    text = "1 August, 21st of May, 3rd\tJune, 12 decades, 2025 July, 25% June, 1,000 May, \u0661\u0662 May"
+    for text in corpus_texts() + [text]:
+        low = text.lower()
+        digits = [m.start() for m in re.finditer(r"(?<!\w)\d", low)]
+        assert {m.start() for m in _DMY_LOW.finditer(low)} <= set(_day_starts(low, digits))
+
+
+def test_sentences_at_walks_as_sentence_at_looks_up():
+    g = Gazetteer.load()
+    for text in corpus_texts():
+        doc = prepare(text, "markdown", None, g)
+        positions = sorted({p for s in doc.sentences for p in (s.start - 1, s.start, s.end - 1, s.end)}
+                           | set(range(0, len(text) + 2, 7)))
+        assert doc.sentences_at(positions) == sorted({doc.sentence_at(p) for p in positions} - {-1})
 
 
 def test_fast_and_plain_paths_give_the_same_facts():

@@ -131,7 +131,24 @@ def _passes(text: str, lowered: str | None, words: Words | None) -> list:
     if words is None:
         return [_iso_dates(text), _MDY_LOW.finditer(lowered), _DMY_LOW.finditer(lowered)]
     return [_iso_dates(text), matches_at(_MDY_LOW, lowered, words.starts_of(MONTH_WORDS)),
-            matches_at(_DMY_LOW, lowered, words.digits)]
+            matches_at(_DMY_LOW, lowered, _day_starts(lowered, words.digits))]
+
+
+_SUFFIX_HEADS = frozenset("snrt")  # of "st", "nd", "rd", "th"
+
+
+def _day_starts(lowered: str, digits: list[int]) -> list[int]:
+    """The numbers of ``digits`` a day-month date can start at: one or two digits, then a space
+    or an ordinal suffix ("1 August", "21st of May"). Most numbers are not (a year, "25%",
+    "1,000"), and two characters tell it at a fraction of the cost of trying the pattern."""
+    out = []
+    for p in digits:
+        after = lowered[p + 1:p + 2]
+        if after.isdecimal():
+            after = lowered[p + 2:p + 3]
+        if after.isspace() or after in _SUFFIX_HEADS:
+            out.append(p)
+    return out
 
 
 def _overlaps(taken: list[tuple[int, int]], start: int, end: int) -> bool:

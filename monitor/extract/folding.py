@@ -111,16 +111,21 @@ def required_literals(pattern: str) -> tuple[str, ...] | None:
 @dataclass(frozen=True)
 class CasePattern:
     """One case-insensitive pattern: ``any_case`` for any text, ``lower`` for lower-cased text,
-    and ``hints``: literals one of which every match contains (see ``required_literals``)."""
+    ``hints``: literals one of which every match contains (see ``required_literals``), and
+    ``literal``: the pattern itself when it is a plain string ("day", "%"), which ``str.find``
+    locates in fewer steps than re."""
 
     any_case: re.Pattern[str]
     lower: re.Pattern[str]
     hints: tuple[str, ...] | None = None
+    literal: str | None = None
 
     @classmethod
     def compile(cls, pattern: str) -> "CasePattern":
         folded = fold(pattern)
-        return cls(re.compile(pattern, re.I), re.compile(folded), required_literals(folded))
+        hints = required_literals(folded)
+        # A pattern that is its own required literal has no special character.
+        return cls(re.compile(pattern, re.I), re.compile(folded), hints, folded if hints == (folded,) else None)
 
     @classmethod
     def compile_lower(cls, pattern: str) -> "CasePattern":

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from importlib import resources
 from typing import Iterable, Mapping, NamedTuple
 
@@ -33,6 +33,10 @@ class Mention(NamedTuple):
     start: int
     end: int
     demonym: bool = False
+
+
+# A mention made without the Python-level ``__new__`` of a named tuple (a document has a thousand).
+_new_mention = partial(tuple.__new__, Mention)
 
 
 def _read(name: str) -> dict:
@@ -59,6 +63,7 @@ _TOKEN = re.compile(r"(?<![\w.])[^\W_]+|(?<=-)[^\W_]+")
 
 
 _FIRST_WORD = re.compile(r"[^\W_]+")
+_ARTICLES = frozenset({"the"})  # first words of names not looked up in the word index (see Gazetteer)
 _NAME_END = r"(?![\w-]|\.\w)"  # what the name patterns below require after a name
 
 
@@ -112,26 +117,32 @@ class Gazetteer:
                 re.compile(_flex(a) + r"(?![\w-])", re.I))
         # Where a whole name occurs (not just its first word: "the" alone is no candidate), the
         # longest at a place ("People's Republic of China" wins over "People"). Names that start
-        # with a capital get one finder (re skips to the next capital); the few that do not ("the
-        # European Union") one per first word, which re finds as a literal.
+        # with a capital are tried only where the document's word index (``word_finder``) found
+        # their first word; the few whose first word is an article ("The Gambia", "the European
+        # Union", and the article is in every sentence) get one finder per first word, which re
+        # finds as a literal. Without an index, one finder for all capital names (re skips to
+        # the next capital).
         # (A name that does not start with a letter or digit never begins a token: left out.)
         capital = [n for n in self._names if n[0].isupper()]
-        lower_by_word: dict[str, list[str]] = {}
+        indexed = [n for n in capital if _FIRST_WORD.match(n) and _first_word(n).lower() not in _ARTICLES]
+        by_lead: dict[str, list[str]] = {}
         for n in self._names:
-            if not n[0].isupper() and _FIRST_WORD.match(n):
-                lower_by_word.setdefault(_first_word(n), []).append(n)
-        self._name_finders = [re.compile(word_start_finder(capital, space=r"\s+", end=_NAME_END))]
-        self._name_finders += [re.compile(word_start_finder(names, space=r"\s+", end=_NAME_END, lead=word))
-                               for word, names in lower_by_word.items()]
+            if _FIRST_WORD.match(n) and (not n[0].isupper() or _first_word(n).lower() in _ARTICLES):
+                by_lead.setdefault(_first_word(n), []).append(n)
+        self._capital_finder = re.compile(word_start_finder(capital, space=r"\s+", end=_NAME_END))
+        self._indexed_finder = re.compile(word_start_finder(indexed, space=r"\s+", end=_NAME_END))
+        self._indexed_words = frozenset(_first_word(n).lower() for n in indexed)
+        self._lead_finders = [re.compile(word_start_finder(names, space=r"\s+", end=_NAME_END, lead=word))
+                              for word, names in by_lead.items()]
         self._product_finder = re.compile(word_start_finder(self._first_products))  # lower-cased text
         self._word_finders: dict[frozenset[str], WordFinder] = {}
 
     def word_finder(self, extra: frozenset[str]) -> WordFinder:
-        """One finder for the first words of products and the (lower-case) words ``extra`` that
-        the rules need (months, spelled numbers): one pass serves them all."""
+        """One finder for the first words of products and names and the (lower-case) words
+        ``extra`` that the rules need (months, spelled numbers): one pass serves them all."""
         finder = self._word_finders.get(extra)
         if finder is None:
-            finder = self._word_finders[extra] = WordFinder(self._first_products.keys() | extra)
+            finder = self._word_finders[extra] = WordFinder(self._first_products.keys() | self._indexed_words | extra)
         return finder
 
     @classmethod
@@ -168,14 +179,16 @@ class Gazetteer:
         names, products = self._names, self._products
         first_products = self._first_products
         # Names and products are two matchers, each without overlaps of its own: one pass each.
-        found = {m.start(): m for finder in self._name_finders for m in finder.finditer(text)}
+        found = self._name_matches(text, words)
         end = -1
         for p in sorted(found):
             if p >= end:
                 m = found[p]
                 end = m.end()
-                entity, demonym = names[_surface(m.group(0))]
-                out.append(Mention(entity, p, end, demonym))
+                surface = m.group(0)
+                entity, demonym = names.get(surface) or names[_surface(surface)]
+                out.append(_new_mention((entity, p, end, demonym)))
+        named = len(out)
         product_starts = self._product_starts(text, lowered, words)
         end = -1
         for p in sorted(product_starts):
@@ -184,11 +197,24 @@ class Gazetteer:
                     m = rx.match(text, p)
                     if m:
                         end = m.end()
-                        out.append(Mention(products[" ".join(m.group(0).split()).lower()], p, end))
+                        out.append(_new_mention((products[" ".join(m.group(0).split()).lower()], p, end, False)))
                         break
-        # (At one place, a name stays before a product: sort is stable.)
-        out.sort(key=_place)
+        if len(out) > named:  # the names alone are in order already
+            out.sort(key=_place)  # (at one place, a name stays before a product: sort is stable)
         return out
+
+    def _name_matches(self, text: str, words: Words | None) -> dict[int, re.Match[str]]:
+        """Start -> the longest name there, for every place a name can start (overlaps are for
+        the caller to drop). With the index, tried only where it found a name's first word (a
+        place after a dot too, which the finder rejects)."""
+        if words is None:
+            found = {m.start(): m for m in self._capital_finder.finditer(text)}
+        else:
+            match, by_word = self._indexed_finder.match, words.by_word
+            found = {p: m for w in by_word.keys() & self._indexed_words for p in by_word[w] if (m := match(text, p))}
+        for finder in self._lead_finders:
+            found.update((m.start(), m) for m in finder.finditer(text))
+        return found
 
     def _product_starts(self, text: str, lowered: str | None, words: Words | None) -> dict[int, str]:
         """Token start -> lower-cased token, for tokens that can begin a product name."""
