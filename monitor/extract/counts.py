@@ -162,7 +162,7 @@ def count_facts(doc: Doc) -> list[Fact]:
     else:  # _COUNT cannot start right after one of these (its lookbehind): not worth a try
         count_starts = [p for p in count_starts if p == 0 or text[p - 1] not in _NOT_AFTER]
     of_the_starts = doc.starts(_OF_THE_START)
-    sentences = {doc.sentence_at(p) for p in count_starts + of_the_starts} - {-1}
+    sentences = doc.sentences_at(sorted(count_starts + of_the_starts))
     # _N_OF_THE_M needs a number right before an "of the": found from those, read backwards.
     # ("6 of the 10", "six of the 10", "19 of the fifty", "Six of the ten ASEAN members".)
     n_of_starts = []
@@ -179,7 +179,7 @@ def count_facts(doc: Doc) -> list[Fact]:
     # more slowly); _noun_count reads its words from the text.
     counted, count_match = (doc.lower, _COUNT.lower.match) if doc.lower is not None else (text, _COUNT.any_case.match)
     pronouns = doc.may_contain(0, len(text), (" of them", " of these", " of those"))
-    for s in (doc.sentences[i] for i in sorted(sentences)):
+    for s in (doc.sentences[i] for i in sentences):
         for m in matches_at(_N_OF_THE_M, text, n_of_starts, s.start, s.end) if n_of_starts else ():
             value, noun = parse_any(m.group("n")), m.group("noun").lower()
             if value is None or noun in _EXCLUDED or _blocked(doc, m.start("n")):

@@ -328,7 +328,7 @@ def _starts(doc: Doc) -> list[int] | None:
     if numbers is None or worded is None or spelled is None:
         return None
     starts: list[int] = list(worded)  # a code before its number: "USD 190 billion"
-    for i in sorted({doc.sentence_at(p) for p in worded} - {-1}):
+    for i in doc.sentences_at(worded):
         s = doc.sentences[i]
         starts.extend(numbers[bisect_left(numbers, s.start):bisect_left(numbers, s.end)])
         starts.extend(spelled[bisect_left(spelled, s.start):bisect_left(spelled, s.end)])
@@ -387,7 +387,7 @@ def money_facts(doc: Doc) -> list[Fact]:
     facts: list[Fact] = []
     text = doc.text
     starts = _starts(doc)
-    indices = range(len(doc.sentences)) if starts is None else sorted({doc.sentence_at(p) for p in starts} - {-1})
+    indices = range(len(doc.sentences)) if starts is None else doc.sentences_at(sorted(starts))
     for index in indices:
         s = doc.sentences[index]
         for m in (_MONEY.finditer(text, s.start, s.end) if starts is None
