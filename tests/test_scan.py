@@ -474,13 +474,19 @@ def test_outside_paths_are_ignored(folder, tmp_path):
 # --- several folders -----------------------------------------------------------------------------
 
 
-def test_several_folders_prefix_paths_with_the_folder_name(tmp_path):
+def _two_folders_scanned(tmp_path):
+    """Folders "seeds" and "news", each with an a.txt, watched together and scanned once."""
     for name in ("seeds", "news"):
         (tmp_path / name).mkdir()
         (tmp_path / name / "a.txt").write_text(name)
     db = open_store(tmp_path / "m.db")
     config = Config(watch=WatchConfig(paths=[str(tmp_path / "seeds"), str(tmp_path / "news")]))
     Scanner(db, config).reconcile()
+    return db, config
+
+
+def test_several_folders_prefix_paths_with_the_folder_name(tmp_path):
+    db, config = _two_folders_scanned(tmp_path)
     assert sorted(r[0] for r in db.execute("SELECT path FROM documents")) == ["news/a.txt", "seeds/a.txt"]
     (tmp_path / "news" / "a.txt").unlink()
     Scanner(db, config).reconcile()
@@ -492,12 +498,7 @@ def test_a_missing_folder_does_not_stop_the_others_ingest(tmp_path):
     """With several folders, one missing (an unmounted share) when the scanner starts: events
     from the others are still ingested under the same document paths, and nothing of the
     missing one is taken for deleted."""
-    for name in ("seeds", "news"):
-        (tmp_path / name).mkdir()
-        (tmp_path / name / "a.txt").write_text(name)
-    db = open_store(tmp_path / "m.db")
-    config = Config(watch=WatchConfig(paths=[str(tmp_path / "seeds"), str(tmp_path / "news")]))
-    Scanner(db, config).reconcile()
+    db, config = _two_folders_scanned(tmp_path)
     (tmp_path / "news").rename(tmp_path / "news.away")
     scanner = Scanner(db, config)
     (tmp_path / "seeds" / "b.txt").write_text("new while news is away")
