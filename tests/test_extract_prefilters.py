@@ -3,15 +3,12 @@ starts) must never change what it finds: each is checked against the plain way."
 import datetime as dt
 import pathlib
 import re
-import time
 
 from monitor.extract import extract_facts
 from monitor.extract.context import RULE_WORDS, _lowered, prepare
 from monitor.extract.folding import CasePattern, fold, matches_at, required_literals
 from monitor.extract.gazetteer import Gazetteer, lexicon
-from monitor.extract.sentences import split_sentences
 from monitor.extract.words import WordFinder
-from monitor.markup import visible_text
 
 SHARED = pathlib.Path(__file__).resolve().parent.parent.parent / "shared"
 SAMPLE = ("On July 7, Trump announced that imports from Kazakhstan will be subject to a 25% tariff "
@@ -123,11 +120,12 @@ def test_fast_and_plain_paths_give_the_same_facts():
                [(f.kind, f.subject, f.value, f.start, f.end, f.rule, f.qualifier) for f in plain]
 
 
-def test_long_blank_runs_stay_linear():
-    # Blanked markup leaves long runs of spaces: no pattern may retry them position by position.
-    raw = ("<!--" + "x" * 20000 + "-->\n" + " " * 20000 + "\n|" + " " * 20000 + "|\n") * 3 + SAMPLE
-    start = time.process_time()
-    vis = visible_text(raw, "markdown")
-    split_sentences(raw, vis)
-    extract_facts(raw, fmt="markdown")
-    assert time.process_time() - start < 2.0
+def test_long_blank_runs_change_no_fact():
+    # Blanked markup leaves long runs of spaces (how fast they are read is bench_extract's
+    # business, not a test's): the facts after them are those of the text alone, moved along.
+    padding = ("<!--" + "x" * 20000 + "-->\n" + " " * 20000 + "\n|" + " " * 20000 + "|\n") * 3
+    alone = extract_facts(SAMPLE, fmt="markdown", reference_date=dt.date(2025, 7, 31))
+    padded = extract_facts(padding + SAMPLE, fmt="markdown", reference_date=dt.date(2025, 7, 31))
+    assert alone
+    assert [(f.kind, f.subject, f.value, f.start + len(padding), f.rule) for f in alone] == \
+           [(f.kind, f.subject, f.value, f.start, f.rule) for f in padded]
