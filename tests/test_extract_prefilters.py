@@ -1,7 +1,6 @@
 """The speed devices of the extractor (pre-filters, word index, patterns tried only at candidate
 starts) must never change what it finds: each is checked against the plain way."""
 import datetime as dt
-import pathlib
 import re
 
 from monitor.extract import extract_facts
@@ -9,8 +8,8 @@ from monitor.extract.context import RULE_WORDS, _lowered, prepare
 from monitor.extract.folding import CasePattern, fold, matches_at, required_literals
 from monitor.extract.gazetteer import Gazetteer, lexicon
 from monitor.extract.words import WordFinder
+from shared_material import SHARED
 
-SHARED = pathlib.Path(__file__).resolve().parent.parent.parent / "shared"
 SAMPLE = ("On July 7, Trump announced that imports from Kazakhstan will be subject to a 25% tariff "
           "effective August 1, 2025. The U.S. imposed \u201cduties\u201d on Steel (50 percent) and "
           "twenty-five per cent on copper products; about 19 of the 50 minerals, $1 billion and "
