@@ -254,17 +254,19 @@ def _item_label(doc: Doc, s: Sentence, r: Rate) -> "re.Match[str] | None":
 
 
 def _list_has_tariff(doc: Doc, index: int) -> bool:
-    """Whether an item of the list that sentence ``index`` is an item of names a tariff."""
-    def find() -> bool:
-        sentences = doc.sentences
-        lo = index
-        while lo > 0 and index - lo < 30 and sentences[lo - 1].is_item:
-            lo -= 1
-        hi = index
-        while hi + 1 < len(sentences) and hi - index < 30 and sentences[hi + 1].is_item:
-            hi += 1
-        return any(_has_tariff_word(doc, x.start, x.end) for x in sentences[lo:hi + 1])
-    return doc.memo(("list_tariff", index), find)
+    """Whether an item of the list that sentence ``index`` is an item of names a tariff (up to
+    30 items either side)."""
+    sentences = doc.sentences
+    lo = index
+    while lo > 0 and index - lo < 30 and sentences[lo - 1].is_item:
+        lo -= 1
+    hi = index
+    while hi + 1 < len(sentences) and hi - index < 30 and sentences[hi + 1].is_item:
+        hi += 1
+    # Which items name one is worked out once per document, whichever item asks.
+    named = doc.memo(("items_naming_tariffs",), lambda: {
+        i for i, x in enumerate(sentences) if x.is_item and _has_tariff_word(doc, x.start, x.end)})
+    return any(lo <= i <= hi for i in named)
 
 
 def _ends_with_link(before: str) -> bool:
