@@ -405,13 +405,19 @@ def _row_name(doc: Doc, s: Sentence, r: Rate) -> Target | None:
             continue
         name = re.split(r"\s*[,(;:]", cell.strip(), maxsplit=1)[0]
         cut = _POST_MODIFIER.search(name)
-        name = clean_phrase(name[:cut.start()] if cut else name)
-        if not name or len(name.split()) > 6:
-            return None
-        if name[:1].isupper() and name[1:2].islower():
-            name = name[0].lower() + name[1:]
-        return Target(name, None, None, a, a + len(cell.strip()))
+        name = _label_goods(name[:cut.start()] if cut else name)
+        return Target(name, None, None, a, a + len(cell.strip())) if name else None
     return None
+
+
+def _label_goods(label: str) -> str | None:
+    """A label (a table cell, a list item's lead) as the goods it names: at most six words, the
+    first in lower case unless more than its first letter is a capital ("Solar glass" ->
+    "solar glass", "EV batteries" stays)."""
+    name = clean_phrase(label)
+    if not name or len(name.split()) > 6:
+        return None
+    return name[0].lower() + name[1:] if name[:1].isupper() and name[1:2].islower() else name
 
 
 _NOT_DUTY_RATE = r"(?:" + "|".join(sorted(lexicon()["non_duty_rate_words"], key=len, reverse=True)) + r")"
@@ -502,10 +508,8 @@ def _resolve(doc: Doc, s: Sentence, index: int, r: Rate) -> tuple[list[Target], 
         found = [t for t in targets_in_phrase(doc, a, b, allow_us=False)]
         if found:
             return found, None
-        name = clean_phrase(re.sub(r"\s*\([^()]*\)", "", text[a:b]))
-        if name and len(name.split()) <= 6:
-            if name[:1].isupper() and name[1:2].islower():
-                name = name[0].lower() + name[1:]
+        name = _label_goods(re.sub(r"\s*\([^()]*\)", "", text[a:b]))
+        if name:
             return [Target(name, None, None, a, b)], None
     hl = _heading_goods(doc, r)
     if hl is not None:
