@@ -132,6 +132,10 @@ _SUBJECT_VERB_BEFORE = re.compile(r"[\s*\u2022>-]*((?:[A-Za-z][\w.'&-]*\s+){1,10
                                   r"(?:" + "|".join(_LEVEL_VERBS) + r")\s+(?:from|at|to|by|about|around|roughly|nearly|some|an\s+average\s+of)?\s*$", re.I)
 _PARTICLES = frozenset({"out", "up", "back", "off", "down", "in", "over", "away"})
 _STOP_WORDS = {"the", "a", "an", "and", "or", "of", "in", "to", "it", "is", "was", "which", "that", "be"}
+# Words a subject cannot start with; a recipient cannot start with a verb's particle either
+# ("will pay out $9.5 billion"). Made once: they are asked for every amount.
+_NOT_SUBJECT_START = frozenset(_STOP_WORDS | _NOT_IN_NP)
+_NOT_RECIPIENT_START = _NOT_SUBJECT_START | _PARTICLES
 
 
 def _table_subject(doc: Doc, index: int, pos: int) -> str | None:
@@ -296,7 +300,7 @@ def _subject(doc: Doc, start: int, end: int, s_start: int, s_end: int, index: in
                 return phrase[:80]
     r = _RECIPIENT.search(before)
     # ("will pay out $9.5 billion": "out" is the verb's particle, no recipient)
-    if r and r.group(2).split()[0].lower() not in _STOP_WORDS | _NOT_IN_NP | _PARTICLES:  # "cost members $1.2 billion"
+    if r and r.group(2).split()[0].lower() not in _NOT_RECIPIENT_START:  # "cost members $1.2 billion"
         return f"{_RECIPIENT_NOUN[r.group(1).lower()]} {clean_phrase(r.group(2))}"
     f = _FOR_BEFORE.search(before)
     if f and f.group(1).split()[-1].lower() not in _NOT_FOR_NOUNS:  # "2.4 million shares for $212 million"
@@ -313,7 +317,7 @@ def _subject(doc: Doc, start: int, end: int, s_start: int, s_end: int, index: in
         lead = _SUBJECT_VERB_BEFORE.match(text, s_start, start)
         if lead:
             subj = clean_phrase(lead.group(1))
-            if subj and subj.split()[0].lower() not in _STOP_WORDS | _NOT_IN_NP:
+            if subj and subj.split()[0].lower() not in _NOT_SUBJECT_START:
                 return subj[:80]
     return "amount"
 
