@@ -4,7 +4,8 @@ Threads and who owns what:
 
 * the **main thread** holds the lock, installs the signal handlers (which only set flags), and
   supervises: it restarts a dead observer, retries watch roots that were missing or could not be
-  watched (with backoff), reloads the config on SIGHUP and stops everything on SIGTERM/SIGINT;
+  watched (with backoff), restarts the observer when a folder that could not be read (so was
+  never watched) can be, reloads the config on SIGHUP and stops everything on SIGTERM/SIGINT;
 * the **watchdog observer** calls `EventRecorder`, which only records paths in `PendingPaths`;
 * the **ingest worker** is the only thread that writes documents: it takes the paths that have
   been quiet for the debounce time with a stable size/mtime and hands them to `Scanner.ingest`,
@@ -406,8 +407,9 @@ class IngestProcess:
         self.config = config
         self.stop(timeout=2.0)
 
-    def call(self, request: tuple, timeout: float) -> dict[str, int]:
-        """Send one request and wait for its counts; raise IngestTimeout or IngestFailed."""
+    def call(self, request: tuple, timeout: float) -> tuple[dict[str, int], dict[str, str]]:
+        """Send one request and wait for its counts and the folders it could not read; raise
+        IngestTimeout or IngestFailed."""
         if self._proc is None or not self._proc.is_alive():
             self.stop(timeout=0)  # a killed or dead child's pipe is closed, not leaked
             self.start()
@@ -492,7 +494,7 @@ def _ingest_child(conn: Any, config: Config, log_level: int, parent_pid: int) ->
                 summary = scanner.ingest(request[1], trigger=request[2])
             else:
                 summary = scanner.reconcile(trigger=request[1])
-            conn.send(("done", summary.counts()))
+            conn.send(("done", (summary.counts(), summary.unreadable_folders)))
         except Exception as e:  # noqa: BLE001 - reported to the parent, which records it
             logging.getLogger("monitor.daemon").debug("ingest request failed", exc_info=True)
             conn.send(("error", f"{type(e).__name__}: {e}"))
@@ -578,6 +580,13 @@ class IngestWorker(threading.Thread):
             return 1.0
         return min(max(deadline - time.monotonic(), 0.005), 1.0)
 
+    def _call(self, request: tuple) -> dict[str, int]:
+        """One request to the ingest process; the folders it could not read go to the daemon."""
+        counts, unreadable = self.process.call(request, ingest_timeout_seconds())
+        if unreadable:
+            self.d.folders_unreadable(unreadable)
+        return counts
+
     # ---- ingest
 
     def ingest(self, groups: list[list[str]]) -> None:
@@ -596,7 +605,7 @@ class IngestWorker(threading.Thread):
         culprit is alone (a move is split only when it is all that is left)."""
         paths = [p for group in batch for p in group]
         try:
-            counts = self.process.call(("ingest", paths, trigger), ingest_timeout_seconds())
+            counts = self._call(("ingest", paths, trigger))
         except (IngestTimeout, IngestFailed) as e:
             if self.d.stopping.is_set():
                 return  # killed at shutdown, not a fault of these files
@@ -632,7 +641,7 @@ class IngestWorker(threading.Thread):
             return
         log.info("reconciling (%s)", trigger)
         try:
-            counts = self.process.call(("reconcile", trigger), ingest_timeout_seconds())
+            counts = self._call(("reconcile", trigger))
         except IngestTimeout:
             if not self.d.stopping.is_set():
                 log.error("reconcile (%s) stalled on one document; reconciling folder by folder to "
@@ -657,7 +666,7 @@ class IngestWorker(threading.Thread):
             return  # gone meanwhile (the supervisor reports it) or no longer configured
         started = time.monotonic()
         try:
-            counts = self.process.call(("ingest", [str(folder)], trigger), ingest_timeout_seconds())
+            counts = self._call(("ingest", [str(folder)], trigger))
         except IngestTimeout:
             if not self.d.stopping.is_set():
                 log.error("reconcile of %s (%s) stalled on one document; reconciling it entry by entry "
@@ -706,7 +715,7 @@ class IngestWorker(threading.Thread):
                 continue
             if entry.is_dir(follow_symlinks=False):
                 try:
-                    self.process.call(("ingest", [entry.path], trigger), ingest_timeout_seconds())
+                    self._call(("ingest", [entry.path], trigger))
                 except IngestTimeout:
                     self._ingest_tree(Path(entry.path), trigger)
                 except IngestFailed as e:
@@ -758,6 +767,15 @@ class Activity:
 
 
 @dataclass
+class UnreadableFolder:
+    """A folder in a watched one that a scan could not list: inotify refuses it too (EACCES), and
+    watchdog then skips it without a word."""
+
+    reason: str
+    since: str
+
+
+@dataclass
 class UnwatchedFolder:
     """A watched folder that is there but cannot be watched: why, since when, how often tried."""
 
@@ -799,6 +817,10 @@ class Daemon:
         # take a lock (threading.Event.set does) the interrupted main thread might be holding.
         self._stop_signal: int | None = None
         self._reload_requested = False
+        # Folders in the watched ones that a scan could not list, by absolute path: added by the
+        # worker, dropped by the main thread once they can be read (then watched and reconciled).
+        self._unreadable: dict[str, UnreadableFolder] = {}
+        self._unreadable_lock = threading.Lock()
         self._overflow_detector = OverflowDetector(self._on_overflow)
 
     # ---- life cycle
@@ -958,6 +980,7 @@ class Daemon:
         with backoff, instead of failing the observer's start and with it every health check."""
         handler = EventRecorder(self.pending, self.is_ignored)
         was_missing, self._missing_roots, self._watched_roots = self._missing_roots, set(), {}
+        self._forget_unreadable_outside(self.config.watch_paths)
         self._unwatched = {root: state for root, state in self._unwatched.items() if root in self.config.watch_paths}
         observer: Any = None
         failure: OSError | None = None
@@ -1045,6 +1068,7 @@ class Daemon:
         self._missing_roots.add(root)
 
     def _update_watch_status(self) -> None:
+        self._update_unreadable_status()
         self._update_status(
             missing_folders=sorted(str(root) for root in self._missing_roots),
             unwatched_folders=[{"path": str(root), "reason": state.reason, "since": state.since,
@@ -1100,6 +1124,10 @@ class Daemon:
         elif any(root.is_dir() for root in self._missing_roots):
             back = ", ".join(str(root) for root in self._missing_roots if root.is_dir())
             self._restart_observer(f"watched folder {back} is back")
+        elif readable := self._readable_again():
+            # watchdog never watched them (inotify refused them while they could not be read) and
+            # no event says they changed: a new observer watches them, and the reconcile reads them.
+            self._restart_observer(f"{', '.join(readable)} can be read again")
         else:
             self._retry_unwatched()
 
@@ -1119,6 +1147,60 @@ class Daemon:
         self.report_watch_problem(self._watched_folders(), OVERFLOW_REASON)
         if self.worker is not None:
             self.worker.request_reconcile("overflow")
+
+    # ---- folders that cannot be read
+
+    def folders_unreadable(self, folders: dict[str, str]) -> None:
+        """Folders a scan could not list (the worker calls this): said once each, shown by
+        `monitor status` until they can be read. inotify refuses them as well, and watchdog skips
+        them without a word, so nothing in them is watched; their documents were kept."""
+        with self._unreadable_lock:
+            new = {folder: reason for folder, reason in folders.items() if folder not in self._unreadable}
+            for folder, reason in new.items():
+                self._unreadable[folder] = UnreadableFolder(reason=reason, since=utcnow())
+        for folder, reason in new.items():
+            log.warning("cannot read %s (%s): nothing in it can be watched or ingested, and its documents "
+                        "are kept as they were, until it can be read (checked every %.0f s; a folder not "
+                        "meant to be read belongs in watch.exclude)", folder, reason, HEALTH_CHECK_INTERVAL_SECONDS)
+        if new:
+            self._update_unreadable_status()
+
+    def _readable_again(self) -> list[str]:
+        """Unreadable folders that can be read now (dropped from the list, as are those gone)."""
+        with self._unreadable_lock:
+            folders = list(self._unreadable)
+        readable, gone = [], []
+        for folder in folders:
+            try:
+                fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)  # what both listing and inotify need
+            except (FileNotFoundError, NotADirectoryError):
+                gone.append(folder)
+                continue
+            except OSError:
+                continue
+            os.close(fd)
+            readable.append(folder)
+        if readable or gone:
+            with self._unreadable_lock:
+                for folder in readable + gone:
+                    self._unreadable.pop(folder, None)
+            for folder in gone:
+                log.info("%s, which could not be read, is gone", folder)
+            self._update_unreadable_status()
+        return readable
+
+    def _forget_unreadable_outside(self, roots: list[Path]) -> None:
+        inside = tuple(os.path.realpath(root) for root in roots)
+        with self._unreadable_lock:
+            dropped = [f for f in self._unreadable if not any(f == r or f.startswith(r + os.sep) for r in inside)]
+            for folder in dropped:
+                del self._unreadable[folder]
+
+    def _update_unreadable_status(self) -> None:
+        with self._unreadable_lock:
+            folders = [{"path": folder, "reason": state.reason, "since": state.since}
+                       for folder, state in sorted(self._unreadable.items())]
+        self._update_status(unreadable_folders=folders)
 
     def _watched_folders(self) -> str:
         return ", ".join(str(root) for root in self.config.watch_paths)

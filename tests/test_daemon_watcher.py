@@ -22,8 +22,10 @@ from daemon_helpers import (
     db_current,
     document_text,
     folder_truth,
+    permissions_apply,
     query,
     wait_for,
+    without_permission_override,
     write_config,
 )
 from monitor.lock import read_lock
@@ -411,5 +413,81 @@ def test_no_inotify_instance_left_every_folder_is_reconciled_until_one_can_be_ha
         assert query(d.db_path, "SELECT count(*) FROM scans WHERE trigger = 'event'")[0][0] > events_before
         assert len(watch_errors(d)) == 1 and d.proc.poll() is None
         assert "Traceback" not in d.log
+    finally:
+        d.kill()
+
+
+# ---- a folder the daemon's user cannot read
+
+# watchdog 7.1 adds one inotify watch per folder of the tree. For a folder the user cannot read,
+# inotify_add_watch fails with EACCES, and `InotifyFD._raise_error` (inotify_c.py) raises for every
+# errno but that one: the folder is then "watched" with watch descriptor -1, which no event ever
+# carries, and nothing is logged. The daemons below run without root's permission override, so the
+# EACCES is the kernel's own.
+
+
+def unreadable_folders(d: Daemon) -> list[str]:
+    return [folder["path"] for folder in daemon_status(d).get("unreadable_folders") or []]
+
+
+def scans_finished(d: Daemon, trigger: str) -> int:
+    return query(d.db_path, "SELECT count(*) FROM scans WHERE trigger = ? AND finished_at IS NOT NULL", (trigger,))[0][0]
+
+
+def test_a_subfolder_that_cannot_be_read_is_said_kept_and_watched_once_it_can_be(tmp_path: Path) -> None:
+    if not permissions_apply(tmp_path):
+        pytest.skip("cannot run the daemon without root's permission override here")
+    config = write_config(tmp_path)
+    root = tmp_path / "watched"
+    locked = root / "locked"
+    locked.mkdir()
+    (locked / "kept.txt").write_text(document_text(1))
+    (root / "open.txt").write_text(document_text(2))
+    d = Daemon(config, preexec_fn=without_permission_override)
+    try:
+        d.wait_ready()
+        assert_converges(d, root)
+    finally:
+        d.stop()
+    # While the daemon is down the folder loses its permissions and gains a file; a file beside it
+    # cannot be read either.
+    locked.chmod(0)
+    (locked / "added.txt").write_text(document_text(3))
+    secret = root / "secret.txt"
+    secret.write_text(document_text(4))
+    secret.chmod(0)
+    d = Daemon(config, preexec_fn=without_permission_override)
+    try:
+        d.wait_ready()
+        # Said: a warning naming the folder, and `monitor status` while the daemon runs.
+        wait_for(lambda: unreadable_folders(d) == [str(locked)], message=lambda: d.log)
+        assert f"cannot read {locked} (permission denied)" in d.log
+        text = status_text(d)
+        assert f"unreadable: {locked}: the folder cannot be read (permission denied" in text, text
+        assert status_json(d)["daemon"]["unreadable_folders"][0]["path"] == str(locked)
+        # Not taken for an empty folder: its document is kept as it was, not deleted.
+        assert query(d.db_path, "SELECT deleted_at FROM documents WHERE path = 'locked/kept.txt'") == [(None,)]
+        assert query(d.db_path, "SELECT count(*) FROM documents WHERE deleted_at IS NOT NULL") == [(0,)]
+        # Each is an error naming it; the daemon goes on.
+        errors = query(d.db_path, "SELECT path, stage, reason FROM errors ORDER BY path")
+        assert [(path, stage) for path, stage, _ in errors] == [("locked", "walk"), ("secret.txt", "read")], errors
+        assert errors[0][2].startswith("unreadable folder (permission denied)")
+        assert errors[1][2] == "unreadable (permission denied)"
+        (root / "meanwhile.txt").write_text(document_text(5))
+        wait_for(lambda: query(d.db_path, "SELECT count(*) FROM documents WHERE path = 'meanwhile.txt'") == [(1,)],
+                 message=lambda: d.log)
+
+        # Readable again: watched (a new watcher) and reconciled, and said so.
+        restarts = scans_finished(d, "restart")
+        locked.chmod(0o755)
+        secret.chmod(0o644)
+        wait_for(lambda: unreadable_folders(d) == [], message=lambda: d.log)
+        assert_converges(d, root)
+        wait_for(lambda: scans_finished(d, "restart") > restarts, message=lambda: d.log)
+        assert f"unreadable: {locked}" not in status_text(d)
+        # Its events come now: nothing else would find this file within the test's hour of rescans.
+        (locked / "later.txt").write_text(document_text(6))
+        assert_converges(d, root)
+        assert d.proc.poll() is None and "Traceback" not in d.log
     finally:
         d.kill()
