@@ -3,9 +3,10 @@
 Threads and who owns what:
 
 * the **main thread** holds the lock, installs the signal handlers (which only set flags), and
-  supervises: it restarts a dead observer, retries watch roots that were missing or could not be
-  watched (with backoff), restarts the observer when a folder that could not be read (so was
-  never watched) can be, reloads the config on SIGHUP and stops everything on SIGTERM/SIGINT;
+  supervises: it restarts a dead observer, and one that could not add its watches again after an
+  inotify queue overflow, retries watch roots that were missing or could not be watched (with
+  backoff), restarts the observer when a folder that could not be read (so was never watched)
+  can be, reloads the config on SIGHUP and stops everything on SIGTERM/SIGINT;
 * the **watchdog observer** calls `EventRecorder`, which only records paths in `PendingPaths`;
 * the **ingest worker** is the only thread that writes documents: it takes the paths that have
   been quiet for the debounce time with a stable size/mtime and hands them to `Scanner.ingest`,
@@ -279,6 +280,9 @@ class Backoff:
 
 # The logger of watchdog's inotify reader, which reports the kernel's IN_Q_OVERFLOW.
 OVERFLOW_LOGGER = "watchdog.observers.inotify_c"
+# The logger of watchdog's inotify emitter, which reports a failure to add the watches again after
+# an overflow ("Unable to rebuild recursive inotify watches below ...", with the OSError).
+REBUILD_LOGGER = "watchdog.observers.inotify"
 
 # What `monitor status` and the digest's health section say (an `errors` row of stage "watch",
 # its path the watched folder) when the watcher could not see everything.
@@ -289,6 +293,8 @@ MISSING_REASON = ("the watched folder is missing: nothing in it is watched, and 
                   "as they were, until it is back")
 UNWATCHABLE_REASON = ("the watched folder cannot be watched: {error}{hint}. No event tells of its changes, so it "
                       "is reconciled instead, every {base:g} s doubling to {cap:g} s, until watching it works again")
+REBUILD_FAILED_REASON = ("after an inotify queue overflow the file watcher could not watch the folder again "
+                         "({error}): it was restarted and a full reconcile run to catch up")
 REPLACED_REASON = ("the watched folder was replaced (moved away, or deleted and made again): "
                    "the new one is watched and reconciled")
 
@@ -329,22 +335,36 @@ def _event_paths(event: FileSystemEvent) -> Iterable[str]:
 
 
 class OverflowDetector(logging.Handler):
-    """Calls back when watchdog says the kernel's inotify queue overflowed (events were lost).
+    """Calls back when watchdog says the kernel's inotify queue overflowed (events were lost), and
+    when, after an overflow, it could not add its watches again.
 
     watchdog sends no event for what was lost; its WARNING log line is the only signal. It logs
     a second line per watched folder as it re-adds that folder's watches (from
     `watchdog.observers.inotify`): only the reader's line (from `inotify_c`, once per IN_Q_OVERFLOW)
     counts, or one overflow would be counted, and reconciled, twice.
+
+    Re-adding them (watchdog 7.1, `InotifyWatchGroup.on_queue_overflow`) first removes every watch
+    of the folder; when the folder's own watch then fails (watch limit reached, folder gone) it
+    logs "Unable to rebuild recursive inotify watches below ..." with the OSError and gives up.
+    Its threads live on with no watch left, so the observer looks healthy and hears nothing: that
+    ERROR line is the only sign of it.
     """
 
-    def __init__(self, on_overflow: Callable[[], None]) -> None:
+    def __init__(self, on_overflow: Callable[[], None],
+                 on_rebuild_failed: Callable[[str, BaseException | None], None] | None = None) -> None:
         super().__init__(level=logging.WARNING)
         self.on_overflow = on_overflow
+        self.on_rebuild_failed = on_rebuild_failed
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
             if record.name == OVERFLOW_LOGGER and "overflow" in record.getMessage().lower():
                 self.on_overflow()
+            elif (record.name == REBUILD_LOGGER and record.levelno >= logging.ERROR
+                  and "rebuild" in str(record.msg).lower() and self.on_rebuild_failed is not None):
+                args = record.args if isinstance(record.args, tuple) else ()
+                folder = os.fsdecode(args[0]) if args and isinstance(args[0], (bytes, str)) else ""
+                self.on_rebuild_failed(folder, record.exc_info[1] if record.exc_info else None)
         except Exception:
             self.handleError(record)
 
@@ -821,7 +841,10 @@ class Daemon:
         # worker, dropped by the main thread once they can be read (then watched and reconciled).
         self._unreadable: dict[str, UnreadableFolder] = {}
         self._unreadable_lock = threading.Lock()
-        self._overflow_detector = OverflowDetector(self._on_overflow)
+        # (watched folder, the OS's reason) when watchdog could not watch it again after an
+        # overflow: set on the observer thread, acted on by the main thread (a restart).
+        self._rebuild_failed: tuple[str, str] | None = None
+        self._overflow_detector = OverflowDetector(self._on_overflow, self._on_rebuild_failed)
 
     # ---- life cycle
 
@@ -979,6 +1002,7 @@ class Daemon:
         that cannot be watched (inotify's watch limit reached) then fails alone, and is retried
         with backoff, instead of failing the observer's start and with it every health check."""
         handler = EventRecorder(self.pending, self.is_ignored)
+        self._rebuild_failed = None  # a new observer adds every watch afresh
         was_missing, self._missing_roots, self._watched_roots = self._missing_roots, set(), {}
         self._forget_unreadable_outside(self.config.watch_paths)
         self._unwatched = {root: state for root, state in self._unwatched.items() if root in self.config.watch_paths}
@@ -1121,6 +1145,15 @@ class Daemon:
             self._update_status(observer_restarts=self.activity.observer_restarts)
             self.report_watch_problem(self._watched_folders(), WATCHER_STOPPED_REASON)
             self._restart_observer("the file watcher stopped")
+        elif self._rebuild_failed is not None:
+            # Deaf although every thread lives: the restart adds the watches again, and a folder
+            # that still cannot be watched goes the way of any (retried, reconciled meanwhile).
+            folder, reason = self._rebuild_failed
+            self.activity.observer_restarts += 1
+            self._update_status(observer_restarts=self.activity.observer_restarts)
+            self.report_watch_problem(folder or self._watched_folders(), REBUILD_FAILED_REASON.format(error=reason))
+            self._restart_observer(f"after an inotify queue overflow the file watcher could not watch "
+                                   f"{folder or 'the folders'} again ({reason})")
         elif any(root.is_dir() for root in self._missing_roots):
             back = ", ".join(str(root) for root in self._missing_roots if root.is_dir())
             self._restart_observer(f"watched folder {back} is back")
@@ -1147,6 +1180,14 @@ class Daemon:
         self.report_watch_problem(self._watched_folders(), OVERFLOW_REASON)
         if self.worker is not None:
             self.worker.request_reconcile("overflow")
+
+    def _on_rebuild_failed(self, folder: str, error: BaseException | None) -> None:
+        # Called on the observer thread, inside watchdog's own logging call (so no logging here):
+        # the main thread restarts the observer, and says why.
+        if self.stopping.is_set():
+            return
+        reason = _os_reason(error) if isinstance(error, OSError) else str(error or "unknown error")
+        self._rebuild_failed = (folder, reason)
 
     # ---- folders that cannot be read
 
