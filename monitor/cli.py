@@ -505,6 +505,10 @@ def _watcher_problems(daemon: dict[str, Any]) -> list[str]:
     for folder in daemon.get("unwatched_folders") or []:
         lines.append(f"not watched: {folder['path']}: {folder['reason']} (since {folder['since']}); "
                      f"reconciled instead at each retry, {folder['attempts']} so far")
+    for folder in daemon.get("unreadable_folders") or []:
+        lines.append(f"unreadable: {folder['path']}: the folder cannot be read ({folder['reason']}, since "
+                     f"{folder['since']}): nothing in it is watched or ingested, and its documents are kept "
+                     "as they were, until it can be read")
     return lines
 
 

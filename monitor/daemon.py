@@ -3,8 +3,10 @@
 Threads and who owns what:
 
 * the **main thread** holds the lock, installs the signal handlers (which only set flags), and
-  supervises: it restarts a dead observer, retries watch roots that were missing or could not be
-  watched (with backoff), reloads the config on SIGHUP and stops everything on SIGTERM/SIGINT;
+  supervises: it restarts a dead observer, and one that could not add its watches again after an
+  inotify queue overflow, retries watch roots that were missing or could not be watched (with
+  backoff), restarts the observer when a folder that could not be read (so was never watched)
+  can be, reloads the config on SIGHUP and stops everything on SIGTERM/SIGINT;
 * the **watchdog observer** calls `EventRecorder`, which only records paths in `PendingPaths`;
 * the **ingest worker** is the only thread that writes documents: it takes the paths that have
   been quiet for the debounce time with a stable size/mtime and hands them to `Scanner.ingest`,
@@ -278,6 +280,9 @@ class Backoff:
 
 # The logger of watchdog's inotify reader, which reports the kernel's IN_Q_OVERFLOW.
 OVERFLOW_LOGGER = "watchdog.observers.inotify_c"
+# The logger of watchdog's inotify emitter, which reports a failure to add the watches again after
+# an overflow ("Unable to rebuild recursive inotify watches below ...", with the OSError).
+REBUILD_LOGGER = "watchdog.observers.inotify"
 
 # What `monitor status` and the digest's health section say (an `errors` row of stage "watch",
 # its path the watched folder) when the watcher could not see everything.
@@ -288,6 +293,8 @@ MISSING_REASON = ("the watched folder is missing: nothing in it is watched, and 
                   "as they were, until it is back")
 UNWATCHABLE_REASON = ("the watched folder cannot be watched: {error}{hint}. No event tells of its changes, so it "
                       "is reconciled instead, every {base:g} s doubling to {cap:g} s, until watching it works again")
+REBUILD_FAILED_REASON = ("after an inotify queue overflow the file watcher could not watch the folder again "
+                         "({error}): it was restarted and a full reconcile run to catch up")
 REPLACED_REASON = ("the watched folder was replaced (moved away, or deleted and made again): "
                    "the new one is watched and reconciled")
 
@@ -328,22 +335,36 @@ def _event_paths(event: FileSystemEvent) -> Iterable[str]:
 
 
 class OverflowDetector(logging.Handler):
-    """Calls back when watchdog says the kernel's inotify queue overflowed (events were lost).
+    """Calls back when watchdog says the kernel's inotify queue overflowed (events were lost), and
+    when, after an overflow, it could not add its watches again.
 
     watchdog sends no event for what was lost; its WARNING log line is the only signal. It logs
     a second line per watched folder as it re-adds that folder's watches (from
     `watchdog.observers.inotify`): only the reader's line (from `inotify_c`, once per IN_Q_OVERFLOW)
     counts, or one overflow would be counted, and reconciled, twice.
+
+    Re-adding them (watchdog 7.1, `InotifyWatchGroup.on_queue_overflow`) first removes every watch
+    of the folder; when the folder's own watch then fails (watch limit reached, folder gone) it
+    logs "Unable to rebuild recursive inotify watches below ..." with the OSError and gives up.
+    Its threads live on with no watch left, so the observer looks healthy and hears nothing: that
+    ERROR line is the only sign of it.
     """
 
-    def __init__(self, on_overflow: Callable[[], None]) -> None:
+    def __init__(self, on_overflow: Callable[[], None],
+                 on_rebuild_failed: Callable[[str, BaseException | None], None] | None = None) -> None:
         super().__init__(level=logging.WARNING)
         self.on_overflow = on_overflow
+        self.on_rebuild_failed = on_rebuild_failed
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
             if record.name == OVERFLOW_LOGGER and "overflow" in record.getMessage().lower():
                 self.on_overflow()
+            elif (record.name == REBUILD_LOGGER and record.levelno >= logging.ERROR
+                  and "rebuild" in str(record.msg).lower() and self.on_rebuild_failed is not None):
+                args = record.args if isinstance(record.args, tuple) else ()
+                folder = os.fsdecode(args[0]) if args and isinstance(args[0], (bytes, str)) else ""
+                self.on_rebuild_failed(folder, record.exc_info[1] if record.exc_info else None)
         except Exception:
             self.handleError(record)
 
@@ -406,8 +427,9 @@ class IngestProcess:
         self.config = config
         self.stop(timeout=2.0)
 
-    def call(self, request: tuple, timeout: float) -> dict[str, int]:
-        """Send one request and wait for its counts; raise IngestTimeout or IngestFailed."""
+    def call(self, request: tuple, timeout: float) -> tuple[dict[str, int], dict[str, str]]:
+        """Send one request and wait for its counts and the folders it could not read; raise
+        IngestTimeout or IngestFailed."""
         if self._proc is None or not self._proc.is_alive():
             self.stop(timeout=0)  # a killed or dead child's pipe is closed, not leaked
             self.start()
@@ -492,7 +514,7 @@ def _ingest_child(conn: Any, config: Config, log_level: int, parent_pid: int) ->
                 summary = scanner.ingest(request[1], trigger=request[2])
             else:
                 summary = scanner.reconcile(trigger=request[1])
-            conn.send(("done", summary.counts()))
+            conn.send(("done", (summary.counts(), summary.unreadable_folders)))
         except Exception as e:  # noqa: BLE001 - reported to the parent, which records it
             logging.getLogger("monitor.daemon").debug("ingest request failed", exc_info=True)
             conn.send(("error", f"{type(e).__name__}: {e}"))
@@ -578,6 +600,13 @@ class IngestWorker(threading.Thread):
             return 1.0
         return min(max(deadline - time.monotonic(), 0.005), 1.0)
 
+    def _call(self, request: tuple) -> dict[str, int]:
+        """One request to the ingest process; the folders it could not read go to the daemon."""
+        counts, unreadable = self.process.call(request, ingest_timeout_seconds())
+        if unreadable:
+            self.d.folders_unreadable(unreadable)
+        return counts
+
     # ---- ingest
 
     def ingest(self, groups: list[list[str]]) -> None:
@@ -596,7 +625,7 @@ class IngestWorker(threading.Thread):
         culprit is alone (a move is split only when it is all that is left)."""
         paths = [p for group in batch for p in group]
         try:
-            counts = self.process.call(("ingest", paths, trigger), ingest_timeout_seconds())
+            counts = self._call(("ingest", paths, trigger))
         except (IngestTimeout, IngestFailed) as e:
             if self.d.stopping.is_set():
                 return  # killed at shutdown, not a fault of these files
@@ -632,7 +661,7 @@ class IngestWorker(threading.Thread):
             return
         log.info("reconciling (%s)", trigger)
         try:
-            counts = self.process.call(("reconcile", trigger), ingest_timeout_seconds())
+            counts = self._call(("reconcile", trigger))
         except IngestTimeout:
             if not self.d.stopping.is_set():
                 log.error("reconcile (%s) stalled on one document; reconciling folder by folder to "
@@ -657,7 +686,7 @@ class IngestWorker(threading.Thread):
             return  # gone meanwhile (the supervisor reports it) or no longer configured
         started = time.monotonic()
         try:
-            counts = self.process.call(("ingest", [str(folder)], trigger), ingest_timeout_seconds())
+            counts = self._call(("ingest", [str(folder)], trigger))
         except IngestTimeout:
             if not self.d.stopping.is_set():
                 log.error("reconcile of %s (%s) stalled on one document; reconciling it entry by entry "
@@ -706,7 +735,7 @@ class IngestWorker(threading.Thread):
                 continue
             if entry.is_dir(follow_symlinks=False):
                 try:
-                    self.process.call(("ingest", [entry.path], trigger), ingest_timeout_seconds())
+                    self._call(("ingest", [entry.path], trigger))
                 except IngestTimeout:
                     self._ingest_tree(Path(entry.path), trigger)
                 except IngestFailed as e:
@@ -758,6 +787,15 @@ class Activity:
 
 
 @dataclass
+class UnreadableFolder:
+    """A folder in a watched one that a scan could not list: inotify refuses it too (EACCES), and
+    watchdog then skips it without a word."""
+
+    reason: str
+    since: str
+
+
+@dataclass
 class UnwatchedFolder:
     """A watched folder that is there but cannot be watched: why, since when, how often tried."""
 
@@ -799,7 +837,14 @@ class Daemon:
         # take a lock (threading.Event.set does) the interrupted main thread might be holding.
         self._stop_signal: int | None = None
         self._reload_requested = False
-        self._overflow_detector = OverflowDetector(self._on_overflow)
+        # Folders in the watched ones that a scan could not list, by absolute path: added by the
+        # worker, dropped by the main thread once they can be read (then watched and reconciled).
+        self._unreadable: dict[str, UnreadableFolder] = {}
+        self._unreadable_lock = threading.Lock()
+        # (watched folder, the OS's reason) when watchdog could not watch it again after an
+        # overflow: set on the observer thread, acted on by the main thread (a restart).
+        self._rebuild_failed: tuple[str, str] | None = None
+        self._overflow_detector = OverflowDetector(self._on_overflow, self._on_rebuild_failed)
 
     # ---- life cycle
 
@@ -957,7 +1002,9 @@ class Daemon:
         that cannot be watched (inotify's watch limit reached) then fails alone, and is retried
         with backoff, instead of failing the observer's start and with it every health check."""
         handler = EventRecorder(self.pending, self.is_ignored)
+        self._rebuild_failed = None  # a new observer adds every watch afresh
         was_missing, self._missing_roots, self._watched_roots = self._missing_roots, set(), {}
+        self._forget_unreadable_outside(self.config.watch_paths)
         self._unwatched = {root: state for root, state in self._unwatched.items() if root in self.config.watch_paths}
         observer: Any = None
         failure: OSError | None = None
@@ -1045,6 +1092,7 @@ class Daemon:
         self._missing_roots.add(root)
 
     def _update_watch_status(self) -> None:
+        self._update_unreadable_status()
         self._update_status(
             missing_folders=sorted(str(root) for root in self._missing_roots),
             unwatched_folders=[{"path": str(root), "reason": state.reason, "since": state.since,
@@ -1097,9 +1145,22 @@ class Daemon:
             self._update_status(observer_restarts=self.activity.observer_restarts)
             self.report_watch_problem(self._watched_folders(), WATCHER_STOPPED_REASON)
             self._restart_observer("the file watcher stopped")
+        elif self._rebuild_failed is not None:
+            # Deaf although every thread lives: the restart adds the watches again, and a folder
+            # that still cannot be watched goes the way of any (retried, reconciled meanwhile).
+            folder, reason = self._rebuild_failed
+            self.activity.observer_restarts += 1
+            self._update_status(observer_restarts=self.activity.observer_restarts)
+            self.report_watch_problem(folder or self._watched_folders(), REBUILD_FAILED_REASON.format(error=reason))
+            self._restart_observer(f"after an inotify queue overflow the file watcher could not watch "
+                                   f"{folder or 'the folders'} again ({reason})")
         elif any(root.is_dir() for root in self._missing_roots):
             back = ", ".join(str(root) for root in self._missing_roots if root.is_dir())
             self._restart_observer(f"watched folder {back} is back")
+        elif readable := self._readable_again():
+            # watchdog never watched them (inotify refused them while they could not be read) and
+            # no event says they changed: a new observer watches them, and the reconcile reads them.
+            self._restart_observer(f"{', '.join(readable)} can be read again")
         else:
             self._retry_unwatched()
 
@@ -1119,6 +1180,68 @@ class Daemon:
         self.report_watch_problem(self._watched_folders(), OVERFLOW_REASON)
         if self.worker is not None:
             self.worker.request_reconcile("overflow")
+
+    def _on_rebuild_failed(self, folder: str, error: BaseException | None) -> None:
+        # Called on the observer thread, inside watchdog's own logging call (so no logging here):
+        # the main thread restarts the observer, and says why.
+        if self.stopping.is_set():
+            return
+        reason = _os_reason(error) if isinstance(error, OSError) else str(error or "unknown error")
+        self._rebuild_failed = (folder, reason)
+
+    # ---- folders that cannot be read
+
+    def folders_unreadable(self, folders: dict[str, str]) -> None:
+        """Folders a scan could not list (the worker calls this): said once each, shown by
+        `monitor status` until they can be read. inotify refuses them as well, and watchdog skips
+        them without a word, so nothing in them is watched; their documents were kept."""
+        with self._unreadable_lock:
+            new = {folder: reason for folder, reason in folders.items() if folder not in self._unreadable}
+            for folder, reason in new.items():
+                self._unreadable[folder] = UnreadableFolder(reason=reason, since=utcnow())
+        for folder, reason in new.items():
+            log.warning("cannot read %s (%s): nothing in it can be watched or ingested, and its documents "
+                        "are kept as they were, until it can be read (checked every %.0f s; a folder not "
+                        "meant to be read belongs in watch.exclude)", folder, reason, HEALTH_CHECK_INTERVAL_SECONDS)
+        if new:
+            self._update_unreadable_status()
+
+    def _readable_again(self) -> list[str]:
+        """Unreadable folders that can be read now (dropped from the list, as are those gone)."""
+        with self._unreadable_lock:
+            folders = list(self._unreadable)
+        readable, gone = [], []
+        for folder in folders:
+            try:
+                fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)  # what both listing and inotify need
+            except (FileNotFoundError, NotADirectoryError):
+                gone.append(folder)
+                continue
+            except OSError:
+                continue
+            os.close(fd)
+            readable.append(folder)
+        if readable or gone:
+            with self._unreadable_lock:
+                for folder in readable + gone:
+                    self._unreadable.pop(folder, None)
+            for folder in gone:
+                log.info("%s, which could not be read, is gone", folder)
+            self._update_unreadable_status()
+        return readable
+
+    def _forget_unreadable_outside(self, roots: list[Path]) -> None:
+        inside = tuple(os.path.realpath(root) for root in roots)
+        with self._unreadable_lock:
+            dropped = [f for f in self._unreadable if not any(f == r or f.startswith(r + os.sep) for r in inside)]
+            for folder in dropped:
+                del self._unreadable[folder]
+
+    def _update_unreadable_status(self) -> None:
+        with self._unreadable_lock:
+            folders = [{"path": folder, "reason": state.reason, "since": state.since}
+                       for folder, state in sorted(self._unreadable.items())]
+        self._update_status(unreadable_folders=folders)
 
     def _watched_folders(self) -> str:
         return ", ".join(str(root) for root in self.config.watch_paths)

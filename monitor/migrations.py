@@ -623,3 +623,44 @@ def m008_error_stat(db: sqlite_utils.Database) -> None:
     so that a rescan skips it until it changes instead of reading it again."""
     db.execute("ALTER TABLE errors ADD COLUMN size INTEGER")
     db.execute("ALTER TABLE errors ADD COLUMN mtime_ns INTEGER")
+
+
+# --- m009: versions written by other tools are indexed too ------------------------------------------
+
+@migrations()
+def m009_index_other_writers(db: sqlite_utils.Database) -> None:
+    """Versions that another tool inserts, updates or deletes (`sqlite-utils insert`, a Datasette
+    write plugin, the sqlite3 shell) keep the full-text index in step, through triggers: before,
+    such a row was never indexed, and when monitor's writer later superseded it, removing from the
+    index a row it did not hold failed ("database disk image is malformed") and with it the whole
+    write transaction, at every attempt. monitor's own writer still indexes its versions once per
+    write transaction (`store.store_version`, see m007): inside its transaction it sets
+    `_monitor_writer.indexing`, on which the triggers do nothing, and clears it before COMMIT, so
+    no other connection ever sees it set. Rows another tool wrote before now are indexed by
+    building the index again from the latest texts.
+
+    Not covered, as with sqlite-utils' own FTS triggers: INSERT OR REPLACE over an existing row
+    (SQLite fires no delete trigger for the row it replaces unless recursive_triggers is on)."""
+    db.execute("CREATE TABLE _monitor_writer (indexing INTEGER NOT NULL)")
+    db.execute("INSERT INTO _monitor_writer (indexing) VALUES (0)")
+    others = "NOT (SELECT indexing FROM _monitor_writer)"
+    remove = "INSERT INTO document_versions_fts (document_versions_fts, rowid, title, text)"
+    add = "INSERT INTO document_versions_fts (rowid, title, text)"
+    db.execute(f"""
+        CREATE TRIGGER document_versions_fts_ai AFTER INSERT ON document_versions
+        WHEN new.text IS NOT NULL AND {others} BEGIN
+            {add} VALUES (new.id, new.title, new.text);
+        END""")
+    db.execute(f"""
+        CREATE TRIGGER document_versions_fts_ad AFTER DELETE ON document_versions
+        WHEN old.text IS NOT NULL AND {others} BEGIN
+            {remove} VALUES ('delete', old.id, old.title, old.text);
+        END""")
+    db.execute(f"""
+        CREATE TRIGGER document_versions_fts_au AFTER UPDATE OF id, title, text ON document_versions
+        WHEN {others} BEGIN
+            {remove} SELECT 'delete', old.id, old.title, old.text WHERE old.text IS NOT NULL;
+            {add} SELECT new.id, new.title, new.text WHERE new.text IS NOT NULL;
+        END""")
+    db.execute("INSERT INTO document_versions_fts (document_versions_fts) VALUES ('delete-all')")
+    db.execute(f"{add} SELECT id, title, text FROM document_versions WHERE text IS NOT NULL")

@@ -18,7 +18,10 @@ The version rules (README, "How versions are counted"):
   them back (every state of the file — including "gone" — is followed by a new version);
 - a new path whose bytes equal those of a document that vanished in the same batch is a move:
   the new document gets version 1 with that content and inherits the facts (`document_moved`);
-  otherwise a rename is a deletion plus a new document.
+  otherwise a rename is a deletion plus a new document;
+- a folder that cannot be listed, or a file that cannot be looked at (permission denied), is not
+  gone: its documents are kept as they were, the error is recorded, and the summary names the
+  folder (`ScanSummary.unreadable_folders`: the daemon cannot watch it either).
 
 Document paths are relative to the watched folder, with `/` separators. When several folders are
 scanned together each path starts with its folder's name (`seeds/a.txt`, `news/a.txt`), so two
@@ -39,7 +42,7 @@ import signal
 import stat
 import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NamedTuple, Sequence
 
@@ -81,6 +84,11 @@ STORE_SUFFIXES = ("", "-wal", "-shm", "-journal", ".lock")
 
 ProgressCallback = Callable[[int, int], None]
 
+# Why a folder or a file was not looked at (the errors table's reason).
+UNREADABLE_FOLDER = ("unreadable folder ({reason}): the files in it cannot be ingested nor watched, and its "
+                     "documents are kept as they were, until it can be read")
+UNREADABLE_FILE = "unreadable (permission denied: its folder cannot be searched)"
+
 
 class ScanError(MonitorError):
     """The folders to scan are unusable (missing, or two with the same name)."""
@@ -97,6 +105,9 @@ class ScanSummary:
     moved: int = 0
     errors: int = 0
     scan_id: int | None = None
+    # Folders that could not be listed (permission denied), by absolute path, with the reason:
+    # their documents were kept as they were. Not a count: not in `counts()` nor in `scans`.
+    unreadable_folders: dict[str, str] = field(default_factory=dict)
 
     def line(self) -> str:
         """The one-line summary `monitor scan` prints."""
@@ -357,6 +368,8 @@ class Scanner:
                 scope.add((str(root.path), root.document_path(rel) if rel else root.prefix.rstrip("/")))
                 if self.is_ignored(file):
                     continue
+                if not _can_look_at(file, root, rel, batch):
+                    continue  # its folder cannot be searched: kept as it was, the error recorded
                 if os.path.isdir(file) and not os.path.islink(file):
                     batch.candidates.extend(self._walk(root, file, batch))
                 elif os.path.lexists(file):
@@ -435,11 +448,11 @@ class Scanner:
             try:
                 with os.scandir(current) as entries:
                     items = list(entries)
-            except FileNotFoundError:
+            except (FileNotFoundError, NotADirectoryError):
                 continue
             except OSError as e:
-                batch.error(root.document_path(rel_dir.rstrip("/")), "walk",
-                            f"cannot list folder: {e.strerror or e}")
+                # Not an empty folder: what it holds is unknown, so its documents are kept.
+                batch.unreadable_folder(root, rel_dir.rstrip("/"), current, e)
                 continue
             for entry in items:
                 name = entry.name
@@ -475,6 +488,11 @@ class Scanner:
                 st = os.stat(file)
         except FileNotFoundError:
             return None  # gone since it was listed (or a dangling link): nothing to ingest
+        except PermissionError:
+            # Listed, but its folder cannot be searched (no x permission): not gone, only unknown.
+            batch.keep(path)
+            batch.error(path, "read", UNREADABLE_FILE)
+            return None
         except OSError as e:
             batch.error(path, "read", "symlink loop" if e.errno == errno.ELOOP else f"cannot stat: {e.strerror or e}")
             return None
@@ -535,16 +553,35 @@ class _Batch:
         self.summary = ScanSummary()
         self.now = utcnow()
         self._errors: list[tuple[str, str, str]] = []
+        # Document paths (files, or folders and all under them) that could not be looked at:
+        # what is there is unknown, so their documents are neither deleted nor changed.
+        self._kept: list[str] = []
 
     def error(self, path: str, stage: str, reason: str) -> None:
         self._errors.append((path, stage, reason))
+
+    def keep(self, path: str) -> None:
+        """Leave the documents at `path` (a file, or a folder and all under it) as they are."""
+        self._kept.append(path)
+
+    def unreadable_folder(self, root: Root, rel: str, folder: str, error: OSError) -> None:
+        """A folder that could not be listed: an error naming it, its documents kept as they
+        were, and the folder in the summary (the daemon shows it: nothing in it can be watched)."""
+        self.keep(root.document_path(rel) if rel else root.prefix.rstrip("/"))
+        reason = "permission denied" if isinstance(error, PermissionError) else (error.strerror or str(error))
+        # The watched folder itself has no document path of its own: it is named in full.
+        self.error(root.document_path(rel) if rel else str(root.path), "walk", UNREADABLE_FOLDER.format(reason=reason))
+        self.summary.unreadable_folders[folder] = reason
+
+    def _is_kept(self, path: str) -> bool:
+        return any(_under(path, kept) for kept in self._kept)
 
     def run(self) -> ScanSummary:
         seen = {c.path for c in self.candidates}
         unchanged, still_failing, to_read = self._split()
         self.summary.errors += still_failing
         vanished = {k.path: k for k in self.known.values()
-                    if not k.deleted and k.path not in seen and self.in_scope(k)}
+                    if not k.deleted and k.path not in seen and self.in_scope(k) and not self._is_kept(k.path)}
         with write_transaction(self.db):
             self.summary.scan_id = insert_row(self.db, "scans", {
                 "started_at": self.now, "trigger": self.trigger,
@@ -794,6 +831,22 @@ def _lasting_failures(db: sqlite_utils.Database) -> dict[str, tuple[int, int]]:
         JOIN (SELECT path, max(id) AS id FROM errors GROUP BY path) latest ON latest.id = e.id
         LEFT JOIN documents d ON d.path = e.path
         WHERE e.mtime_ns IS NOT NULL AND (d.last_seen_at IS NULL OR d.last_seen_at < e.occurred_at)""")}
+
+
+def _can_look_at(file: Path, root: Root, rel: str, batch: _Batch) -> bool:
+    """False when `file` cannot even be stat'ed because a folder on its way cannot be searched:
+    such a path is neither there nor gone (`os.path.lexists` would say gone), so its documents
+    are kept and the error is recorded."""
+    try:
+        os.lstat(file)
+    except PermissionError:
+        path = root.document_path(rel) if rel else root.prefix.rstrip("/")
+        batch.keep(path)
+        batch.error(path or str(root.path), "read", UNREADABLE_FILE)
+        return False
+    except OSError:
+        pass  # gone (a deletion), or an error the walk or the read reports
+    return True
 
 
 def _history() -> Any:

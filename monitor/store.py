@@ -181,7 +181,14 @@ def store_version(db: sqlite_utils.Database, row: dict[str, Any]) -> int:
     for all the transaction's versions at once, else at once. Not row by row in a trigger: FTS5
     writes its pending terms out as a new segment at every savepoint and every statement that
     needs a statement journal, so indexing each version as it is written costs a segment (and
-    its merges) per version, about five times the tokenising itself."""
+    its merges) per version, about five times the tokenising itself. The triggers that index
+    the rows other tools write (m009) are told to stand aside, within this transaction only."""
+    if not db.conn.in_transaction:
+        # One transaction: the version, its predecessor deflated and the index, whole or not at all.
+        with write_transaction(db):
+            return store_version(db, row)
+    # A no-op but for the first version of a transaction (or after a savepoint undid the flag).
+    db.conn.execute(f"UPDATE {WRITER_FLAG_TABLE} SET indexing = 1 WHERE NOT indexing")
     previous = db.execute(
         "SELECT id, title, text FROM document_versions WHERE document_id = ? AND text IS NOT NULL",
         [row["document_id"]]).fetchall()
@@ -189,7 +196,7 @@ def store_version(db: sqlite_utils.Database, row: dict[str, Any]) -> int:
     db.conn.executemany("UPDATE document_versions SET text_z = ?, text = NULL WHERE id = ?",
                         [(deflate(text), old_id) for old_id, _, text in previous])
     queue = getattr(db, _QUEUE_ATTRIBUTE, None)
-    if queue is None:
+    if queue is None:  # in a transaction that `write_transaction` did not open
         queue = _IndexQueue()
         queue.add(version_id, previous)
         _index_queued(db, queue)
@@ -201,6 +208,8 @@ def store_version(db: sqlite_utils.Database, row: dict[str, Any]) -> int:
 # --- the full-text index: exactly the versions whose `text` is not NULL --------------------------
 
 _QUEUE_ATTRIBUTE = "_monitor_index_queue"
+# The one-row table whose `indexing` is 1 while monitor's writer indexes its own versions (m009).
+WRITER_FLAG_TABLE = "_monitor_writer"
 
 
 class _IndexQueue:
@@ -234,6 +243,9 @@ def _index_queued(db: sqlite_utils.Database, queue: _IndexQueue) -> None:
         conn.execute("INSERT INTO document_versions_fts (rowid, title, text) SELECT id, title, text "
                      "FROM document_versions WHERE id IN (SELECT value FROM json_each(?)) AND text IS NOT NULL",
                      [json.dumps(sorted(queue.added))])
+    if queue.added or queue.superseded:
+        # Before COMMIT: other connections never see the writer's flag set.
+        conn.execute(f"UPDATE {WRITER_FLAG_TABLE} SET indexing = 0 WHERE indexing")
     queue.added.clear()
     queue.superseded.clear()
 

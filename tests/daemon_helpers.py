@@ -2,6 +2,7 @@
 folder it watches."""
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import os
 import signal
@@ -63,7 +64,7 @@ class Daemon:
     """`python -m monitor run` on a config, with its stderr kept in a file for the assertions."""
 
     def __init__(self, config: Path, *, args: tuple[str, ...] = (), env: dict[str, str] | None = None,
-                 code: str | None = None) -> None:
+                 code: str | None = None, preexec_fn: Callable[[], None] | None = None) -> None:
         self.config = config
         self.base = config.parent
         self.log_path = self.base / f"daemon-{time.monotonic_ns()}.log"
@@ -75,7 +76,7 @@ class Daemon:
         launch = ["-c", code] if code is not None else ["-m", "monitor"]
         self.proc = subprocess.Popen(
             [sys.executable, *launch, "--config", str(config), *args, "run"],
-            cwd=self.base, stdout=self._log, stderr=subprocess.STDOUT, env=env,
+            cwd=self.base, stdout=self._log, stderr=subprocess.STDOUT, env=env, preexec_fn=preexec_fn,
         )
 
     @property
@@ -108,6 +109,42 @@ class Daemon:
             self.proc.kill()
         self.proc.wait()
         self._log.close()
+
+
+# Tests run as root, whom a chmod 000 does not stop: root reads every folder by its capabilities
+# CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH. A daemon started without them meets the permissions
+# as the daemon's own user would: a real EACCES from open(), scandir() and inotify_add_watch().
+PR_CAPBSET_DROP = 24
+CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH = 1, 2
+_prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up before any fork
+
+
+def without_permission_override() -> None:
+    """`preexec_fn` for a child that must obey file permissions even as root: the two capabilities
+    leave its bounding set, so the program it executes never has them (a no-op for other users)."""
+    if os.geteuid() != 0:
+        return
+    for capability in (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH):
+        if _prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
+            error = ctypes.get_errno()
+            raise OSError(error, os.strerror(error))
+
+
+def permissions_apply(tmp_path: Path) -> bool:
+    """Whether a child started with `without_permission_override` is refused a folder with mode
+    000 (not when root may not drop capabilities, in some containers)."""
+    probe = tmp_path / "permission-probe"
+    probe.mkdir()
+    probe.chmod(0)
+    try:
+        result = subprocess.run([sys.executable, "-c", f"import os; os.listdir({str(probe)!r})"],
+                                preexec_fn=without_permission_override, capture_output=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return False  # the capabilities could not be dropped
+    finally:
+        probe.chmod(0o755)
+        probe.rmdir()
+    return result.returncode != 0 and b"PermissionError" in result.stderr
 
 
 class Proc(NamedTuple):

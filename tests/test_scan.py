@@ -357,6 +357,45 @@ def test_unreadable_file_is_an_error(folder, monkeypatch):
     assert folder.errors() == [("locked.txt", "read", "unreadable (permission denied)")]
 
 
+def test_a_folder_that_cannot_be_read_is_not_taken_for_an_empty_one(tmp_path):
+    """`monitor scan` by a user who cannot read a subfolder: before, its documents were recorded
+    as deleted (and came back as new versions once it could be read). The scan runs without
+    root's permission override (see daemon_helpers), so the refusal is the kernel's own."""
+    import json
+
+    from daemon_helpers import permissions_apply, without_permission_override, write_config
+
+    if not permissions_apply(tmp_path):
+        pytest.skip("cannot scan without root's permission override here")
+    config = write_config(tmp_path, watch="docs")
+    locked = tmp_path / "docs" / "locked"
+    locked.mkdir()
+    (locked / "a.txt").write_text("Tariff of 25% on steel.")
+    (tmp_path / "docs" / "b.txt").write_text("Tariff of 10% on zinc.")
+
+    def scan() -> dict:
+        result = subprocess.run([sys.executable, "-m", "monitor", "--config", str(config), "scan", "--json"],
+                                cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                                preexec_fn=without_permission_override)
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+
+    assert (scan()["new"], scan()["unchanged"]) == (2, 2)
+    locked.chmod(0)
+    try:
+        summary = scan()
+    finally:
+        locked.chmod(0o755)
+    assert (summary["deleted"], summary["errors"], summary["unchanged"]) == (0, 1, 1), summary
+    db = open_store(tmp_path / "state" / "monitor.db")
+    assert [tuple(r) for r in db.execute("SELECT path, deleted_at, current_version FROM documents ORDER BY path")] == \
+        [("b.txt", None, 1), ("locked/a.txt", None, 1)]
+    ((path, stage, reason),) = db.execute("SELECT path, stage, reason FROM errors").fetchall()
+    assert (path, stage) == ("locked", "walk") and reason.startswith("unreadable folder (permission denied)")
+    db.close()
+    assert (scan()["unchanged"], scan()["deleted"]) == (2, 0)  # readable again: nothing to catch up
+
+
 def test_file_deleted_between_listing_and_reading(folder, monkeypatch):
     folder.write("gone.txt", "soon gone")
     folder.write("stays.txt", "stays")

@@ -303,3 +303,73 @@ def test_processes_creating_one_fresh_database_at_once_all_open_it(tmp_path):
         applied = [r["name"] for r in db.query("SELECT name FROM _sqlite_migrations ORDER BY id")]
         assert applied == [m.name for m in migrations._migrations]
         db.close()
+
+
+def sqlite_utils_cli(*args: str, stdin: str = "") -> None:
+    """The sqlite-utils command a user runs beside monitor (a separate process and connection)."""
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "sqlite_utils", *args], input=stdin, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+
+
+def test_versions_another_tool_writes_are_indexed_and_superseded_soundly(tmp_path):
+    """A version inserted with `sqlite-utils insert` is searchable at once; when monitor's writer
+    later supersedes it, it leaves the index as it came in (before, it was never indexed, and its
+    removal from the index corrupted FTS5's totals). Updates and deletes by hand follow too."""
+    import json
+
+    path = tmp_path / "m.db"
+    db = open_store(path)
+    doc = db["documents"].insert({"path": "a.txt", "root": "/r", "first_seen_at": "t", "last_seen_at": "t"}).last_pk
+    row = {"document_id": doc, "path": "a.txt", "sha256": "x", "size": 1, "mtime": 0.0, "observed_at": "t",
+           "format": "text", "encoding": "utf-8"}
+    other = db["documents"].insert({"path": "b.txt", "root": "/r", "first_seen_at": "t", "last_seen_at": "t"}).last_pk
+    with write_transaction(db):
+        v1 = store_version(db, {**row, "version": 1, "text": "copper tariff"})
+        store_version(db, {**row, "document_id": other, "path": "b.txt", "version": 1, "text": "steel quota"})
+    sqlite_utils_cli("insert", str(path), "document_versions", "-",
+                     stdin=json.dumps({**row, "version": 2, "text": "quota on lumber"}))
+    (v2,) = [r["id"] for r in db.query("SELECT id FROM document_versions WHERE version = 2")]
+
+    def found(query):
+        return sorted(r["id"] for r in db["document_versions"].search(query))
+
+    assert found("lumber") == [v2]
+    assert found("copper") == [v1]  # both texts are plain: both are searched, as they are stored
+    assert_index_holds_latest_texts(db)
+
+    # monitor's writer supersedes both (the one it wrote and the one sqlite-utils wrote).
+    with write_transaction(db):
+        v3 = store_version(db, {**row, "version": 3, "text": "zinc duty"})
+    assert (found("lumber"), found("copper"), found("zinc")) == ([], [], [v3])
+    assert version_text(db, v2) == "quota on lumber"
+    assert_index_holds_latest_texts(db)
+
+    # Edits and deletions by hand.
+    sqlite_utils_cli("query", str(path), f"UPDATE document_versions SET text = 'nickel duty' WHERE id = {v3}")
+    assert (found("zinc"), found("nickel")) == ([], [v3])
+    assert_index_holds_latest_texts(db)
+    sqlite_utils_cli("query", str(path), f"DELETE FROM fact_extractions WHERE version_id = {v3}")
+    sqlite_utils_cli("query", str(path), f"DELETE FROM document_versions WHERE id = {v3}")
+    assert found("nickel") == []
+    assert_index_holds_latest_texts(db)
+    # monitor's own writes leave the flag that silences the triggers as it was: clear.
+    assert db.execute("SELECT indexing FROM _monitor_writer").fetchall() == [(0,)]
+    db.close()
+
+
+def test_versions_another_tool_wrote_before_the_upgrade_are_indexed_by_it(tmp_path):
+    old = sqlite_utils.Database(tmp_path / "m.db")
+    migrations.apply(old, stop_before="m009_index_other_writers")
+    doc = old["documents"].insert({"path": "a.txt", "root": "/r", "first_seen_at": "t", "last_seen_at": "t"}).last_pk
+    old["document_versions"].insert({"document_id": doc, "path": "a.txt", "version": 1, "sha256": "x", "size": 1,
+                                     "mtime": 0.0, "observed_at": "t", "format": "text", "encoding": "utf-8",
+                                     "text": "reciprocal tariff"})
+    old.close()
+    db = open_store(tmp_path / "m.db")
+    assert [r["path"] for r in db["document_versions"].search("reciprocal")] == ["a.txt"]
+    assert_index_holds_latest_texts(db)
+    db.close()
