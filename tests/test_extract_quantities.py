@@ -307,6 +307,18 @@ def test_counts_of_irregular_plurals_names_and_noun_phrases():
     assert of_kind("It was founded in 2019 companies aside.", "count") == []  # a year
 
 
+def test_count_of_a_noun_that_a_plural_noun_modifies():
+    # unseen5 broker FAQ, Korean release, bank note: the count is of the last plural noun.
+    assert of_kind("We have 26 licensed customs brokers and file about 40,000 entries a year.", "count") == [
+        ("licensed customs brokers", 26), ("entries", 40000)]
+    text = "Low-interest policy loans for about 2,700 small and medium-sized parts suppliers, at rates below market."
+    assert of_kind(text, "count") == [("small and medium-sized parts suppliers", 2700)]
+    assert of_kind("Autos are the most exposed of the 11 GICS sectors.", "count") == [("GICS sectors", 11)]
+    # A word in "s" that is no noun ends the phrase.
+    assert of_kind("Some 40 companies always file on time.", "count") == [("companies", 40)]
+    assert of_kind("The 12 plants was the old figure.", "count") == [("plants", 12)]
+
+
 def test_money_subject_of_a_one_clause_sentence_and_past_glosses():
     # unseen4 logistics_advisory and farm_bureau_newsletter: subject, a verb of level or change,
     # the amount.
