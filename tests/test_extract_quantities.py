@@ -27,6 +27,31 @@ def test_percent_shares():
     assert of_kind(text, "percent") == [("mining exploration licenses", 50)]
 
 
+def test_percent_named_by_the_phrase_before_of_or_before_a_comma():
+    # unseen5 8-K exhibit, broker FAQ, SECO release: "X of N%" is a value of X; ", up N%" after
+    # "X of $Y" a change of X.
+    assert of_kind("- Gross margin of 27.1%, down 190 basis points, mainly because of higher costs\n", "percent") == [
+        ("gross margin", 27.1)]
+    assert of_kind("- Net sales of $1.24 billion, up 3.8% from the prior-year quarter\n", "percent") == [
+        ("net sales", 3.8)]
+    assert of_kind("Ocean shipments also pay the Harbor Maintenance Fee of 0.125%.", "percent") == [
+        ("Harbor Maintenance Fee", 0.125)]
+    assert of_kind("The cut of 5 percentage points applies to all goods covered by the agreement.", "percent") == [
+        ("cut", 5)]
+    # A clause whose name has no level before the comma names nothing ("imported ... in 2024").
+    text = "The United States imported $4.1 billion of processed critical minerals in 2024, up 17% from 2023."
+    assert ("United States", 17) not in of_kind(text, "percent")
+
+
+def test_percent_of_nothing_named_is_no_fact():
+    # unseen3 correction, unseen4 hearing, unseen3 earnings call: a pronoun, an ordinal or no
+    # subject at all says nothing of what the percentage is of.
+    assert of_kind("It is 19 percent, not 17 percent.", "percent") == []
+    assert of_kind("Oil slides 3% as OPEC+ adds supply", "percent") == []
+    text = "We have taken two price increases, and a third of about 3% goes into effect on January 5."
+    assert of_kind(text, "percent") == []
+
+
 def test_counts_and_non_counts():
     text = ("It includes executives from over 20 major American corporations and officials from three "
             "U.S. government agencies. Of the 50 minerals designated as critical by the U.S. Department "
