@@ -27,6 +27,27 @@ def test_percent_shares():
     assert of_kind(text, "percent") == [("mining exploration licenses", 50)]
 
 
+def test_money_subjects_of_a_level_a_label_and_nothing_named():
+    # unseen5 ABF notice, bank note, newsletter, FR notice, Korean release.
+    text = "The low value threshold for goods imported by air or sea cargo remains AUD 1,000."
+    assert of_kind(text, "money") == [("low value threshold for goods imported by air or sea cargo", 1000)]
+    text = "The dollar value of Chinese goods facing the escalation rate would be about $310 billion a year."
+    assert of_kind(text, "money") == [("dollar value of Chinese goods facing the escalation rate", 310e9)]
+    text = "Container spot rates from Shanghai to Los Angeles fell 18% in September, to $2,150 per forty-foot box."
+    assert of_kind(text, "money") == [("container spot rates from Shanghai to Los Angeles", 2150)]
+    text = ("The actions impose duties on products covered by List 1 (about $34 billion in annual trade), List 2 "
+            "(about $16 billion; 83 FR 40823) and List 3 (about $200 billion), and of 7.5 percent on List 4A "
+            "products (about $120 billion).")
+    assert of_kind(text, "money") == [("list 1", 34e9), ("list 2", 16e9), ("list 3", 200e9),
+                                      ("list 4A products", 120e9)]
+    assert of_kind("The actions cover List 1 (about $34 billion).", "money") == [("list 1", 34e9)]
+    text = "Low-interest policy loans of up to 1.5 trillion won for about 2,700 parts suppliers."
+    assert of_kind(text, "money") == [("policy loans", 1.5e12)]
+    # Nothing named: no fact ("From 1 September it will be", a bare headline amount).
+    assert of_kind("From 1 September 2026 it will be AUD 1,586.43 per kilogram.", "money") == []
+    assert of_kind("Exports in 2024 ($5 billion) were flat.", "money") == []
+
+
 def test_percent_named_by_the_phrase_before_of_or_before_a_comma():
     # unseen5 8-K exhibit, broker FAQ, SECO release: "X of N%" is a value of X; ", up N%" after
     # "X of $Y" a change of X.
@@ -314,7 +335,7 @@ def test_money_subjects_from_the_clause():
     assert money_of(text) == [("product exclusion", 25e6, "USD")]
     # negatives: an own subject stays ("$50bn in loans, $20bn in grants"); a duration is not what money buys
     assert [s for s, _, _ in money_of("It offered $50bn in loans, $20bn in grants.")] == ["loans", "grants"]
-    assert money_of("Subscribe: 3 months for $1") == [("amount", 1, "USD")]
+    assert money_of("Subscribe: 3 months for $1") == []  # for nothing named
 
 
 def test_counts_of_irregular_plurals_names_and_noun_phrases():
