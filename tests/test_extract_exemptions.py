@@ -148,3 +148,15 @@ def test_be_exempt_from_a_duty_has_no_object():
     assert not [x for x in got if "supervision" in x]
     # The verb with its object still reads the goods after the duty.
     assert exempt("The order excludes from the tariffs energy and critical minerals.") == ["energy", "critical minerals"]
+
+
+def test_html_list_items_under_an_exempting_intro():
+    # unseen5 dbt_uk_suspension: the <li> items of a list that "are exempt from import duty ...:"
+    # introduces; a list under another intro exempts nothing.
+    html = ("<p>For the period of the suspension, the following inputs are exempt from import duty without an "
+            "authorisation for end use:</p>\n<ul>\n<li>electrolyte salts for lithium-ion cells</li>\n"
+            "<li>graphite anode powder</li>\n</ul>\n")
+    got = exempt(html, fmt="html")
+    assert "electrolyte salts for lithium-ion cells" in got and "graphite anode powder" in got
+    html = "<p>The suspension covers the following inputs:</p>\n<ul>\n<li>graphite anode powder</li>\n</ul>\n"
+    assert exempt(html, fmt="html") == []

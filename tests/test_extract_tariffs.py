@@ -395,3 +395,18 @@ def test_a_list_item_that_names_goods_then_a_rate():
     assert tariffs(text) == [("trucks", None)]
     text = "Our results:\n\n- Steel products: 35 per cent of sales.\n- Footwear: 20 per cent of sales.\n"
     assert tariffs(text) == []
+
+
+def test_html_list_items_that_name_goods_then_a_change_of_duty():
+    # unseen5 dbt_uk_suspension: <li> items are list items; "duty cut from X% to Y%" after the
+    # label gives both rates of the goods the label names (its commodity code and what the goods
+    # are for left out).
+    html = ("<h2>What is covered</h2>\n<ul>\n"
+            "<li>Cathode active material for lithium-ion cells, commodity code 3824 99 96 75: duty cut from 6.5% to 0%.</li>\n"
+            "<li>Hub motors for electrically assisted pedal cycles, commodity code 8501 31 00 10: duty reduced from 4.7% to 2%.</li>\n"
+            "</ul>\n")
+    assert tariffs(html, fmt="html") == [("cathode active material", 6.5), ("cathode active material", 0),
+                                         ("hub motors", 4.7), ("hub motors", 2)]
+    # A paragraph is no list item: its label reading does not apply.
+    html = "<p>Separator film, commodity code 3920 10 89 20: the share of imports rose from 6% to 9%.</p>\n"
+    assert tariffs(html, fmt="html") == []

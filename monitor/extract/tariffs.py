@@ -9,9 +9,10 @@ from .context import Doc, clean_phrase
 from .folding import CasePattern, Prefilter, matches_at
 from .gazetteer import lexicon
 from .words import word_start_finder
-from .rates import LISTED_AFTER as _LISTED_BEFORE, Rate
+from .rates import CHANGED_WORDS as _CHANGED_WORDS, LISTED_AFTER as _LISTED_BEFORE, Rate
 from .sentences import Sentence
-from .targets import (_POST_MODIFIER, GROUP_HEAD, Target, carry_over, first_subject, named_goods, noun_phrase, record_target,
+from .targets import (_POST_MODIFIER, GROUP_HEAD, Target, carry_over, first_subject, mark_html_list_items, named_goods,
+                      noun_phrase, record_target,
                       targets_in_phrase, topic_of)
 
 __all__ = ["tariff_facts", "is_tariff_rate", "table_rate_is_duty", "column_header", "TARIFF_WORD"]
@@ -233,8 +234,12 @@ def _heading_goods(doc: Doc, r: Rate) -> "re.Match[str] | None":
 
 # "- Steel products: 35 per cent, up from 15 per cent", "* Lithium batteries sold separately: up
 # to 60%": a list item that names goods, a colon, and the rate (after a qualifier at most).
+# ("Separator film, commodity code 3920 10 89 20: duty cut from 6% to 0%": the change's first rate.)
 _ITEM_LABEL = re.compile(r"[ \t]*(?:[-*\u2022][ \t]+)?(?P<label>[A-Za-z][^:;%\n]{1,100}?)[ \t]*:[ \t]*"
-                         r"(?:(?:rates?|duties|tariffs?)[ \t]+)?(?:(?:as[ \t]+high[ \t]+as|up[ \t]+to|of|at|about|around)[ \t]+)?$", re.I)
+                         r"(?:(?:rates?|duty|duties|tariffs?)[ \t]+)?(?:(?:" + "|".join(_CHANGED_WORDS) + r"|going[ \t]+(?:up|down))[ \t]+from[ \t]+)?"
+                         r"(?:(?:as[ \t]+high[ \t]+as|up[ \t]+to|of|at|about|around)[ \t]+)?$", re.I)
+# A code after the goods a label names: "Polyethylene separator film, commodity code 3920 10 89 20".
+_LABEL_CODE = re.compile(r",[^,]*\d[\d .]*$")
 _NOT_GOODS_LABEL = re.compile(r"\b(?:" + "|".join(lexicon()["item_label_not_goods"]) + r")\b", re.I)
 
 
@@ -242,9 +247,12 @@ def _item_label(doc: Doc, s: Sentence, r: Rate) -> "re.Match[str] | None":
     """The goods a list item names before its colon, when the rate follows the colon (see
     _ITEM_LABEL), in an item of a list about tariffs; a label that names a share, a change or
     a rate ("Share of imports: 12%", "Baseline rate: 10%") is no goods."""
-    if not s.is_item or ":" not in doc.text[s.start:r.start] or r.start - s.start > 130:
+    at = r.start
+    if r.role == "new" and r.partner is not None and r.partner < r.start:
+        at = r.partner  # "duty cut from 6% to 0%": both rates follow the label
+    if not s.is_item or ":" not in doc.text[s.start:at] or at - s.start > 130:
         return None
-    m = _ITEM_LABEL.fullmatch(doc.text, s.start, r.start)
+    m = _ITEM_LABEL.fullmatch(doc.text, s.start, at)
     if m is None or _NOT_GOODS_LABEL.search(m.group("label")):
         return None
     index = doc.sentence_at(r.start)
@@ -503,6 +511,8 @@ def _resolve(doc: Doc, s: Sentence, index: int, r: Rate) -> tuple[list[Target], 
     il = _item_label(doc, s, r) if s.is_item else None
     if il is not None:
         a, b = il.span("label")
+        code = _LABEL_CODE.search(text, a, b)
+        b = code.start() if code else b
         cut = _POST_MODIFIER.search(text, a, b)  # "Lithium batteries sold separately"
         b = cut.start() if cut else b
         found = [t for t in targets_in_phrase(doc, a, b, allow_us=False)]
@@ -876,6 +886,7 @@ class _Cues:
 
 
 def tariff_facts(doc: Doc) -> list[Fact]:
+    mark_html_list_items(doc)
     facts: list[Fact] = []
     text = doc.text
     spans = {name: _gate_spans(doc, name) for name in _GATES}
