@@ -174,6 +174,13 @@ _FOLLOWING = re.compile(r"\s*(?:the\s+)?following\b", re.I)
 _AFTER_COLON = re.compile(r"[^.;:]{0,80}:\s+(?P<list>.+)", re.S)
 
 
+def _names_following(text: str, start: int, end: int) -> bool:
+    """Whether the words before "are exempt" point ahead to a list ("The following are", "For the
+    period of the suspension, the following inputs are"): its last comma-clause opens with
+    "(the) following"."""
+    return _FOLLOWING.match(text, max(start, text.rfind(",", start, end) + 1), end) is not None
+
+
 def _list_end(text: str, start: int, end: int) -> int:
     """The end of a list, before an attribution that closes the sentence."""
     m = _ATTRIBUTION.search(text, start, end)
@@ -269,7 +276,7 @@ def exemption_facts(doc: Doc) -> list[Fact]:
             if m is None:
                 continue
             a = _clause_start(text, s.start, m.start())
-            if _FOLLOWING.fullmatch(text, a, m.start()):
+            if _names_following(text, a, m.start()):
                 spans.extend(_after_colon(text, w.end(), s.end, "exemption.before"))
             elif m.start() - a >= 3 and not _NOT_LIST_HEAD.match(text, a, m.start()) \
                     and not _SHARE.search(_RELATIVE.sub("", text[a:m.start()])):  # "90% of its exports" is a share, not goods
@@ -279,7 +286,7 @@ def exemption_facts(doc: Doc) -> list[Fact]:
         for m in _matches(doc, _NOT_SUBJECT, s.start, s.end) if negated else ():
             # The list is what stands before the verb, back to the clause start.
             a = _clause_start(text, s.start, m.start())
-            if _FOLLOWING.fullmatch(text, a, m.start()):
+            if _names_following(text, a, m.start()):
                 spans.extend(_after_colon(text, m.end(), s.end, "exemption.not_subject"))
             elif m.start() - a >= 3 and not _NOT_LIST_HEAD.match(text, a, m.start()) \
                     and not re.search(r",\s*(?:meaning|which\s+means)\b", text[a:m.start()], re.I):
