@@ -67,8 +67,8 @@ _FOR_LIST = CasePattern.compile(r"\b(?:exemptions?|exclusions?|carve-?outs?)\s+(
 # with an object).
 # ("The orders exempted articles subject to ...": after a noun, and with a noun after it, "exempted"
 # is a verb with an object too; "goods exempted under the order" is a participle.)
-_OBJECT_LIST = CasePattern.compile(r"\b(?:exempts|exempting|spares|sparing|to\s+exempt|exempted(?=\s+(?!from\b)[^.;]{1,120}?\sfrom\s)"
-                                   r"|(?<=[a-z]s\s)exempted(?=\s+(?:the\s+|all\s+|certain\s+)?[a-z]+s\b(?!\s+(?:from|under|by|in|on|for|at|to|as)\b)))\s+(?!from\b)(?![^.;]*\b(?:including|such\s+as|namely)\b)(?P<list>[^.;]+)")
+_OBJECT_LIST = CasePattern.compile(r"\b(?:exempts|exempting|spares|sparing|to\s+exempt|exempted(?:(?=\s+(?!from\b)[^.;]{1,120}?\sfrom\s)"
+                                   r"|(?<=[a-z]s\sexempted)(?=\s+(?:the\s+|all\s+|certain\s+)?[a-z]+s\b(?!\s+(?:from|under|by|in|on|for|at|to|as)\b))))\s+(?!from\b)(?![^.;]*\b(?:including|such\s+as|namely)\b)(?P<list>[^.;]+)")
 _NEGATED = re.compile(r"\b(?:" + _words("exemption_negators") + r")\b(?:\s+[\w-]+){0,3}\s*$", re.I)
 _FROM = re.compile(r"\s+from\s")
 _OFF_WORDS = tuple(w.split()[0] + " " for w in lexicon()["exemption_off_list_verbs"])
@@ -174,6 +174,7 @@ _NOT_GOODS_HEAD = r"\s*(?:it|they|we|he|she|these|those|this|that|companies|firm
 _NOT_OBJECT_HEAD = re.compile(_NOT_GOODS_HEAD, re.I)
 # "Exclusions for solar wafer equipment expired on May 31": relief that has ended.
 _ENDED = re.compile(r"\b(?:expired|lapsed|ended|(?:was|were)\s+not\s+(?:renewed|extended))\b", re.I)
+_ENDED_WORDS = ("expired", "lapsed", "ended", "renewed", "extended")  # one of which _ENDED needs
 _NOT_LIST_HEAD = re.compile(_NOT_GOODS_HEAD +
                             # "Articles subject to the duties under heading X are not subject to ...": a
                             # non-stacking rule (goods move from one duty to another), not an exemption.
@@ -206,11 +207,14 @@ def _clause_start(text: str, start: int, end: int) -> int:
 
 
 # "The duties ... shall not apply to:" followed by "(i) ...; (ii) ...; and (iii) ...".
-# (A bill's "no duty described in subsection (a) shall apply to--" says the same.)
 _ENUM_INTRO = re.compile(
     r"(?:\bnot\s+apply\s+to|\b(?:are|is|be|remain)\s+(?:also\s+)?(?:exempt(?:ed)?|excluded)(?:\s+from\s+[^.:;]{0,80})?"
-    r"|\bno\s+(?:[\w-]+\s+){0,2}?(?:duty|duties|tariffs?)\b[^.:;]{0,80}?\s(?:shall|will|may)\s+apply\s+to"
-    r"|\bnot\s+(?:be\s+)?subject\s+to\s+[^.:;]{0,80})\s*(?::|-{1,2}|\u2014)$", re.I)
+    r"|\bnot\s+(?:be\s+)?subject\s+to\s+[^.:;]{0,80})\s*:$", re.I)
+# A bill's "no duty described in subsection (a) or (b) shall apply to--" (a dash, as bills end
+# such an intro) says the same.
+_DASH_INTRO_END = ("to-", "to--", "to\u2014")
+_NO_DUTY_APPLIES = re.compile(r"\bno\s+(?:[\w-]+\s+){0,2}?(?:duty|duties|tariffs?)\b[^.:;]{0,80}?\s(?:shall|will|may)\s+apply\s+to"
+                              r"\s*(?::|-{1,2}|\u2014)$", re.I)
 
 
 def _enumerated(doc: Doc, s: Sentence) -> list[tuple[int, int, str]]:
@@ -271,7 +275,8 @@ def exemption_facts(doc: Doc) -> list[Fact]:
     text = doc.text
     for s in doc.sentences_matching(_ANCHOR):
         spans = []
-        if text[s.end - 1] in ":-\u2014" and _ENUM_INTRO.search(text, max(s.start, s.end - 200), s.end):
+        if (text[s.end - 1] == ":" and _ENUM_INTRO.search(text, max(s.start, s.end - 200), s.end)) \
+                or (text.endswith(_DASH_INTRO_END, s.start, s.end) and _NO_DUTY_APPLIES.search(text, max(s.start, s.end - 200), s.end)):
             spans.extend(_enumerated(doc, s))
         listed = doc.may_contain(s.start, s.end, ("exempt", "exclu"))  # what _EXEMPT_LIST needs
         verbs = doc.may_contain(s.start, s.end, ("spare", "exempts", "exempted", "exclude"))
@@ -323,7 +328,8 @@ def exemption_facts(doc: Doc) -> list[Fact]:
                 head = _NOT_OBJECT_HEAD if rx is _OBJECT_LIST else _NOT_LIST_HEAD
                 if _NEGATED.search(text, max(s.start, m.start() - 40), m.start()) \
                         or head.match(text, m.start("list"), m.end("list")) \
-                        or _ENDED.search(text, m.start("list"), m.end("list")):
+                        or (doc.may_contain(m.start("list"), m.end("list"), _ENDED_WORDS)
+                            and _ENDED.search(text, m.start("list"), m.end("list"))):
                     continue
                 f = _FROM.search(text, m.start("list"), m.end("list"))
                 b = f.start() if f else m.end("list")
