@@ -410,3 +410,25 @@ def test_html_list_items_that_name_goods_then_a_change_of_duty():
     # A paragraph is no list item: its label reading does not apply.
     html = "<p>Separator film, commodity code 3920 10 89 20: the share of imports rose from 6% to 9%.</p>\n"
     assert tariffs(html, fmt="html") == []
+
+
+def test_present_tense_subject_verbs_name_the_goods_or_the_sentence_before():
+    # unseen5 dbt_uk_suspension, newsletter_tariff_brief, motie_korea_autos, abf_notice.
+    text = ("Goods of Russian or Belarusian origin cannot benefit from a suspension and remain subject to the "
+            "additional 35% duty.")
+    assert tariffs(text) == [("Russia", 35), ("Belarus", 35)]
+    text = "Mexico's Senate approved higher duties on 1,463 tariff lines. Textiles and footwear face rates of 35%."
+    assert tariffs(text) == [("textiles", 35), ("footwear", 35)]  # the known goods and those beside them
+    assert tariffs("Light trucks are not covered by the arrangement and remain subject to a 25% tariff.") == [
+        ("light trucks", 25)]
+    text = ("Tariffs on batteries changed. Finished battery packs are not exempt. They continue to pay the full UKGT "
+            "rate of 2.7%.")
+    assert ("finished battery packs", 2.7) in tariffs(text)
+    text = ("Tariffs changed. Passenger motor vehicles themselves are not covered by this change and continue to "
+            "attract duty of 5%, unless they originate in a country with which Australia has a free trade agreement.")
+    assert tariffs(text) == [("passenger motor vehicles", 5)]
+    # What households pay more, or a share of a cost, is no duty; "non-aluminum" content is no aluminum.
+    assert tariffs("Tariffs rose last year. Households pay 25% more for washing machines.") == []
+    text = ("The non-steel and non-aluminum content remains subject to the applicable reciprocal tariff (for most "
+            "countries, between 15% and 41%).")
+    assert all(subject not in ("steel", "aluminum") for subject, _ in tariffs(text))

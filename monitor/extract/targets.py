@@ -10,7 +10,7 @@ from .gazetteer import Entity
 from .sentences import Sentence
 
 __all__ = ["Target", "targets_in_phrase", "first_subject", "topic_of", "carry_over", "GROUP_HEAD",
-           "mark_html_list_items"]
+           "mark_html_list_items", "negated_name"]
 
 # Phrases that name a group of countries rather than one ("all countries", "trading partners").
 GROUP_HEAD = re.compile(
@@ -67,6 +67,11 @@ def noun_phrase(doc: Doc, start: int, limit: int) -> tuple[int, int]:
     return start, max(start, end)
 
 
+def negated_name(doc: Doc, m) -> bool:
+    """Whether a mention is negated by its prefix: "the non-aluminum content" is not aluminum."""
+    return doc.text[max(0, m.start - 4):m.start].lower() == "non-"
+
+
 def targets_in_phrase(doc: Doc, start: int, end: int, *, allow_us: bool = True,
                       allow_phrase: bool = True, groups_only: bool = False) -> list[Target]:
     """Targets named in a noun phrase: products first (the goods), then countries and blocs
@@ -89,6 +94,8 @@ def targets_in_phrase(doc: Doc, start: int, end: int, *, allow_us: bool = True,
             return head
     for m in doc.mentions_in(start, end):
         if _NOT_TARGET_BEFORE.search(doc.text, max(start, m.start - 40), m.start) and m.start > start:
+            continue
+        if negated_name(doc, m):
             continue
         if m.entity.code == "US" and not allow_us:
             continue
@@ -125,12 +132,15 @@ _POST_MODIFIER = re.compile(r"\s+(?:with|for|above|below|over|under|from|contain
                             r"weighing|valued|classified|covered|listed|entered|imported|shipped)\b")
 
 
-def named_goods(doc: Doc, start: int, end: int, parts: bool = False) -> list[Target]:
+def named_goods(doc: Doc, start: int, end: int, parts: bool = False, opening: bool = False) -> list[Target]:
     """Goods the gazetteer does not know, named in a short phrase after "tariff on": each
     conjunct that reads as goods ("kitchen cabinets and vanities"), lower case, no article.
     With ``parts``, only the conjuncts beside known names ("upholstered furniture and kitchen
-    cabinets and vanities": the last two)."""
+    cabinets and vanities": the last two). With ``opening``, the phrase opens its sentence and
+    its first letter may be a capital ("Textiles and footwear face ...")."""
     phrase = doc.text[start:end]
+    if opening and phrase[:1].isupper() and phrase[1:2].islower():
+        phrase = phrase[0].lower() + phrase[1:]
     # What follows the goods' name qualifies it: "motorcycles with engine capacity above 1,600 cc".
     cut = _POST_MODIFIER.search(phrase)
     if cut:
@@ -204,7 +214,7 @@ def _topic(doc: Doc, s: Sentence) -> Target | None:
             if t.entity is not None and t.entity.kind == "product":
                 return t
     ms = doc.mentions_in(s.start, min(s.end, s.start + 40))
-    if ms and ms[0].entity.kind == "product" and ms[0].start - s.start < 12:
+    if ms and ms[0].entity.kind == "product" and ms[0].start - s.start < 12 and not negated_name(doc, ms[0]):
         return _target(ms[0].entity, ms[0].start, ms[0].end)
     return None
 

@@ -12,7 +12,7 @@ from .words import word_start_finder
 from .rates import CHANGED_WORDS as _CHANGED_WORDS, LISTED_AFTER as _LISTED_BEFORE, Rate
 from .sentences import Sentence
 from .targets import (_POST_MODIFIER, GROUP_HEAD, Target, carry_over, first_subject, mark_html_list_items, named_goods,
-                      noun_phrase, record_target,
+                      negated_name, noun_phrase, record_target,
                       targets_in_phrase, topic_of)
 
 __all__ = ["tariff_facts", "is_tariff_rate", "table_rate_is_duty", "column_header", "TARIFF_WORD"]
@@ -53,8 +53,12 @@ _RATE_ON = re.compile(r"\brates?\s+(?:of\s+duty\s+)?on\s+(?!the\s+value)", re.I)
 _MORE_RATES = re.compile(r"(?:\s*(?:,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+)(?:\d[\d.,]*\s*(?:%|percent|per\s*cent)))+", re.I)
 # (", and on textiles ..." after a rate begins the next conjunct, whose rate follows it.)
 _ON_AFTER = re.compile(r"(?:(?!,\s*(?:and|or)\s+on\b)[^.;%]){0,45}?\bon\s+(?:all\s+)?(?:imports?\s+of\s+|imports?\s+from\s+)?", re.I)
+# ("Light trucks ... remain subject to a 25% tariff", "Textiles and footwear face rates of 35%",
+# "Passenger motor vehicles ... continue to attract duty of 5%": the present tense says it too.)
 _SUBJECT_VERB = re.compile(
-    r"\b(?:will|shall|would|to)\s+(?:continue\s+to\s+)?(?:be\s*)?(?:,[^,]{0,40},\s*)?(?:subject\s+to|see|face|receive|pay)\b", re.I)
+    r"\b(?:(?:will|shall|would|to)\s+(?:continue\s+to\s+)?(?:be\s*)?(?:,[^,]{0,40},\s*)?(?:subject\s+to|see|face|receive|pay|attract)"
+    r"|(?:are|is|remain|remains|remained|become|becomes)\s+(?:also\s+|still\s+|now\s+)?subject\s+to"
+    r"|(?:now\s+)?(?:face|faces|pay|pays|attract|attracts))\b", re.I)
 _IMPOSE_ON = re.compile(r"\bimpos\w*\s+on\s+", re.I)
 # The second object of "impose on X a ... duty": where X ends.
 _DUTY_OBJECT = re.compile(r"\s+an?\s+(?:[\w-]+\s+){0,3}?(?:rates?|dut(?:y|ies)|tariffs?)\b", re.I)
@@ -81,7 +85,7 @@ _FOR_GROUP = re.compile(r"\b[Ff]or\s+((?:all\s+|other\s+|those\s+|the\s+)?" + _G
 # Words one of which each pattern below needs (its pre-filter, see Doc.may_contain).
 _GLOBAL_WORDS = ("global", "universal", "worldwide", "across-the-board", "blanket")  # _GLOBAL
 _TO_VERBS = ("receive", "see", "face", "pay")  # _TO_RECEIVE
-_SUBJECT_WORDS = ("subject", "see", "face", "receive", "pay")  # _SUBJECT_VERB
+_SUBJECT_WORDS = ("subject", "see", "face", "receive", "pay", "attract")  # _SUBJECT_VERB
 _NEGATION_WORDS = ("no", "never", "exempt")  # _NEGATED ("no" is in "not" and "no longer")
 _RATE_NEAR = re.compile(r"(?:\d\s*%|percent)\s*(?:[\w-]+\s+){0,3}$", re.I)  # a rate right before
 
@@ -617,10 +621,7 @@ def _resolve(doc: Doc, s: Sentence, index: int, r: Rate) -> tuple[list[Target], 
         if found:
             return found, None
     # "Imports from Kazakhstan will be subject to a 25% tariff", "all articles ... from the PRC ... shall be ... subject to".
-    vm = None
-    verbs = doc.may_contain(clause_start, r.start, _SUBJECT_WORDS)
-    for vm in _SUBJECT_VERB.finditer(text, clause_start, r.start) if verbs else ():
-        pass
+    vm = _last_subject_verb(doc, clause_start, r.start)
     if vm is not None:
         head_start = clause_start
         # Start the subject after a leading "Effective ..., " clause or a comma-led clause.
@@ -642,9 +643,22 @@ def _resolve(doc: Doc, s: Sentence, index: int, r: Rate) -> tuple[list[Target], 
             if found:
                 return found, None
         a = last_comma + 2 if last_comma > clause_start else head_start
-        found = targets_in_phrase(doc, a, vm.start(), allow_us=False)
+        colon = text.rfind(": ", a, vm.start())  # "Autos: Japan's carmakers now pay": after a run-in label
+        a = colon + 2 if colon >= 0 else a
+        found = _goods_named(doc, a, vm.start(), opening=a == s.start or colon >= 0)
+        if not found:
+            # "Passenger motor vehicles themselves are not covered ... and continue to attract
+            # duty of 5%": the noun phrase that opens the clause, before its first verb.
+            b = noun_phrase(doc, a, vm.start())[1]
+            reflexive = _REFLEXIVE.search(text, a, b)
+            found = named_goods(doc, a, reflexive.start() if reflexive else b, opening=a == s.start) if b < vm.start() else []
         if found:
             return found, None
+        # "They continue to pay the full UKGT rate of 2.7%": what the sentence before is about.
+        if _THEY.fullmatch(text, a, vm.start()) and index > 0:
+            found = _previous_subject(doc, index)
+            if found:
+                return found, None
         # The comma closed an aside ("Derivative products containing ..., such as permanent
         # magnets ..., will face"): the subject is where the clause begins.
         if a != head_start:
@@ -660,7 +674,7 @@ def _resolve(doc: Doc, s: Sentence, index: int, r: Rate) -> tuple[list[Target], 
         return [topic], None
     # Goods named between the duty and its rate ("rate of duty ... (... as Applied to Low-Value
     # Imports), from 90 percent to 120 percent").
-    prods = [m for m in doc.mentions_in(clause_start, r.start) if m.entity.kind == "product"]
+    prods = [m for m in doc.mentions_in(clause_start, r.start) if m.entity.kind == "product" and not negated_name(doc, m)]
     if prods:
         e = prods[-1].entity
         return [Target(e.name, e.code, e, prods[-1].start, prods[-1].end)], None
@@ -712,6 +726,56 @@ _BASELINE_AFTER = re.compile(r"\s+(?:universal\s+|global\s+)?baseline\b(?!\s+(?:
 _GAP_ON = re.compile(r"\b(?:and|or)\s+(?:on|for)\s+(?:(?:all\s+)?(?:imports?|goods|products)\s+(?:of|from)\s+)?", re.I)
 _APPLIED_WORDS = ("appl", "impos", "levied", "charged", "agreed")  # what _APPLIED_TO needs
 _TARIFF_AFTER_NAME = re.compile(r"\s+(?:tariffs?|duties|dut(?:y|ies))\b", re.I)
+
+
+def _last_subject_verb(doc: Doc, lo: int, hi: int) -> "re.Match[str] | None":
+    """The last match of _SUBJECT_VERB in ``text[lo:hi]``. Each match holds one of _SUBJECT_WORDS
+    near its end: the pattern is tried only in a short window around their occurrences (latest
+    first), not at every position of the clause."""
+    lowered = doc.lower
+    if lowered is None:
+        last = None
+        for last in _SUBJECT_VERB.finditer(doc.text, lo, hi):
+            pass
+        return last
+    at = []
+    for w in _SUBJECT_WORDS:
+        p = lowered.find(w, lo, hi)
+        while p >= 0:
+            at.append(p)
+            p = lowered.find(w, p + 1, hi)
+    for p in sorted(at, reverse=True):
+        found = None
+        for m in _SUBJECT_VERB.finditer(doc.text, max(lo, p - 110), min(hi, p + 16)):
+            if m.start() <= p < m.end():
+                found = m
+        if found is not None:
+            return found
+    return None
+
+
+_REFLEXIVE = re.compile(r"\s+(?:themselves|itself)\b", re.I)
+_THEY = re.compile(r"\s*(?:they|these|those|such\s+goods|these\s+goods)(?:\s+(?:continue|still|also|now|will|would|must))*\s*", re.I)
+
+
+def _goods_named(doc: Doc, a: int, b: int, opening: bool = False) -> list[Target]:
+    """The targets a subject phrase names: the known ones and the goods named beside them
+    ("Textiles and footwear": footwear too), else goods the gazetteer does not know."""
+    found = targets_in_phrase(doc, a, b, allow_us=False)
+    if found and any(t.entity is not None and t.entity.kind == "product" for t in found):
+        known = {t.subject for t in found}
+        found += [t for t in named_goods(doc, a, b, parts=True, opening=opening) if t.subject not in known]
+    return found or named_goods(doc, a, b, opening=opening)
+
+
+def _previous_subject(doc: Doc, index: int) -> list[Target]:
+    """The targets the subject of the sentence before names ("Finished battery packs are not
+    exempt. They continue to pay ...")."""
+    from .shares import sentence_subject  # local: shares imports this module
+    prev = doc.sentences[index - 1]
+    subject = sentence_subject(doc, prev.start, prev.end)
+    at = doc.text.find(subject, prev.start, prev.end) if subject else -1
+    return _goods_named(doc, at, at + len(subject), opening=at == prev.start) if at >= 0 else []
 
 
 def _imposer_before(doc: Doc, lo: int, at: int) -> Target | None:
