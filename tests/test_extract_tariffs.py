@@ -432,3 +432,21 @@ def test_present_tense_subject_verbs_name_the_goods_or_the_sentence_before():
     text = ("The non-steel and non-aluminum content remains subject to the applicable reciprocal tariff (for most "
             "countries, between 15% and 41%).")
     assert all(subject not in ("steel", "aluminum") for subject, _ in tariffs(text))
+
+
+def test_a_column_headed_tariff_on_goods_names_the_goods_of_a_row_that_names_none():
+    # unseen5 bank_note_scenarios: scenario rows under "Tariff on EU cars | Tariff on Chinese goods".
+    md = ("| Scenario | Tariff on EU cars | Tariff on Chinese goods | Probability |\n|---|---|---|---|\n"
+          "| Base case: truce rolled over | 15% | 30% | 60% |\n| Grand bargain | 10% | 20% | 15% |\n")
+    assert tariffs(md, fmt="markdown") == [("cars", 15), ("China", 30), ("cars", 10), ("China", 20)]
+    # A row that names a country keeps it.
+    md = "| Country | Tariff on steel |\n|---|---|\n| Canada | 25% |\n"
+    got = tariffs(md, fmt="markdown")
+    assert ("Canada", 25) in got and ("steel", 25) not in got
+
+
+def test_the_on_of_the_next_duty_is_not_this_rates():
+    # unseen5 news_page_vietnam: ", and the duty on ethanol" starts another duty's clause.
+    text = "The tariff on US pork will fall from 15% to 10%, and the duty on ethanol will be halved to 5%."
+    assert tariffs(text) == [("pork", 15), ("pork", 10), ("ethanol", 5)]
+    assert tariffs("The EU will impose a 25% tariff, in a second step, on steel.") == [("steel", 25)]

@@ -422,6 +422,28 @@ def _row_name(doc: Doc, s: Sentence, r: Rate) -> Target | None:
     return None
 
 
+# A column header that names what its rates fall on: "Tariff on EU cars", "Duty on Chinese goods".
+_HEADER_ON = re.compile(r"(?:[\w-]+\s+)?(?:tariffs?|dut(?:y|ies)|levy|rates?)\s+on\s+", re.I)
+
+
+def _header_targets(doc: Doc, index: int, pos: int) -> list[Target]:
+    """The targets the header of the column that ``pos`` (in table row ``index``) is in names
+    after "Tariff on" (see _HEADER_ON), found in the header row itself."""
+    found = doc.header_cell(index, pos)
+    if found is None or not _HEADER_ON.match(found[1].strip()):
+        return []
+    j = index
+    while j > 0 and doc.sentences[j - 1].is_table_row:
+        j -= 1
+    head = doc.sentences[j]
+    at = doc.text.find(found[1], head.start, head.end)
+    if at < 0:
+        return []
+    on = _HEADER_ON.search(doc.text, at, at + len(found[1]))
+    end = at + len(found[1].rstrip())
+    return targets_in_phrase(doc, on.end(), end, allow_us=False) or named_goods(doc, on.end(), end)
+
+
 def _label_goods(label: str) -> str | None:
     """A label (a table cell, a list item's lead) as the goods it names: at most six words, the
     first in lower case unless more than its first letter is a capital ("Solar glass" ->
@@ -509,7 +531,14 @@ def _resolve(doc: Doc, s: Sentence, index: int, r: Rate) -> tuple[list[Target], 
             return [topic], paren
         return [paren], None
     if s.is_table_row:
-        t = _table_entity(doc, s, r) or _row_name(doc, s, r)
+        t = _table_entity(doc, s, r)
+        if t is None:
+            # "| Base case: truce rolled over | 15% |" under "Tariff on EU cars": a row that names
+            # nothing the gazetteer knows is a case of what its column's header names.
+            found = _header_targets(doc, index, r.start)
+            if found:
+                return found, None
+            t = _row_name(doc, s, r)
         if t:
             return [t], None
     il = _item_label(doc, s, r) if s.is_item else None
@@ -562,6 +591,8 @@ def _resolve(doc: Doc, s: Sentence, index: int, r: Rate) -> tuple[list[Target], 
         if not d:
             break
         m = _ON_AFTER.match(text, d[0].end, s.end)
+    if m and _NEW_DUTY_ON.search(text, after, m.end()):
+        m = None  # "from 15% to 10%, and the duty on ethanol ...": that "on" is the next duty's
     if m and not re.search(r"\d\s*%|percent", text[after:m.end()]):
         # "on 18 billion euros ($19.6 billion) of U.S. goods": the goods the amount is worth.
         am = _AMOUNT_OF.match(text, m.end(), s.end)
@@ -702,6 +733,9 @@ def _resolve(doc: Doc, s: Sentence, index: int, r: Rate) -> tuple[list[Target], 
 
 
 _ON_WORD = re.compile(r"\s+on\s+")
+# A clause that names another duty before its "on": ", and the duty on ethanol".
+_NEW_DUTY_ON = re.compile(r"[,;]\s*(?:(?:and|or|but|while|whereas)\s+)?(?:(?:the|its|their|a|an)\s+)?(?:[\w-]+\s+)?"
+                          r"(?:tariffs?|dut(?:y|ies)|levy|levies|rates?)\s+on\s+$", re.I)
 _GOODS_LIST = re.compile(r"(?:(?:,[ \t]*(?:and[ \t]+|or[ \t]+)?|[ \t]+(?:and|or)[ \t]+)[a-z][\w-]*(?:[ \t]+[a-z][\w-]*){0,2}?(?=[,.;]|[ \t]+(?:and|or)\b|$))+")
 
 
