@@ -450,3 +450,14 @@ def test_the_on_of_the_next_duty_is_not_this_rates():
     text = "The tariff on US pork will fall from 15% to 10%, and the duty on ethanol will be halved to 5%."
     assert tariffs(text) == [("pork", 15), ("pork", 10), ("ethanol", 5)]
     assert tariffs("The EU will impose a 25% tariff, in a second step, on steel.") == [("steel", 25)]
+
+
+def test_a_change_from_to_falls_on_the_goods_named_before_it():
+    # unseen5 newsletter_tariff_brief: "tariff on X from A% to B%": both rates fall on X, not on
+    # the country that cuts it; where unknown goods come from is no part of their name.
+    assert tariffs("India cut its tariff on American bourbon whiskey from 100% to 50%.") == [
+        ("bourbon", 100), ("whiskey", 100), ("bourbon", 50), ("whiskey", 50)]
+    assert tariffs("India cut its tariff on American widgets from 100% to 50%.") == [("widgets", 100), ("widgets", 50)]
+    # A rate between the goods and the change keeps them apart.
+    text = "India kept its tariff on wine at 150% and cut the rest from 100% to 50%."
+    assert ("wine", 50) not in tariffs(text)

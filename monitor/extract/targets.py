@@ -138,6 +138,13 @@ def named_goods(doc: Doc, start: int, end: int, parts: bool = False, opening: bo
     With ``parts``, only the conjuncts beside known names ("upholstered furniture and kitchen
     cabinets and vanities": the last two). With ``opening``, the phrase opens its sentence and
     its first letter may be a capital ("Textiles and footwear face ...")."""
+    lead = doc.mentions_in(start, end)[:1] if not parts else []
+    if lead and lead[0].entity.kind != "product" and not doc.text[start:lead[0].start].strip():
+        # "American bourbon whiskey", "US pork": where the goods come from is no part of their
+        # name. ("Chinese goods" names none: told at once, as the end does for every such phrase.)
+        start, opening = lead[0].end, False
+        if _NOT_GOODS.search(doc.text, start, end):
+            return []
     phrase = doc.text[start:end]
     if opening and phrase[:1].isupper() and phrase[1:2].islower():
         phrase = phrase[0].lower() + phrase[1:]

@@ -623,13 +623,15 @@ def _resolve(doc: Doc, s: Sentence, index: int, r: Rate) -> tuple[list[Target], 
     if doc.about_tariffs and doc.may_contain(clause_start, r.start, ("rate",)):
         words_on += [rm for rm in _RATE_ON.finditer(text, clause_start, r.start)]
         words_on.sort(key=lambda x: x.start())
+    # ("cut its tariff on bourbon from 100% to 50%": the new rate's goods come before the old one.)
+    at = r.partner if r.role == "new" and r.partner is not None and r.partner < r.start else r.start
     for tm in reversed(words_on):
         on = _ON_WORD.match(text, tm.end(), r.start)
         a = on.end() if on else tm.end()
-        if re.search(r"\d\s*%|percent", text[a:r.start], re.I):
+        if a > at or re.search(r"\d\s*%|percent", text[a:at], re.I):
             continue
         imposer = _imposer_before(doc, clause_start, tm.start())
-        b = noun_phrase(doc, a, r.start)[1]
+        b = noun_phrase(doc, a, at)[1]
         found = targets_in_phrase(doc, a, b, allow_us=imposer is not None) or named_goods(doc, a, b)
         if found:
             return found, imposer
