@@ -385,3 +385,17 @@ def test_money_subject_of_a_one_clause_sentence_and_past_glosses():
     text = "USDA's bridge assistance program will pay out $9.5 billion nationwide to row-crop farmers."
     assert of_kind(text, "money") == [("payments", 9_500_000_000)]
     assert of_kind("The new fees could cost members $1.2 billion a year.", "money") == [("cost to members", 1_200_000_000)]
+
+
+def test_percent_levels_shares_and_what_a_figure_is_measured_against():
+    # unseen5 bank note, Korean release, Senate bill.
+    text = "We lift our 2027 core PCE forecast by 0.3 percentage points to 3.1% in the base case."
+    assert of_kind(text, "percent") == [("2027 core PCE forecast", 0.3), ("2027 core PCE forecast", 3.1)]
+    text = "- Low-interest policy loans of up to 1.5 trillion won, at rates 1.5 percentage points below market rates;\n"
+    assert of_kind(text, "percent") == [("market rates", 1.5)]
+    assert of_kind("Exports were 5% above the 2024 level.", "percent") == [("exports", 5)]
+    assert of_kind("It is 5% above that.", "percent") == []
+    text = "(2) The share of imports subject to additional duties under section 232 rose from 12 percent in 2024 to 41 percent in 2026."
+    assert [v for _, v in of_kind(text, "percent")] == [12, 41]
+    assert all(s.startswith("share of imports") for s, _ in of_kind(text, "percent"))
+    assert [f for f in extract_facts(text) if f.kind == "tariff"] == []

@@ -461,3 +461,12 @@ def test_a_change_from_to_falls_on_the_goods_named_before_it():
     # A rate between the goods and the change keeps them apart.
     text = "India kept its tariff on wine at 150% and cut the rest from 100% to 50%."
     assert ("wine", 50) not in tariffs(text)
+
+
+def test_the_next_rate_of_a_list_of_rates_on_goods():
+    # unseen5 fr_301_review: "a rate of 100 percent on X and 50 percent on Y".
+    text = ("Tariffs rose. USTR increased rates on certain strategic sectors in 2024, including a rate of 100 percent "
+            "on electric vehicles and 50 percent on semiconductors.")
+    assert tariffs(text) == [("electric vehicles", 100), ("semiconductors", 50)]
+    text = "Tariffs rose. Exports rose 10 percent on new orders and 50 percent on repeat orders."
+    assert tariffs(text) == []

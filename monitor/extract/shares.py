@@ -27,6 +27,9 @@ def words_before(count: str, word: str, last: str | None = None) -> str:
 
 # "50% of global smelting", "shave 0.2 percentage points off euro zone growth".
 _OF = re.compile(r"\s*(?:of|more|fewer|less|off)\s+", re.I)
+# "at rates 1.5 percentage points below market rates": what the figure is measured against, when
+# nothing else names what it is of.
+_MEASURED_AGAINST = re.compile(r"\s*(?:below|above|under|over)\s+", re.I)
 # "prices for affected drugs rise between 4% and 9%", "annual inflation eased to three point
 # five percent": the clause's subject changes by or to the rate.
 _CHANGE_VERB = r"(?:" + "|".join(lexicon()["change_verbs"]) + r")"
@@ -61,6 +64,8 @@ _CHANGING = re.compile(
     r"(?:^|,\s*|\bwith\s+|\band\s+)(?P<obj>(?:[\w.'&-]+\s+){1,6}?)(?:was\s+|were\s+|is\s+|are\s+)?"
     r"(?:increasing|rising|growing|falling|declining|dropping|jumping|climbing|up|down|higher|lower)\s+(?:by\s+)?$", re.I)
 _LABEL = re.compile(r"^\s*[A-Z][A-Z0-9 ,'&/-]{2,60}:\s+")
+_TO_LEVEL = re.compile(r"\s+to\s+")
+_ENUMERATOR = re.compile(r"\s*\(\w{1,4}\)\s+")
 _PRONOUN = re.compile(r"^(?:we|i|you|it|they|them|he|she|that|this|these|those|there|one|which)$", re.I)
 # A name right after the previous figure's comma or "and": "..., Stellantis 5.4 per cent".
 _GAPPED = re.compile(r"(?:,|\band)\s+(?:and\s+)?(?P<name>[A-Z][\w&.'-]*(?:\s+[A-Z][\w&.'-]*){0,2})\s+$")
@@ -138,6 +143,9 @@ def _named_before_comma(doc: Doc, s, at: int) -> str | None:
 def sentence_subject(doc: Doc, start: int, end: int) -> str | None:
     """The noun phrase a sentence opens with (its grammatical subject, roughly)."""
     text = doc.text[start:end]
+    enum = _ENUMERATOR.match(text)  # "(2) The share of imports ... rose"
+    if enum:
+        text = text[enum.end():]
     label = _LABEL.match(text)  # "TRADE IMBALANCE: In 2024, the U.S. goods trade deficit ..."
     if label:
         text = text[label.end():]
@@ -212,8 +220,12 @@ def _subject(doc: Doc, s, r) -> str | None:
         p = _PARTICIPLE_NP.search(text, max(s.start, at - 100), at)
         if p:
             return clean_phrase(p.group("np"))
+    if subject is None or _PRONOUN.match(subject):
+        m = _MEASURED_AGAINST.match(text, r.end, s.end)
+        e = _NP_END.search(text, m.end() + 1, s.end) if m else None
+        subject = clean_phrase(text[m.end():e.start() if e else s.end]) if m else None
     # No subject found (or a pronoun): a percentage of nothing named tells a reader nothing.
-    return None if subject is None or _PRONOUN.match(subject) else subject
+    return subject if subject and not _PRONOUN.match(subject) else None
 
 
 def percent_facts(doc: Doc) -> list[Fact]:
@@ -241,6 +253,11 @@ def percent_facts(doc: Doc) -> list[Fact]:
             leader = [x for x in rates if x.start < r.start and not x.follows][-1:] if r.follows else []
             if leader and (is_tariff_rate(doc, s, leader[0]) or _parens_entity(doc, s, leader[0])):
                 continue
+            # "lift our core PCE forecast by 0.3 percentage points to 3.1%": the level the change
+            # reaches is of what it changed.
+            before = [x for x in rates if x.end <= r.start][-1:]
+            if before and before[0].points and before[0].start in subjects and _TO_LEVEL.fullmatch(doc.text, before[0].end, r.start):
+                leader = before
             if leader and leader[0].start in subjects:
                 subject = subjects[leader[0].start]
             elif s.is_table_row and (header := column_header(doc, index, r.start)) is not None:

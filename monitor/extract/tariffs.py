@@ -87,6 +87,9 @@ _GLOBAL_WORDS = ("global", "universal", "worldwide", "across-the-board", "blanke
 _TO_VERBS = ("receive", "see", "face", "pay")  # _TO_RECEIVE
 _SUBJECT_WORDS = ("subject", "see", "face", "receive", "pay", "attract")  # _SUBJECT_VERB
 _NEGATION_WORDS = ("no", "never", "exempt")  # _NEGATED ("no" is in "not" and "no longer")
+_SHARE_WORDS = ("share", "proportion", "percentage", "portion", "fraction")  # one of which _SHARE_SUBJECT needs
+_SHARE_SUBJECT = re.compile(r"[\W\d]*+(?:\(\w{1,4}\)\s*)?(?:the\s+)?(?:share|proportion|percentage|portion|fraction)\s+of\b", re.I)
+_ON_GOODS_THEN = re.compile(r"(?:%|percent|per\s*cent)\s+on\s+[^%;.]{2,50}?(?:,\s*(?:and\s+)?|\s+and\s+)$", re.I)
 _RATE_NEAR = re.compile(r"(?:\d\s*%|percent)\s*(?:[\w-]+\s+){0,3}$", re.I)  # a rate right before
 
 
@@ -141,6 +144,16 @@ def _is_tariff_rate(doc: Doc, s: Sentence, r: Rate) -> bool:
     prior = _continued(doc, s, r)
     if prior is not None:
         return is_tariff_rate(doc, s, prior)
+    # "The share of imports subject to additional duties ... rose from 12 percent": a share.
+    if doc.may_contain(s.start, min(r.start, s.start + 40), _SHARE_WORDS) and _SHARE_SUBJECT.match(text, s.start, r.start):
+        return False
+    # "a rate of 100 percent on electric vehicles and 50 percent on semiconductors": the next
+    # rate of a list of rates on goods is read as the one before.
+    if _RATE_ON_NAMED.match(after) and doc.may_contain(max(s.start, r.start - 70), r.start, (" on ",)) \
+            and _ON_GOODS_THEN.search(text, max(s.start, r.start - 70), r.start):
+        prev = [x for x in doc.rates(doc.sentence_at(r.start)) if x.end <= r.start]
+        if prev:
+            return is_tariff_rate(doc, s, prev[-1])
     # The second rate of "15% or 20%", "the 30% and 25% rates" is read as the first.
     if _LISTED_BEFORE.search(text, max(s.start, r.start - 12), r.start):
         prev = [x for x in doc.rates(doc.sentence_at(r.start)) if x.end <= r.start]
