@@ -470,3 +470,15 @@ def test_the_next_rate_of_a_list_of_rates_on_goods():
     assert tariffs(text) == [("electric vehicles", 100), ("semiconductors", 50)]
     text = "Tariffs rose. Exports rose 10 percent on new orders and 50 percent on repeat orders."
     assert tariffs(text) == []
+
+
+def test_a_duty_on_the_steel_content_of_goods_and_a_rate_that_applies_to_goods():
+    # unseen5 northfield_8k and motie_korea_autos.
+    text = "The 50% duty on the steel content of our ranges and refrigerators is the largest single item."
+    assert tariffs(text) == [("steel", 50)]
+    text = "Tariffs rose. The same 15% rate will apply to Korean auto parts from April 1."
+    assert tariffs(text) == [("auto parts", 15)]
+    assert tariffs("Tariffs rose. A 25% tariff applies to the aluminum content of derivative products.") == [
+        ("aluminum", 25)]
+    # "applied" to a share is no target ("the 10% rate applies to" names what it applies to).
+    assert tariffs("Tariffs rose. Growth of 3% applies to exports.") == []

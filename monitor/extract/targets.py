@@ -31,6 +31,7 @@ _PREFIX = re.compile(r"^(?:(?:all\s+)?(?:imports|goods|articles|products|exports
                      r"(?:(?:imported|originating|coming)\s+)?(?:of|from)\s+)", re.I)
 
 
+_CONTENT_OF = re.compile(r"(?<=\w)\s+(?P<content>content)\s+of\s", re.I)
 _CONTENT_QUALIFIER = re.compile(r"\s+(?:containing|made\s+(?:from|of|with)|derived\s+from|incorporating)\s+", re.I)
 
 
@@ -84,6 +85,11 @@ def targets_in_phrase(doc: Doc, start: int, end: int, *, allow_us: bool = True,
         return [_phrase_target(phrase, start, end)] if allow_phrase else []
     products: list[Target] = []
     places: list[Target] = []
+    # "the steel content of our ranges and refrigerators": the duty falls on the steel.
+    content = _CONTENT_OF.search(phrase) if "content" in phrase else None
+    if content is not None:
+        end = start + content.start("content") + len("content")
+        phrase = doc.text[start:end]
     # "Derivative products containing processed critical minerals": what the goods contain
     # qualifies them; the head before it is the target.
     qual = _CONTENT_QUALIFIER.search(phrase)
@@ -146,6 +152,10 @@ def named_goods(doc: Doc, start: int, end: int, parts: bool = False, opening: bo
         if _NOT_GOODS.search(doc.text, start, end):
             return []
     phrase = doc.text[start:end]
+    content = _CONTENT_OF.search(phrase) if "content" in phrase else None
+    if content is not None:  # (as in targets_in_phrase: "the steel content of our ranges")
+        end = start + content.start("content") + len("content")
+        phrase = doc.text[start:end]
     if opening and phrase[:1].isupper() and phrase[1:2].islower():
         phrase = phrase[0].lower() + phrase[1:]
     # What follows the goods' name qualifies it: "motorcycles with engine capacity above 1,600 cc".

@@ -594,6 +594,14 @@ def _resolve(doc: Doc, s: Sentence, index: int, r: Rate) -> tuple[list[Target], 
         mention = doc.mentions_in(ap.end(), s.end)[0]
         e = mention.entity
         return [Target(e.name, e.code, e, mention.start, mention.end)], None
+    # "The same 15% rate will apply to Korean auto parts": the goods it applies to.
+    if doc.may_contain(r.end, min(s.end, r.end + 40), ("appl",)):
+        at = _APPLIES_TO.match(text, r.end, s.end)
+        if at is not None:
+            a, b = noun_phrase(doc, at.end(), s.end)  # (goods, not a phrase: "goods already on the water")
+            found = targets_in_phrase(doc, a, b, allow_us=False, allow_phrase=False) or named_goods(doc, a, b)
+            if found:
+                return found, None
     # "... 25% tariff on steel", "... 84 percent tariff would be imposed on all goods ... from the United States".
     more = _MORE_RATES.match(text, r.end, s.end)
     after = more.end() if more else _chain_end(doc, s, r)
@@ -773,6 +781,7 @@ _GENERIC_BEFORE_FROM = re.compile(r"\b(?:imports?|goods|products|articles|shipme
                                   r"imported|coming|everything|all)\s+$", re.I)
 _BASELINE_AFTER = re.compile(r"\s+(?:universal\s+|global\s+)?baseline\b(?!\s+(?:scenario|forecast|case|estimate|projection|year|data))", re.I)
 _GAP_ON = re.compile(r"\b(?:and|or)\s+(?:on|for)\s+(?:(?:all\s+)?(?:imports?|goods|products)\s+(?:of|from)\s+)?", re.I)
+_APPLIES_TO = re.compile(r"\s*(?:[\w-]+\s+){0,3}?(?:(?:will|would|shall|also|now|then)\s+)?appl(?:y|ies)\s+to\s+", re.I)
 _APPLIED_WORDS = ("appl", "impos", "levied", "charged", "agreed")  # what _APPLIED_TO needs
 _TARIFF_AFTER_NAME = re.compile(r"\s+(?:tariffs?|duties|dut(?:y|ies))\b", re.I)
 
