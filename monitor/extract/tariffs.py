@@ -781,6 +781,16 @@ _GENERIC_BEFORE_FROM = re.compile(r"\b(?:imports?|goods|products|articles|shipme
                                   r"imported|coming|everything|all)\s+$", re.I)
 _BASELINE_AFTER = re.compile(r"\s+(?:universal\s+|global\s+)?baseline\b(?!\s+(?:scenario|forecast|case|estimate|projection|year|data))", re.I)
 _GAP_ON = re.compile(r"\b(?:and|or)\s+(?:on|for)\s+(?:(?:all\s+)?(?:imports?|goods|products)\s+(?:of|from)\s+)?", re.I)
+_EXEMPT_FROM_BEFORE = re.compile(r"\bexempt(?:ed|ions?)?\s+from\s+(?:the\s+|its\s+|their\s+|any\s+)?(?:[\w-]+\s+){0,2}$", re.I)
+def _exempt_from(doc: Doc, s: Sentence, r: Rate) -> bool:
+    """"Coffee ... will be exempt from the 20% rate": what the sentence names is kept out of the
+    rate (but "exempt from the 40% Brazil tariff" names the tariff's own target)."""
+    if not _EXEMPT_FROM_BEFORE.search(doc.text, max(s.start, r.start - 40), r.start):
+        return False
+    after = doc.mentions_in(r.end, min(s.end, r.end + 40))[:1]
+    return not (after and after[0].start - r.end <= 2)
+
+
 _APPLIES_TO = re.compile(r"\s*(?:[\w-]+\s+){0,3}?(?:(?:will|would|shall|also|now|then)\s+)?appl(?:y|ies)\s+to\s+", re.I)
 _APPLIED_WORDS = ("appl", "impos", "levied", "charged", "agreed")  # what _APPLIED_TO needs
 _TARIFF_AFTER_NAME = re.compile(r"\s+(?:tariffs?|duties|dut(?:y|ies))\b", re.I)
@@ -1020,6 +1030,7 @@ def tariff_facts(doc: Doc) -> list[Fact]:
         s = doc.sentences[index]
         rates = _rates(doc, index, gates)
         cues = _Cues(doc, s)
+        exempting = doc.may_contain(s.start, s.end, ("exempt",))  # what _exempt_from needs
         rated_targets: set[str] = set()
         resolved: dict[int, list[Target]] = {}  # rate start -> its targets (for previous rates)
         leader: Rate | None = None  # the last rate that is not "up from ..." (what those follow)
@@ -1059,6 +1070,8 @@ def tariff_facts(doc: Doc) -> list[Fact]:
                 targets, imposer = _resolve(doc, s, index, partner)
             else:
                 targets, imposer = _resolve(doc, s, index, r)
+            if exempting and _exempt_from(doc, s, r):
+                targets = []
             resolved[r.start] = targets
             if targets and r.role != "previous":
                 record_target(doc, index, targets[0])
