@@ -257,16 +257,24 @@ def _mark_html_items(doc: Doc) -> bool:
         while q < len(text) and text[q].isspace():  # tags inside the item are blanked to spaces
             q += 1
         starts.append(q)
-    blocks = {doc.sentences[i].block for i in doc.sentences_at(starts)}
+    sentences = doc.sentences
+    firsts = doc.sentences_at(starts)
+    blocks = {sentences[i].block for i in firsts}
     intro: Sentence | None = None
-    previous: Sentence | None = None
-    for s in doc.sentences:
-        if s.block in blocks:
-            if not (previous is not None and previous.block in blocks):
-                intro = previous if previous is not None and text[previous.start:previous.end].rstrip().endswith(":") else None
-            if not s.is_item:
-                s.is_item, s.intro = True, s.intro or intro
-        previous = s
+    done = -1
+    for i in firsts:  # each item's sentences, from the one its tag opens to the end of its block
+        if i <= done:
+            continue
+        if i == 0 or sentences[i - 1].block not in blocks:  # a list's first item: the sentence before is its intro
+            before = sentences[i - 1] if i else None
+            intro = before if before is not None and text[before.start:before.end].rstrip().endswith(":") else None
+        j = i
+        while j < len(sentences) and sentences[j].block == sentences[i].block:
+            item = sentences[j]
+            if not item.is_item:
+                item.is_item, item.intro = True, item.intro or intro
+            j += 1
+        done = j - 1
     return True
 
 
