@@ -492,3 +492,10 @@ def test_goods_exempt_from_a_rate_do_not_pay_it():
     text = ("* Brazil: Beef and coffee were added to the list of goods exempt from the 40% Brazil tariff; orange "
             "juice was already on it.")
     assert ("Brazil", 40) in tariffs(text)
+
+
+def test_pay_an_additional_rate_and_who_pays_is_no_goods():
+    # unseen5 broker_faq: "pay an additional 25%"; shoppers who pay are no goods.
+    text = "Section 301 duties on Chinese goods continue. Goods on Lists 1, 2 and 3 pay an additional 25%."
+    assert ("goods on lists 1, 2 and 3", 25) in tariffs(text)
+    assert all(subject != "shoppers" for subject, _ in tariffs("Tariffs rose. Shoppers pay an extra 25% for imported toys."))

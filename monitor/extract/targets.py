@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from .context import Doc, clean_phrase
-from .gazetteer import Entity
+from .gazetteer import Entity, lexicon
 from .sentences import Sentence
 
 __all__ = ["Target", "targets_in_phrase", "first_subject", "topic_of", "carry_over", "GROUP_HEAD",
@@ -131,8 +131,10 @@ def _phrase_target(phrase: str, start: int, end: int) -> Target:
 
 
 _GOODS_PART = re.compile(r"^(?:[a-z][\w-]*\s+){0,3}[a-z][\w-]*(?:s|ture|ware|wear|ery)$")
+# (Who pays a duty is no goods: "Shoppers pay an extra 25%".)
 _NOT_GOODS = re.compile(r"\b(?:it|its|they|them|their|this|that|these|those|which|all|any|each|other|such|"
-                        r"imports?|exports?|goods|products|articles|value|basis|top|most|countries|partners)\b")
+                        r"imports?|exports?|goods|products|articles|value|basis|top|most|countries|"
+                        + "|".join(lexicon()["goods_agent_nouns"]) + r")\b")
 _CONJ = re.compile(r"\s*(?:,\s*(?:and\s+)?|\band\s+)")
 _POST_MODIFIER = re.compile(r"\s+(?:with|for|above|below|over|under|from|containing|made|that|which|whose|exceeding|"
                             r"weighing|valued|classified|covered|listed|entered|imported|shipped)\b")

@@ -311,7 +311,7 @@ _VERB_LINK = re.compile(r"[^.;%]{0,60}?\b(?:averag\w*|rang(?:e|es|ed|ing)|stands
 _PAREN_AFTER_WORD = re.compile(r"\s*\([^()%]{0,40}$")
 # "rate" as a noun (not "rate of duty", a tariff word itself, nor "rated").
 _RATE_NOUN = re.compile(r"\brates?\b(?!\s+of\s+duty)", re.I)
-_PAYS = re.compile(r"\b(?:pays?|paid|paying|faces?|faced|facing)\s+(?:an?\s+|the\s+)?$", re.I)
+_PAYS = re.compile(r"\b(?:pays?|paid|paying|faces?|faced|facing)\s+(?:an?\s+|the\s+)?(?:(?:additional|extra|further|full)\s+)?$", re.I)
 _RATE_ON_NAMED = re.compile(r"\s+on\s+(?:(?:all\s+)?(?:imports?|goods|products)\s+(?:of|from)\s+)?", re.I)
 # Between a rate and the one it continues: "increasing to", "on January 1, 2027, and to",
 # ", and on textiles and clothing", "and then to".
