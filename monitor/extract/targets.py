@@ -177,14 +177,16 @@ def named_goods(doc: Doc, start: int, end: int, parts: bool = False, opening: bo
     if parts:
         if not known:
             return []
-        # The unknown conjuncts after the last known one, read together ("kitchen cabinets and vanities").
-        rest = []
+        # Each run of unknown conjuncts between known ones, read together ("upholstered furniture
+        # and kitchen cabinets and vanities": "kitchen cabinets and vanities"; "Toys, plastics and
+        # household appliances": "toys" and "household appliances").
+        runs: list[list[str]] = [[]]
         for p in pieces:
             if any(k in p.lower() for k in known):
-                rest = []
+                runs.append([])
             else:
-                rest.append(p)
-        pieces = [" and ".join(rest)] if rest else []
+                runs[-1].append(p)
+        pieces = [" and ".join(run) for run in runs if run]
     elif known:
         return []
     else:

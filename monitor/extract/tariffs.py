@@ -561,7 +561,7 @@ def _resolve(doc: Doc, s: Sentence, index: int, r: Rate) -> tuple[list[Target], 
         b = code.start() if code else b
         cut = _POST_MODIFIER.search(text, a, b)  # "Lithium batteries sold separately"
         b = cut.start() if cut else b
-        found = [t for t in targets_in_phrase(doc, a, b, allow_us=False)]
+        found = _goods_named(doc, a, b, opening=True)
         if found:
             return found, None
         name = _label_goods(re.sub(r"\s*\([^()]*\)", "", text[a:b]))
