@@ -240,6 +240,7 @@ def _topic(doc: Doc, s: Sentence) -> Target | None:
     return None
 
 
+_VISIBLE = re.compile(r"\S")
 _LI_TAG = re.compile(r"<(?:li|LI)(?:\s[^>]*)?>")
 
 
@@ -253,14 +254,14 @@ def mark_html_list_items(doc: Doc) -> None:
 
 def _mark_html_items(doc: Doc) -> bool:
     raw, text = doc.raw, doc.text
-    if "<li" not in raw and "<LI" not in raw:
+    first = _LI_TAG.search(raw)  # (one pass, that stops at the first item when there is one)
+    if first is None:
         return False
     starts = []
-    for m in _LI_TAG.finditer(raw):
-        q = m.end()
-        while q < len(text) and text[q].isspace():  # tags inside the item are blanked to spaces
-            q += 1
-        starts.append(q)
+    for m in _LI_TAG.finditer(raw, first.start()):
+        first = _VISIBLE.search(text, m.end())  # tags inside the item are blanked to spaces
+        if first is not None:
+            starts.append(first.start())
     sentences = doc.sentences
     firsts = doc.sentences_at(starts)
     blocks = {sentences[i].block for i in firsts}

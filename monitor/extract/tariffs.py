@@ -810,7 +810,8 @@ def _last_subject_verb(doc: Doc, lo: int, hi: int) -> "re.Match[str] | None":
     for w in _SUBJECT_WORDS:
         p = lowered.find(w, lo, hi)
         while p >= 0:
-            at.append(p)
+            if not lowered[p - 1:p].isalpha():  # a word's start ("surface", "oversee" hold none)
+                at.append(p)
             p = lowered.find(w, p + 1, hi)
     for p in sorted(at, reverse=True):
         found = None
