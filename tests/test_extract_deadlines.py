@@ -232,3 +232,27 @@ def test_a_year_from_the_sentence_and_an_event_anchored_period():
     text = "After liquidation, a protest must be filed within 180 days."
     assert deadlines(text, reference_date=dt.date(2025, 11, 14)) == []
     assert deadlines("Commerce must report within 30 days.", reference_date=dt.date(2025, 11, 14)) == ["2025-12-14"]
+
+
+def test_terminate_and_payable_on_a_date():
+    # unseen5 senate_bill_s2714 and northfield_8k.
+    text = ("The additional duty of 50 percent ad valorem on steel articles shall terminate on December 31, 2026, "
+            "unless extended by a joint resolution of approval.")
+    assert deadlines(text) == ["2026-12-31"]
+    assert deadlines("The dividend is payable on December 15, 2026 to holders of record.") == ["2026-12-15"]
+    assert deadlines("The agreement was terminated by the parties, the ministry said on May 2, 2026.") == []
+
+
+def test_relative_dates_count_from_a_masthead_date_or_the_opinion():
+    # unseen5 fr_301_review and cit_ieepa_refunds: the date a masthead line gives as one of its
+    # cells is the document's; "the date of publication of this notice", "this opinion" name it.
+    text = ("Federal Register / Vol. 91, No. 42 / Wednesday, March 4, 2026 / Notices\n\n"
+            "Written comments are due within 30 days after the date of publication of this notice in the "
+            "Federal Register.\n")
+    assert deadlines(text) == ["2026-04-03"]
+    text = ("Slip Op. 26-41 | Court No. 25-00177 | Decided: April 8, 2026\n\n"
+            "CBP shall file a proposed refund procedure within 30 days of the date of this opinion.\n")
+    assert deadlines(text) == ["2026-05-08"]
+    # A date in a masthead cell that is not the only one gives no anchor.
+    text = ("Bulletin | March 4, 2026 | April 1, 2026\n\nComments are due within 30 days of this notice.\n")
+    assert deadlines(text) == []

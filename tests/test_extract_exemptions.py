@@ -148,3 +148,38 @@ def test_be_exempt_from_a_duty_has_no_object():
     assert not [x for x in got if "supervision" in x]
     # The verb with its object still reads the goods after the duty.
     assert exempt("The order excludes from the tariffs energy and critical minerals.") == ["energy", "critical minerals"]
+
+
+def test_html_list_items_under_an_exempting_intro():
+    # unseen5 dbt_uk_suspension: the <li> items of a list that "are exempt from import duty ...:"
+    # introduces; a list under another intro exempts nothing.
+    html = ("<p>For the period of the suspension, the following inputs are exempt from import duty without an "
+            "authorisation for end use:</p>\n<ul>\n<li>electrolyte salts for lithium-ion cells</li>\n"
+            "<li>graphite anode powder</li>\n</ul>\n")
+    # (the words before "are exempt" only point to the list: no item of their own)
+    assert exempt(html, fmt="html") == ["electrolyte salts for lithium-ion cells", "graphite anode powder"]
+    html = "<p>The suspension covers the following inputs:</p>\n<ul>\n<li>graphite anode powder</li>\n</ul>\n"
+    assert exempt(html, fmt="html") == []
+
+
+def test_a_bills_no_duty_shall_apply_to_list():
+    # unseen5 senate_bill_s2714: "no duty ... shall apply to--" and its numbered paragraphs.
+    text = ("(c) EXEMPTIONS.--Effective 30 days after the date of the enactment of this Act, no duty described in "
+            "subsection (a) or (b) shall apply to--\n(1) fertilizers, including potash;\n(2) medicines and medical "
+            "devices; or\n(3) parts for the repair of agricultural equipment.\n")
+    got = exempt(text)
+    for item in ("fertilizers", "potash", "medicines", "medical devices", "parts for the repair of agricultural equipment"):
+        assert item in got
+    # A duty that shall apply to a list is no exemption.
+    text = "(b) SCOPE.--The duty described in subsection (a) shall apply to--\n(1) fertilizers;\n(2) medicines.\n"
+    assert exempt(text) == []
+
+
+def test_an_order_exempted_its_object_and_ended_exclusions_are_none():
+    # unseen5 cit_ieepa_refunds and broker_faq.
+    text = ("The orders exempted articles subject to duties under section 232 of the Trade Expansion Act of 1962, "
+            "as well as donations and informational materials listed in 50 U.S.C. 1702(b).")
+    got = exempt(text)
+    assert "donations" in got and any(g.startswith("articles subject to duties under section 232") for g in got)
+    assert exempt("Goods exempted under the order include lumber.") == []
+    assert exempt("Exclusions for solar wafer equipment expired on May 31, 2026 and were not renewed.") == []

@@ -27,6 +27,52 @@ def test_percent_shares():
     assert of_kind(text, "percent") == [("mining exploration licenses", 50)]
 
 
+def test_money_subjects_of_a_level_a_label_and_nothing_named():
+    # unseen5 ABF notice, bank note, newsletter, FR notice, Korean release.
+    text = "The low value threshold for goods imported by air or sea cargo remains AUD 1,000."
+    assert of_kind(text, "money") == [("low value threshold for goods imported by air or sea cargo", 1000)]
+    text = "The dollar value of Chinese goods facing the escalation rate would be about $310 billion a year."
+    assert of_kind(text, "money") == [("dollar value of Chinese goods facing the escalation rate", 310e9)]
+    text = "Container spot rates from Shanghai to Los Angeles fell 18% in September, to $2,150 per forty-foot box."
+    assert of_kind(text, "money") == [("container spot rates from Shanghai to Los Angeles", 2150)]
+    text = ("The actions impose duties on products covered by List 1 (about $34 billion in annual trade), List 2 "
+            "(about $16 billion; 83 FR 40823) and List 3 (about $200 billion), and of 7.5 percent on List 4A "
+            "products (about $120 billion).")
+    assert of_kind(text, "money") == [("list 1", 34e9), ("list 2", 16e9), ("list 3", 200e9),
+                                      ("list 4A products", 120e9)]
+    assert of_kind("The actions cover List 1 (about $34 billion).", "money") == [("list 1", 34e9)]
+    text = "Low-interest policy loans of up to 1.5 trillion won for about 2,700 parts suppliers."
+    assert of_kind(text, "money") == [("policy loans", 1.5e12)]
+    # Nothing named: no fact ("From 1 September it will be", a bare headline amount).
+    assert of_kind("From 1 September 2026 it will be AUD 1,586.43 per kilogram.", "money") == []
+    assert of_kind("Exports in 2024 ($5 billion) were flat.", "money") == []
+
+
+def test_percent_named_by_the_phrase_before_of_or_before_a_comma():
+    # unseen5 8-K exhibit, broker FAQ, SECO release: "X of N%" is a value of X; ", up N%" after
+    # "X of $Y" a change of X.
+    assert of_kind("- Gross margin of 27.1%, down 190 basis points, mainly because of higher costs\n", "percent") == [
+        ("gross margin", 27.1)]
+    assert of_kind("- Net sales of $1.24 billion, up 3.8% from the prior-year quarter\n", "percent") == [
+        ("net sales", 3.8)]
+    assert of_kind("Ocean shipments also pay the Harbor Maintenance Fee of 0.125%.", "percent") == [
+        ("Harbor Maintenance Fee", 0.125)]
+    assert of_kind("The cut of 5 percentage points applies to all goods covered by the agreement.", "percent") == [
+        ("cut", 5)]
+    # A clause whose name has no level before the comma names nothing ("imported ... in 2024").
+    text = "The United States imported $4.1 billion of processed critical minerals in 2024, up 17% from 2023."
+    assert ("United States", 17) not in of_kind(text, "percent")
+
+
+def test_percent_of_nothing_named_is_no_fact():
+    # unseen3 correction, unseen4 hearing, unseen3 earnings call: a pronoun, an ordinal or no
+    # subject at all says nothing of what the percentage is of.
+    assert of_kind("It is 19 percent, not 17 percent.", "percent") == []
+    assert of_kind("Oil slides 3% as OPEC+ adds supply", "percent") == []
+    text = "We have taken two price increases, and a third of about 3% goes into effect on January 5."
+    assert of_kind(text, "percent") == []
+
+
 def test_counts_and_non_counts():
     text = ("It includes executives from over 20 major American corporations and officials from three "
             "U.S. government agencies. Of the 50 minerals designated as critical by the U.S. Department "
@@ -289,7 +335,7 @@ def test_money_subjects_from_the_clause():
     assert money_of(text) == [("product exclusion", 25e6, "USD")]
     # negatives: an own subject stays ("$50bn in loans, $20bn in grants"); a duration is not what money buys
     assert [s for s, _, _ in money_of("It offered $50bn in loans, $20bn in grants.")] == ["loans", "grants"]
-    assert money_of("Subscribe: 3 months for $1") == [("amount", 1, "USD")]
+    assert money_of("Subscribe: 3 months for $1") == []  # for nothing named
 
 
 def test_counts_of_irregular_plurals_names_and_noun_phrases():
@@ -305,6 +351,18 @@ def test_counts_of_irregular_plurals_names_and_noun_phrases():
     assert of_kind("Gross margin was 29.8%, down 140 basis points.", "count") == []
     assert of_kind("Good morning. Five things to know today:", "count") == []
     assert of_kind("It was founded in 2019 companies aside.", "count") == []  # a year
+
+
+def test_count_of_a_noun_that_a_plural_noun_modifies():
+    # unseen5 broker FAQ, Korean release, bank note: the count is of the last plural noun.
+    assert of_kind("We have 26 licensed customs brokers and file about 40,000 entries a year.", "count") == [
+        ("licensed customs brokers", 26), ("entries", 40000)]
+    text = "Low-interest policy loans for about 2,700 small and medium-sized parts suppliers, at rates below market."
+    assert of_kind(text, "count") == [("small and medium-sized parts suppliers", 2700)]
+    assert of_kind("Autos are the most exposed of the 11 GICS sectors.", "count") == [("GICS sectors", 11)]
+    # A word in "s" that is no noun ends the phrase.
+    assert of_kind("Some 40 companies always file on time.", "count") == [("companies", 40)]
+    assert of_kind("The 12 plants was the old figure.", "count") == [("plants", 12)]
 
 
 def test_money_subject_of_a_one_clause_sentence_and_past_glosses():
@@ -327,3 +385,17 @@ def test_money_subject_of_a_one_clause_sentence_and_past_glosses():
     text = "USDA's bridge assistance program will pay out $9.5 billion nationwide to row-crop farmers."
     assert of_kind(text, "money") == [("payments", 9_500_000_000)]
     assert of_kind("The new fees could cost members $1.2 billion a year.", "money") == [("cost to members", 1_200_000_000)]
+
+
+def test_percent_levels_shares_and_what_a_figure_is_measured_against():
+    # unseen5 bank note, Korean release, Senate bill.
+    text = "We lift our 2027 core PCE forecast by 0.3 percentage points to 3.1% in the base case."
+    assert of_kind(text, "percent") == [("2027 core PCE forecast", 0.3), ("2027 core PCE forecast", 3.1)]
+    text = "- Low-interest policy loans of up to 1.5 trillion won, at rates 1.5 percentage points below market rates;\n"
+    assert of_kind(text, "percent") == [("market rates", 1.5)]
+    assert of_kind("Exports were 5% above the 2024 level.", "percent") == [("exports", 5)]
+    assert of_kind("It is 5% above that.", "percent") == []
+    text = "(2) The share of imports subject to additional duties under section 232 rose from 12 percent in 2024 to 41 percent in 2026."
+    assert [v for _, v in of_kind(text, "percent")] == [12, 41]
+    assert all(s.startswith("share of imports") for s, _ in of_kind(text, "percent"))
+    assert [f for f in extract_facts(text) if f.kind == "tariff"] == []

@@ -54,13 +54,20 @@ _CURRENCY_FIRST = frozenset(w.split()[0] for w in _LEX["currency_words"] if " " 
 _N_OF_THE_M = re.compile(rf"(?P<n>{NUMBER}|{SPELLED})\s+of\s+the\s+(?:(?:top|largest|biggest|leading|main)\s+)?(?P<m>{NUMBER}|{SPELLED})\s+(?:[A-Za-z][\w-]*\s+){{0,2}}?(?P<noun>[a-z][a-z-]*[a-z]s)\b", re.I)
 # Plurals without an s: "more than 7,000 people".
 _IRREGULAR = "|".join(sorted(_LEX["count_irregular_plurals"], key=len, reverse=True))
+# Words in "s" that follow a plural noun without being one ("2,000 cattle producers" but "7,000
+# people across"; "26 customs brokers" but "40 companies has").
+_S_NOT_NOUNS = frozenset(_LEX["count_s_words_not_nouns"])
+_S_NOT_NOUNS_ALT = "|".join(sorted(_S_NOT_NOUNS, key=len, reverse=True))
+# "26 licensed customs brokers", "11 GICS sectors": a plural noun that modifies the next one; the
+# count is of the last.
+_NEXT_PLURAL = re.compile(r"[ \t]+([a-z][a-z-]*[a-z]s)\b(?![\w'’-])")
 _QUAL = r"(?:(?P<qual>over|about|around|approximately|nearly|almost|roughly|some|more\s+than|fewer\s+than|less\s+than|at\s+least|up\s+to|an\s+estimated|estimated|only|just|top)\s+)?"
 _QUAL_BEFORE = re.compile(_QUAL.replace("(?:(?P<qual>", "(?:\\b(?P<qual>", 1)[:-1] + "$", re.I)
 _NOT_AFTER = frozenset("$.,:/#§(-")  # besides word characters, which no candidate follows
 _COUNT = CasePattern.compile(
     rf"(?<![\w$.,:/#§(-])(?=[\dA-Za-z])(?P<n>{NUMBER}|{SPELLED})(?![\w%:]|\.\d|,\d|\s*(?:%|percent|per\s*cent))"
     rf"(?:\s+(?P<scale>thousand|million|billion))?"
-    rf"\s+(?P<mods>(?:(?:of\s+the\s+)?[A-Za-z][\w.'’-]*\s+){{0,3}}?)(?P<noun>[a-z][a-z-]*[a-z]s|(?:{_IRREGULAR})(?!\s+(?!(?:across|as|was|is|has|its|his|this|thus|plus|less|unless|whereas)\b)[a-z][a-z-]*[a-z]s\b))\b")
+    rf"\s+(?P<mods>(?:(?:of\s+the\s+)?[A-Za-z][\w.'’-]*\s+){{0,3}}?)(?P<noun>[a-z][a-z-]*[a-z]s|(?:{_IRREGULAR})(?!\s+(?!(?:{_S_NOT_NOUNS_ALT})\b)[a-z][a-z-]*[a-z]s\b))\b")
 _OF_THE_THEN = re.compile(
     rf"\bof\s+the\s+(?P<m>{NUMBER}|{SPELLED})\s+(?P<noun>[a-z][a-z-]*s)\b(?:[^.;]|\.(?=\S)|\.(?<=\b[A-Z]\.)\s){{0,120}}?,\s*(?P<n>{NUMBER}|{SPELLED})\s+(?:are|were|is|have|had)\b", re.I)
 # Where the two patterns above can start: _COUNT needs a number not glued to what comes before
@@ -140,6 +147,10 @@ def _noun_count(doc: Doc, s, m: re.Match[str], date_spans: list[tuple[int, int]]
     value = value * scale_of(scale)
     if value != int(value):
         return None
+    end = m.end()
+    nxt = _NEXT_PLURAL.match(text, end)
+    if nxt and nxt.group(1) not in _S_NOT_NOUNS and nxt.group(1) not in _EXCLUDED:
+        mods, noun_text, end = f"{mods}{noun_text} ", nxt.group(1), nxt.end()
     subject = readable(doc, clean_phrase(mods.replace("of the ", "") + noun_text))
     details = {}
     q = _QUAL_BEFORE.search(text, max(s.start, m.start("n") - 25), m.start("n"))
@@ -147,7 +158,7 @@ def _noun_count(doc: Doc, s, m: re.Match[str], date_spans: list[tuple[int, int]]
         details["modifier"] = re.sub(r"\s+", " ", q.group("qual").lower())
     start = m.start("n")
     return Fact(kind="count", subject=subject, value=int(value), unit="count",
-                text=doc.raw[start:m.end()], start=start, end=m.end(),
+                text=doc.raw[start:end], start=start, end=end,
                 sentence=doc.sentence_text(s), rule=rule, qualifier=subject, details=details)
 
 
@@ -205,7 +216,7 @@ def count_facts(doc: Doc) -> list[Fact]:
             fact = _noun_count(doc, s, m, date_spans, "count.noun") if m else None
             if fact:
                 facts.append(fact)
-                taken = m.end()
+                taken = fact.end
         if pronouns and doc.may_contain(s.start, s.end, (" of them", " of these", " of those")):
             for m in _OF_THEM.finditer(text, s.start, s.end):
                 value = parse_any(m.group("n"))

@@ -35,7 +35,8 @@ _TIME = (r"(?:(?:at\s+)?\d{1,2}(?::\d\d\s*(?:a\.m\.|p\.m\.|am|pm)?|\s*(?:a\.m\.|
 # Trigger word(s), then optionally a clock time, then optionally "on", right before the date:
 # (trigger, its phrasings in order of preference, what follows each).
 _TRIGGERS = [
-    ("expires", ("expires?", "expired", "expiring", "expiration", r"due\s+to\s+expire", "lapse[sd]?"),
+    ("expires", ("expires?", "expired", "expiring", "expiration", r"due\s+to\s+expire", "lapse[sd]?",
+                 r"terminat(?:e|es|ed|ing)"),
      _ASIDE + r"\s+(?:on\s+)?"),
     ("effective", ("effective", r"take[sn]?\s+effect", r"took\s+effect", r"taking\s+effect",
                    r"go(?:es)?\s+into\s+effect", r"going\s+into\s+effect", r"went\s+into\s+effect",
@@ -49,7 +50,7 @@ _TRIGGERS = [
                r"end\s+of\s+(?:the\s+|its\s+|this\s+)?(?:[\w-]+\s+){1,3}?on",
                r"closes(?:\s+on)?", r"closing\s+on"),
      r"\s+"),
-    ("by", ("by", r"no\s+later\s+than", r"not\s+later\s+than", r"deadline\s+of", r"due(?:\s+on)?"), r"\s+"),
+    ("by", ("by", r"no\s+later\s+than", r"not\s+later\s+than", r"deadline\s+of", r"due(?:\s+on)?", r"payable(?:\s+on)?"), r"\s+"),
 ]
 
 
@@ -96,10 +97,12 @@ _WHAT_NORMAL = {"suspend": "suspension", "suspending": "suspension", "suspended"
 # The document itself, which a relative date counts from: "this order", "this release", "the notice".
 _SELF = (r"(?:this\s+(?:" + "|".join(sorted((w.replace(" ", r"\s+") for w in lexicon()["deadline_self_nouns"]), key=len, reverse=True))
          + r")|the\s+(?:order|proclamation|memorandum|notice))\b")
+# "30 days after the date of publication of this notice": the document's own date too.
+_DATE_OF = r"(?:the\s+date\s+of\s+)?(?:(?:publication|issuance|signature)\s+of\s+)?"
 _RELATIVE = CasePattern.compile(
     rf"\b(?:(?P<within>within|no\s+later\s+than|not\s+later\s+than)\s+(?P<n1>{NUM_OR_WORD})\s+(?P<u1>days?|weeks?|months?)"
-    rf"(?P<self>\s+(?:of|after|from|following)\s+(?:the\s+date\s+of\s+)?{_SELF})?"
-    rf"|(?P<n2>{NUM_OR_WORD})\s+(?P<u2>days?|weeks?|months?)\s+(?:after|from|following)\s+(?:the\s+date\s+of\s+)?{_SELF})")
+    rf"(?P<self>\s+(?:of|after|from|following)\s+{_DATE_OF}{_SELF})?"
+    rf"|(?P<n2>{NUM_OR_WORD})\s+(?P<u2>days?|weeks?|months?)\s+(?:after|from|following)\s+{_DATE_OF}{_SELF})")
 # "within 14 days after the requests are posted": counted from another event, not the document.
 _OTHER_ANCHOR = re.compile(r"\s+(?:of|after|from|following|before|prior\s+to)\b", re.I)
 # "After liquidation, a protest must be filed within 180 days": the sentence names the event it counts from.
@@ -304,7 +307,25 @@ def _own_date(doc: Doc) -> dt.date | None:
     a signature: see ``dates.own_date``)."""
     if doc.reference is not None:
         return doc.reference
-    return doc.memo(("own_date",), lambda: own_date(doc.text, doc.dates))
+    return doc.memo(("own_date",), lambda: own_date(doc.text, doc.dates) or _header_cell_date(doc))
+
+
+# A date that is a cell of a masthead line: "Federal Register / Vol. 91, No. 42 / Wednesday, March
+# 4, 2026 / Notices", "Slip Op. 26-41 | Court No. 25-00177 | Decided: April 8, 2026".
+_CELL_BEFORE = re.compile(r"[|/][ \t]*(?:(?:" + "|".join(sorted((w.replace(" ", r"\s+") for w in lexicon()["deadline_dateline_labels"]),
+                                                            key=len, reverse=True))
+                          + r")[ \t]*:?[ \t]*)?(?:" + WEEKDAY + r")?,?[ \t]*$", re.I)
+_CELL_AFTER = re.compile(r"[ \t]*(?:[|/]|\n|$)")
+_MASTHEAD_REACH = 600  # where a masthead line can stand
+
+
+def _header_cell_date(doc: Doc) -> dt.date | None:
+    """The document's date when a masthead line near its top gives exactly one as a cell."""
+    text = doc.text
+    found = {dt.date(d.year, d.month, d.day) for d in doc.dates
+             if d.year and d.start < _MASTHEAD_REACH
+             and _CELL_BEFORE.search(text, max(0, text.rfind("\n", 0, d.start) + 1), d.start) and _CELL_AFTER.match(text, d.end)}
+    return found.pop() if len(found) == 1 else None
 
 
 def _what_after(doc: Doc, d: DateMention) -> str:

@@ -12,6 +12,7 @@ from .context import Doc, clean_phrase
 from .folding import CasePattern, Prefilter
 from .gazetteer import lexicon
 from .sentences import Sentence
+from .targets import mark_html_list_items
 
 
 def _words(key: str) -> str:
@@ -64,7 +65,10 @@ _FOR_LIST = CasePattern.compile(r"\b(?:exemptions?|exclusions?|carve-?outs?)\s+(
 # "the decision to exempt car seats and cribs from the proposed action", "Egypt exempted slabs
 # ... from the increase": the verb's object, when "from" follows it ("were exempted from" is no verb
 # with an object).
-_OBJECT_LIST = CasePattern.compile(r"\b(?:exempts|exempting|spares|sparing|to\s+exempt|exempted(?=\s+(?!from\b)[^.;]{1,120}?\sfrom\s))\s+(?!from\b)(?![^.;]*\b(?:including|such\s+as|namely)\b)(?P<list>[^.;]+)")
+# ("The orders exempted articles subject to ...": after a noun, and with a noun after it, "exempted"
+# is a verb with an object too; "goods exempted under the order" is a participle.)
+_OBJECT_LIST = CasePattern.compile(r"\b(?:exempts|exempting|spares|sparing|to\s+exempt|exempted(?:(?=\s+(?!from\b)[^.;]{1,120}?\sfrom\s)"
+                                   r"|(?<=[a-z]s\sexempted)(?=\s+(?:the\s+|all\s+|certain\s+)?[a-z]+s\b(?!\s+(?:from|under|by|in|on|for|at|to|as)\b))))\s+(?!from\b)(?![^.;]*\b(?:including|such\s+as|namely)\b)(?P<list>[^.;]+)")
 _NEGATED = re.compile(r"\b(?:" + _words("exemption_negators") + r")\b(?:\s+[\w-]+){0,3}\s*$", re.I)
 _FROM = re.compile(r"\s+from\s")
 _OFF_WORDS = tuple(w.split()[0] + " " for w in lexicon()["exemption_off_list_verbs"])
@@ -163,14 +167,28 @@ def _items(doc: Doc, start: int, end: int) -> list[tuple[str, int, int]]:
 
 
 _SHARE = re.compile(r"\d\s*(?:%|percent\b|per\s+cent\b)", re.I)
-_NOT_LIST_HEAD = re.compile(r"\s*(?:it|they|we|he|she|these|those|this|that|companies|firms|the\s+company|meaning|what|which|who|"
-                            r"anything|nothing|something|everything|(?:the\s+)?following)\b"
+_NOT_GOODS_HEAD = r"\s*(?:it|they|we|he|she|these|those|this|that|companies|firms|the\s+company|meaning|what|which|who|" \
+                  r"anything|nothing|something|everything|(?:the\s+)?following)\b"
+# The object of "the orders exempted ...": no pronoun ("articles subject to duties under section
+# 232" is what an order exempts, not a non-stacking rule).
+_NOT_OBJECT_HEAD = re.compile(_NOT_GOODS_HEAD, re.I)
+# "Exclusions for solar wafer equipment expired on May 31": relief that has ended.
+_ENDED = re.compile(r"\b(?:expired|lapsed|ended|(?:was|were)\s+not\s+(?:renewed|extended))\b", re.I)
+_ENDED_WORDS = ("expired", "lapsed", "ended", "renewed", "extended")  # one of which _ENDED needs
+_NOT_LIST_HEAD = re.compile(_NOT_GOODS_HEAD +
                             # "Articles subject to the duties under heading X are not subject to ...": a
                             # non-stacking rule (goods move from one duty to another), not an exemption.
                             r"|[^.;]*\bsubject\s+to\b", re.I)
 # "The following are not subject to the duties: (1) ...; (2) ...": the list follows the colon.
 _FOLLOWING = re.compile(r"\s*(?:the\s+)?following\b", re.I)
 _AFTER_COLON = re.compile(r"[^.;:]{0,80}:\s+(?P<list>.+)", re.S)
+
+
+def _names_following(text: str, start: int, end: int) -> bool:
+    """Whether the words before "are exempt" point ahead to a list ("The following are", "For the
+    period of the suspension, the following inputs are"): its last comma-clause opens with
+    "(the) following"."""
+    return _FOLLOWING.match(text, max(start, text.rfind(",", start, end) + 1), end) is not None
 
 
 def _list_end(text: str, start: int, end: int) -> int:
@@ -192,6 +210,11 @@ def _clause_start(text: str, start: int, end: int) -> int:
 _ENUM_INTRO = re.compile(
     r"(?:\bnot\s+apply\s+to|\b(?:are|is|be|remain)\s+(?:also\s+)?(?:exempt(?:ed)?|excluded)(?:\s+from\s+[^.:;]{0,80})?"
     r"|\bnot\s+(?:be\s+)?subject\s+to\s+[^.:;]{0,80})\s*:$", re.I)
+# A bill's "no duty described in subsection (a) or (b) shall apply to--" (a dash, as bills end
+# such an intro) says the same.
+_DASH_INTRO_END = ("to-", "to--", "to\u2014")
+_NO_DUTY_APPLIES = re.compile(r"\bno\s+(?:[\w-]+\s+){0,2}?(?:duty|duties|tariffs?)\b[^.:;]{0,80}?\s(?:shall|will|may)\s+apply\s+to"
+                              r"\s*(?::|-{1,2}|\u2014)$", re.I)
 
 
 def _enumerated(doc: Doc, s: Sentence) -> list[tuple[int, int, str]]:
@@ -247,11 +270,13 @@ def _matches(doc: Doc, rx: CasePattern, start: int, end: int) -> Iterator[re.Mat
 
 
 def exemption_facts(doc: Doc) -> list[Fact]:
+    mark_html_list_items(doc)
     facts: list[Fact] = []
     text = doc.text
     for s in doc.sentences_matching(_ANCHOR):
         spans = []
-        if text[s.end - 1] == ":" and _ENUM_INTRO.search(text, max(s.start, s.end - 200), s.end):
+        if (text[s.end - 1] == ":" and _ENUM_INTRO.search(text, max(s.start, s.end - 200), s.end)) \
+                or (text.endswith(_DASH_INTRO_END, s.start, s.end) and _NO_DUTY_APPLIES.search(text, max(s.start, s.end - 200), s.end)):
             spans.extend(_enumerated(doc, s))
         listed = doc.may_contain(s.start, s.end, ("exempt", "exclu"))  # what _EXEMPT_LIST needs
         verbs = doc.may_contain(s.start, s.end, ("spare", "exempts", "exempted", "exclude"))
@@ -267,7 +292,7 @@ def exemption_facts(doc: Doc) -> list[Fact]:
             if m is None:
                 continue
             a = _clause_start(text, s.start, m.start())
-            if _FOLLOWING.fullmatch(text, a, m.start()):
+            if _names_following(text, a, m.start()):
                 spans.extend(_after_colon(text, w.end(), s.end, "exemption.before"))
             elif m.start() - a >= 3 and not _NOT_LIST_HEAD.match(text, a, m.start()) \
                     and not _SHARE.search(_RELATIVE.sub("", text[a:m.start()])):  # "90% of its exports" is a share, not goods
@@ -277,7 +302,7 @@ def exemption_facts(doc: Doc) -> list[Fact]:
         for m in _matches(doc, _NOT_SUBJECT, s.start, s.end) if negated else ():
             # The list is what stands before the verb, back to the clause start.
             a = _clause_start(text, s.start, m.start())
-            if _FOLLOWING.fullmatch(text, a, m.start()):
+            if _names_following(text, a, m.start()):
                 spans.extend(_after_colon(text, m.end(), s.end, "exemption.not_subject"))
             elif m.start() - a >= 3 and not _NOT_LIST_HEAD.match(text, a, m.start()) \
                     and not re.search(r",\s*(?:meaning|which\s+means)\b", text[a:m.start()], re.I):
@@ -300,8 +325,11 @@ def exemption_facts(doc: Doc) -> list[Fact]:
                             spans.append((a, r.start(), "exemption.list"))
         for rx in (_FOR_LIST, _OBJECT_LIST) if listed or verbs or doc.may_contain(s.start, s.end, ("carve",)) else ():
             for m in _matches(doc, rx, s.start, s.end):
+                head = _NOT_OBJECT_HEAD if rx is _OBJECT_LIST else _NOT_LIST_HEAD
                 if _NEGATED.search(text, max(s.start, m.start() - 40), m.start()) \
-                        or _NOT_LIST_HEAD.match(text, m.start("list"), m.end("list")):
+                        or head.match(text, m.start("list"), m.end("list")) \
+                        or (doc.may_contain(m.start("list"), m.end("list"), _ENDED_WORDS)
+                            and _ENDED.search(text, m.start("list"), m.end("list"))):
                     continue
                 f = _FROM.search(text, m.start("list"), m.end("list"))
                 b = f.start() if f else m.end("list")

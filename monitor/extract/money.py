@@ -50,8 +50,8 @@ _IN_OF = re.compile(r"^\s*(?:worth\s+)?(?:(?:per|a|each)\s+(?:year|annum|month)\
 _NP_END = re.compile(r"\s*(?:[,;:()\u2014$€£¥]|\b[A-Z]{1,3}\$|(?<!\b[A-Z])\.|\s-\s|\b(?:since|from|to|by|in|over|and\s+(?:make|will|is|are)|while|that|which|with|as|all|per|annually|each|during|between|within|subject\s+to|(?:next|last|this)\s+(?:year|month|week|quarter|fiscal))\b)", re.I)
 _NOUN_AFTER = re.compile(r"^\s+(?!(?:in|of|for|on|to|by)\s)((?:[A-Za-z][\w.'-]*\s+){0,3}?(?:investments?|deficits?|surplus|commitments?|purchases?|deals?|funds?|exports?|imports?|sales|revenues?|contracts?|orders?|projects?|packages?|trade\s+deficit))\b", re.I)
 _BEFORE_OF = re.compile(words_before("{0,1}", r"[\w.'-]", r"[\w'-]") + r"\s+(?:of|worth|valued\s+at|totaling|totalling|at|estimated\s+at|priced|costing)\s+(?:[a-z\s]{0,25}?)?$", re.I)
-_COPULA = re.compile(r"\b(?:was|were|is|are|exceeded|reached|totaled|totalled|hit|topped|surpassed|amounted\s+to|"
-                     r"stood\s+at|came\s+in\s+at|(?:rose|fell|grew|narrowed|widened|increased|decreased|declined|dropped|climbed|shrank|jumped)\s+(?:[\w.%]+\s+){0,4}?to)\s+(?:[a-z\s]{0,25}?)?$", re.I)
+_COPULA = re.compile(r"\b(?:was|were|is|are|(?:will|would|could|may|might|should)\s+be|exceeded|reached|totaled|totalled|hit|topped|surpassed|amounted\s+to|"
+                     r"stood\s+at|came\s+in\s+at|(?:rose|fell|grew|narrowed|widened|increased|decreased|declined|dropped|climbed|shrank|jumped)\s+(?:[\w.%]+,?\s+){0,4}?to)\s+(?:[a-z\s]{0,25}?)?$", re.I)
 # "36% of Brazilian exports to the U.S., worth roughly US$14.5bn", "The duty-free threshold for
 # low-value parcels, once $800,": what stands before the comma. (Its noun phrase starts after a
 # copula: "the United States is the sector's largest single export market, worth £9 billion".)
@@ -69,7 +69,8 @@ _BRACKET_AFTER = re.compile(r"\s*\([^()]{0,80}\)")
 # The bracket an amount stands in when it converts the amount just before it.
 _CONVERSION_OPEN = re.compile(r"\s*\(\s*(?:(?:about|approximately|around|roughly|some|nearly|almost|or|i\.e\.|equivalent\s+to|approx\.)\s+)?$", re.I)
 # An amount in brackets right after a name: "followed by Switzerland ($19bn) and Germany ($17.2bn)".
-_NAME_BEFORE_BRACKET = re.compile(words_before("{0,3}", r"[\w.'&-]") + r"\s*\(\s*(?:[a-z]+\s+)?$")
+# A word of the name may be a number after a capitalised word: "List 2 (about $16 billion".
+_NAME_BEFORE_BRACKET = re.compile(r"(?<![\w.'&-])((?:[A-Za-z0-9][\w.'&-]*+\s+){0,3}[A-Za-z0-9][\w.'&-]*+)\s*\(\s*(?:[a-z]+\s+)?$")
 # Grammar words a name in front of a bracket does not start with (the phrase starts after them).
 # (Prepositions inside a noun phrase stay: "sales in Brazil (R$5 billion)".)
 _NOT_IN_NAME = frozenset({"and", "or", "by", "as", "than", "including", "like", "such", "followed", "while",
@@ -128,7 +129,7 @@ _CLAUSE_MARK = re.compile(r"[,;:]|\s-\s|\u2014")
 # "Fees on vessels ... increase from $50", "Cash bids at the elevator averaged $9.86": the
 # sentence's subject, a verb of level or change, and (after a preposition) the amount.
 _LEVEL_VERBS = sorted(set(lexicon()["change_verbs"]) | set(lexicon()["money_level_verbs"]), key=len, reverse=True)
-_SUBJECT_VERB_BEFORE = re.compile(r"[\s*\u2022>-]*((?:[A-Za-z][\w.'&-]*\s+){1,10}?)(?:(?:will|would|could|may|has|have|had)\s+)?"
+_SUBJECT_VERB_BEFORE = re.compile(r"[\s*\u2022>-]*((?:[A-Za-z][\w.'&-]*\s+){1,14}?)(?:(?:will|would|could|may|has|have|had)\s+)?"
                                   r"(?:" + "|".join(_LEVEL_VERBS) + r")\s+(?:from|at|to|by|about|around|roughly|nearly|some|an\s+average\s+of)?\s*$", re.I)
 _PARTICLES = frozenset({"out", "up", "back", "off", "down", "in", "over", "away"})
 _STOP_WORDS = {"the", "a", "an", "and", "or", "of", "in", "to", "it", "is", "was", "which", "that", "be"}
@@ -136,6 +137,11 @@ _STOP_WORDS = {"the", "a", "an", "and", "or", "of", "in", "to", "it", "is", "was
 # ("will pay out $9.5 billion"). Made once: they are asked for every amount.
 _NOT_SUBJECT_START = frozenset(_STOP_WORDS | _NOT_IN_NP)
 _NOT_RECIPIENT_START = _NOT_SUBJECT_START | _PARTICLES
+
+
+_PRONOUN_END = re.compile(r"\b(?:it|they|this|that|these|those|we|he|she)$", re.I)
+# "for about 2,700 suppliers": a quantity after the preposition, not what the amount is for.
+_QUANTITY_LEAD = re.compile(r"(?:(?:about|around|approximately|nearly|almost|roughly|some|over|under|up\s+to|more\s+than)\s+)?\d", re.I)
 
 
 def _table_subject(doc: Doc, index: int, pos: int) -> str | None:
@@ -160,10 +166,15 @@ def _name_before_bracket(before: str) -> str | None:
         return None
     words = m.group(1).split()
     for i in range(len(words) - 1, -1, -1):
-        if words[i].lower() in _NOT_IN_NAME:
-            words = words[i + 1:]
+        if words[i].lower() in _NOT_IN_NAME or (words[i][0].isdigit() and not (i and words[i - 1][0].isupper())):
+            words = words[i + 1:]  # (a number that no name leads is no part of one: "in 2024")
             break
-    phrase = clean_phrase(" ".join(words))
+    if words and words[-1][0].isdigit():  # "List 2": the capitalised words the number closes
+        i = len(words) - 1
+        while i > 0 and words[i - 1][0].isupper():
+            i -= 1
+        words = words[i:]
+    phrase = clean_phrase(_LEADING_GRAMMAR.sub("", " ".join(words)))
     if not phrase or phrase[0].isdigit() or phrase.lower() in _STOP_WORDS or phrase.lower() in _CWORDS:
         return None
     return phrase
@@ -266,7 +277,7 @@ def _subject(doc: Doc, start: int, end: int, s_start: int, s_end: int, index: in
                 return phrase[:80]
         from .shares import sentence_subject  # the sentence's subject is what the amount measures
         subj = sentence_subject(doc, s_start, start)
-        if subj:
+        if subj and not _PRONOUN_END.search(subj):  # "From 1 September it will be AUD 1,586.43"
             return subj[:80]
     noun = _NOUN_AFTER.match(after)
     if noun:
@@ -278,7 +289,7 @@ def _subject(doc: Doc, start: int, end: int, s_start: int, s_end: int, index: in
         phrase = clean_phrase(text[a:e.start() if e else s_end])
         ms = doc.mentions_in(a, e.start() if e else s_end)
         only_place = ms and len(phrase) <= (ms[0].end - ms[0].start) + 4 and ms[0].entity.kind != "product"
-        if phrase and not only_place and phrase.lower() not in _STOP_WORDS and not phrase[0].isdigit() \
+        if phrase and not only_place and phrase.lower() not in _STOP_WORDS and not _QUANTITY_LEAD.match(phrase) \
                 and not phrase.lower().endswith("basis"):  # "on an annualized basis" says how, not what
             return phrase[:80]
         b = _before_of(text[max(s_start, start - 80):start])
@@ -453,4 +464,5 @@ def money_facts(doc: Doc) -> list[Fact]:
                                   text=doc.raw[m.start():m.end()], start=m.start(), end=m.end(),
                                   sentence=doc.sentence_text(s), rule="money.amount", qualifier=q,
                                   details=details))
-    return facts
+    # An amount for nothing named tells a reader nothing (it still led the amounts that continue it).
+    return [f for f in facts if f.subject != "amount"]

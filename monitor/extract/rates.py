@@ -9,7 +9,7 @@ from .folding import Prefilter, fold, matches_at
 from .gazetteer import lexicon
 from .numbers import NUMBER, SPELLED, parse_any, tidy
 
-__all__ = ["Rate", "find_rates", "has_unit", "RATE_WORDS"]
+__all__ = ["Rate", "find_rates", "has_unit", "RATE_WORDS", "CHANGED_WORDS"]
 
 _UNIT = r"(?:%|\s*percent(?:age\s+points?)?\b|\s*per\s*cent\b|\s*pct\b)"
 # "three point five percent": a spelled number with spelled decimals.
@@ -22,8 +22,8 @@ _QUALIFIERS = ("up to", "at least", "at most", "more than", "less than", "over",
 _QUAL = r"(?:(?P<qual>" + "|".join(q.replace(" ", r"\s+") for q in _QUALIFIERS) + r")\s+)?"
 _EARLIER = r"(?:the\s+)?(?:current\s+|previous\s+|existing\s+|prior\s+)?"
 # "up from", "slashed from": what the rate before was.
-_CHANGED_WORDS = tuple(lexicon()["rate_change_participles"])
-_CHANGED = r"(?:" + "|".join(_CHANGED_WORDS) + r")"
+CHANGED_WORDS = tuple(lexicon()["rate_change_participles"])
+_CHANGED = r"(?:" + "|".join(CHANGED_WORDS) + r")"
 # One pass finds every form; the alternatives are tried left to right at each position.
 _RATE = re.compile(
     rf"(?<![\w.,$])(?:"
@@ -45,7 +45,7 @@ _RATE_LOWER = re.compile(fold(_RATE.pattern))
 
 
 # The words a form above can begin with, besides a number or a quote (see ``find_rates``).
-RATE_WORDS = frozenset({"between", "from", "previously", "formerly"} | set(_CHANGED_WORDS) | {q.split()[0] for q in _QUALIFIERS})
+RATE_WORDS = frozenset({"between", "from", "previously", "formerly"} | set(CHANGED_WORDS) | {q.split()[0] for q in _QUALIFIERS})
 # A rate right after another, joined by "or", "and" or a comma ("tariffs of 15% or 20%",
 # "the 30% and 25% rates"): it is read as the first one is.
 LISTED_AFTER = re.compile(r"(?:%|percent|per\s*cent)\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+)$", re.I)

@@ -27,6 +27,9 @@ def words_before(count: str, word: str, last: str | None = None) -> str:
 
 # "50% of global smelting", "shave 0.2 percentage points off euro zone growth".
 _OF = re.compile(r"\s*(?:of|more|fewer|less|off)\s+", re.I)
+# "at rates 1.5 percentage points below market rates": what the figure is measured against, when
+# nothing else names what it is of.
+_MEASURED_AGAINST = re.compile(r"\s*(?:below|above|under|over)\s+", re.I)
 # "prices for affected drugs rise between 4% and 9%", "annual inflation eased to three point
 # five percent": the clause's subject changes by or to the rate.
 _CHANGE_VERB = r"(?:" + "|".join(lexicon()["change_verbs"]) + r")"
@@ -61,6 +64,8 @@ _CHANGING = re.compile(
     r"(?:^|,\s*|\bwith\s+|\band\s+)(?P<obj>(?:[\w.'&-]+\s+){1,6}?)(?:was\s+|were\s+|is\s+|are\s+)?"
     r"(?:increasing|rising|growing|falling|declining|dropping|jumping|climbing|up|down|higher|lower)\s+(?:by\s+)?$", re.I)
 _LABEL = re.compile(r"^\s*[A-Z][A-Z0-9 ,'&/-]{2,60}:\s+")
+_TO_LEVEL = re.compile(r"\s+to\s+")
+_ENUMERATOR = re.compile(r"\s*\(\w{1,4}\)\s+")
 _PRONOUN = re.compile(r"^(?:we|i|you|it|they|them|he|she|that|this|these|those|there|one|which)$", re.I)
 # A name right after the previous figure's comma or "and": "..., Stellantis 5.4 per cent".
 _GAPPED = re.compile(r"(?:,|\band)\s+(?:and\s+)?(?P<name>[A-Z][\w&.'-]*(?:\s+[A-Z][\w&.'-]*){0,2})\s+$")
@@ -73,12 +78,74 @@ _LEVEL_CLAUSE = re.compile(r"(?:^|[,;:]\s*|\b(?:that|while|whereas|and|but|with)
                            r"(?P<obj>(?:[\w.'&-]+\s+){0,4}[\w.'&-]+)\s+(?:stood|stands|stand|was|were|is|are|remained|remains|reached|hit)"
                            r"\s+(?:at\s+|to\s+)?(?:(?:about|around|roughly|nearly|almost|some|just|over|under)\s+)?$", re.I)
 _BY = re.compile(words_before("{0,3}", r"[\w.'-]", r"[\w'-]") + r"\s+(?:by|to)\s+(?:\w+\s+)?$", re.I)
+# Words that are not part of the noun phrase a rate is the value of ("the Harbor Maintenance Fee
+# of 0.125%": "pay the" ends it), and heads that say nothing of what the rate is of.
+_PHRASE_STOPS = frozenset(lexicon()["percent_phrase_stops"])
+_EMPTY_HEADS = frozenset(lexicon()["percent_empty_heads"])
+# "Gross margin of 27.1%", "Goods and services tax (GST) of 10%": the words before "of" (an
+# acronym in brackets after them aside).
+_WORDS_OF = re.compile(words_before("{0,5}", r"[\w.'&-]") + r"(?:\s+\([A-Z][A-Za-z]{1,8}\))?\s+of\s+$")
+# "Net sales of $1.24 billion, up 3.8%": a change after a comma, of what the clause before names.
+_COMMA_CHANGE = re.compile(r",\s*(?:up|down)\s+(?:by\s+)?$", re.I)
+# Where that clause's name ends: its level ("of $1.24 billion", "at 4.1%", "were $4.62 billion").
+_NAME_END = re.compile(r"\s+(?:of|at|was|were|is|are|reached|totall?ed|stood\s+at)\s+"
+                       r"(?:(?:about|around|nearly|roughly|some)\s+)?(?:[$€£¥]|[A-Z]{3}\s|\d)")
 _CHANGE_NOUN = re.compile(r"\s+(decline|increase|drop|rise|fall|growth|reduction|cut|jump)\s+in\s+", re.I)
+
+
+def _noun_phrase_of(words: str) -> str | None:
+    """The noun phrase that ends ``words`` (up to the first word of _PHRASE_STOPS from its
+    end; "and" or "&" only between two of its words), unless it says nothing (_EMPTY_HEADS)."""
+    kept: list[str] = []
+    for word in reversed(words.split()):
+        if word.lower() in _PHRASE_STOPS or re.search(r"\d", word):
+            break
+        kept.append(word)
+    while kept and kept[-1].lower() in ("and", "&"):
+        kept.pop()
+    if not kept or (len(kept) == 1 and kept[0].lower() in _EMPTY_HEADS):
+        return None
+    return " ".join(reversed(kept))
+
+
+def _named_by_of(doc: Doc, s, at: int) -> str | None:
+    """What a rate is the value of when a noun phrase and "of" lead to it ("Gross margin of
+    27.1%", "the Harbor Maintenance Fee of 0.125%", "The cut of 5 percentage points")."""
+    text = doc.text
+    lo = max(s.start, at - 70)
+    if "of" not in text[max(lo, at - 6):at]:
+        return None
+    m = _WORDS_OF.search(text[lo:at])
+    return _noun_phrase_of(m.group(1)) if m else None
+
+
+def _named_before_comma(doc: Doc, s, at: int) -> str | None:
+    """"- Net sales of $1.24 billion, up 3.8% from ...": the name the clause before the comma
+    opens with, its level and verb cut off."""
+    text = doc.text
+    m = _COMMA_CHANGE.search(text, max(s.start, at - 12), at)
+    if m is None:
+        return None
+    c = m.start()
+    lo = max(s.start, max(text.rfind(x, s.start, c) for x in ",;:") + 1, c - 120)
+    chunk = text[lo:c].lstrip(" \t*-\u2022>")
+    e = _NAME_END.search(chunk)
+    if e is None:
+        return None
+    name = clean_phrase(chunk[:e.start()])
+    words = name.split()
+    if not words or len(words) > 5 or re.search(r"\d", name) or words[0].lower() in _PHRASE_STOPS \
+            or _PRONOUN.match(name):
+        return None
+    return name
 
 
 def sentence_subject(doc: Doc, start: int, end: int) -> str | None:
     """The noun phrase a sentence opens with (its grammatical subject, roughly)."""
     text = doc.text[start:end]
+    enum = _ENUMERATOR.match(text)  # "(2) The share of imports ... rose"
+    if enum:
+        text = text[enum.end():]
     label = _LABEL.match(text)  # "TRADE IMBALANCE: In 2024, the U.S. goods trade deficit ..."
     if label:
         text = text[label.end():]
@@ -91,7 +158,7 @@ def sentence_subject(doc: Doc, start: int, end: int) -> str | None:
     return phrase or None
 
 
-def _subject(doc: Doc, s, r) -> str:
+def _subject(doc: Doc, s, r) -> str | None:
     text = doc.text
     at = r.lead if r.lead is not None else r.start
     if not text[s.start:at].strip(" *-•\t"):
@@ -143,6 +210,9 @@ def _subject(doc: Doc, s, r) -> str:
     c = _LEVEL_CLAUSE.search(text[max(s.start, at - 100):at])
     if c and not re.search(r"\d", c.group("obj")) and not _PRONOUN.match(c.group("obj")):
         return clean_phrase(c.group("obj"))
+    subject = _named_by_of(doc, s, at) or _named_before_comma(doc, s, at)
+    if subject is not None:
+        return subject
     subject = sentence_subject(doc, s.start, s.end)
     if subject is None or _PRONOUN.match(subject):
         # "We have taken two price increases this year, averaging 4% to 6%": a pronoun says
@@ -150,7 +220,12 @@ def _subject(doc: Doc, s, r) -> str:
         p = _PARTICIPLE_NP.search(text, max(s.start, at - 100), at)
         if p:
             return clean_phrase(p.group("np"))
-    return subject or "share"
+    if subject is None or _PRONOUN.match(subject):
+        m = _MEASURED_AGAINST.match(text, r.end, s.end)
+        e = _NP_END.search(text, m.end() + 1, s.end) if m else None
+        subject = clean_phrase(text[m.end():e.start() if e else s.end]) if m else None
+    # No subject found (or a pronoun): a percentage of nothing named tells a reader nothing.
+    return subject if subject and not _PRONOUN.match(subject) else None
 
 
 def percent_facts(doc: Doc) -> list[Fact]:
@@ -178,12 +253,20 @@ def percent_facts(doc: Doc) -> list[Fact]:
             leader = [x for x in rates if x.start < r.start and not x.follows][-1:] if r.follows else []
             if leader and (is_tariff_rate(doc, s, leader[0]) or _parens_entity(doc, s, leader[0])):
                 continue
+            # "lift our core PCE forecast by 0.3 percentage points to 3.1%": the level the change
+            # reaches is of what it changed.
+            before = [x for x in rates if x.end <= r.start][-1:]
+            if before and before[0].points and before[0].start in subjects and _TO_LEVEL.fullmatch(doc.text, before[0].end, r.start):
+                leader = before
             if leader and leader[0].start in subjects:
                 subject = subjects[leader[0].start]
             elif s.is_table_row and (header := column_header(doc, index, r.start)) is not None:
                 subject = readable(doc, header)  # a table cell is a share of what its column says
             else:
-                subject = readable(doc, _subject(doc, s, r))
+                found = _subject(doc, s, r)
+                if found is None:
+                    continue
+                subject = readable(doc, found)
             subjects[r.start] = subject
             details = {}
             if r.qualifier:

@@ -6,10 +6,11 @@ import re
 from dataclasses import dataclass
 
 from .context import Doc, clean_phrase
-from .gazetteer import Entity
+from .gazetteer import Entity, lexicon
 from .sentences import Sentence
 
-__all__ = ["Target", "targets_in_phrase", "first_subject", "topic_of", "carry_over", "GROUP_HEAD"]
+__all__ = ["Target", "targets_in_phrase", "first_subject", "topic_of", "carry_over", "GROUP_HEAD",
+           "mark_html_list_items", "negated_name"]
 
 # Phrases that name a group of countries rather than one ("all countries", "trading partners").
 GROUP_HEAD = re.compile(
@@ -30,6 +31,7 @@ _PREFIX = re.compile(r"^(?:(?:all\s+)?(?:imports|goods|articles|products|exports
                      r"(?:(?:imported|originating|coming)\s+)?(?:of|from)\s+)", re.I)
 
 
+_CONTENT_OF = re.compile(r"(?<=\w)\s+(?P<content>content)\s+of\s", re.I)
 _CONTENT_QUALIFIER = re.compile(r"\s+(?:containing|made\s+(?:from|of|with)|derived\s+from|incorporating)\s+", re.I)
 
 
@@ -66,6 +68,11 @@ def noun_phrase(doc: Doc, start: int, limit: int) -> tuple[int, int]:
     return start, max(start, end)
 
 
+def negated_name(doc: Doc, m) -> bool:
+    """Whether a mention is negated by its prefix: "the non-aluminum content" is not aluminum."""
+    return doc.text[max(0, m.start - 4):m.start].lower() == "non-"
+
+
 def targets_in_phrase(doc: Doc, start: int, end: int, *, allow_us: bool = True,
                       allow_phrase: bool = True, groups_only: bool = False) -> list[Target]:
     """Targets named in a noun phrase: products first (the goods), then countries and blocs
@@ -78,6 +85,11 @@ def targets_in_phrase(doc: Doc, start: int, end: int, *, allow_us: bool = True,
         return [_phrase_target(phrase, start, end)] if allow_phrase else []
     products: list[Target] = []
     places: list[Target] = []
+    # "the steel content of our ranges and refrigerators": the duty falls on the steel.
+    content = _CONTENT_OF.search(phrase) if "content" in phrase else None
+    if content is not None:
+        end = start + content.start("content") + len("content")
+        phrase = doc.text[start:end]
     # "Derivative products containing processed critical minerals": what the goods contain
     # qualifies them; the head before it is the target.
     qual = _CONTENT_QUALIFIER.search(phrase)
@@ -88,6 +100,8 @@ def targets_in_phrase(doc: Doc, start: int, end: int, *, allow_us: bool = True,
             return head
     for m in doc.mentions_in(start, end):
         if _NOT_TARGET_BEFORE.search(doc.text, max(start, m.start - 40), m.start) and m.start > start:
+            continue
+        if negated_name(doc, m):
             continue
         if m.entity.code == "US" and not allow_us:
             continue
@@ -117,19 +131,35 @@ def _phrase_target(phrase: str, start: int, end: int) -> Target:
 
 
 _GOODS_PART = re.compile(r"^(?:[a-z][\w-]*\s+){0,3}[a-z][\w-]*(?:s|ture|ware|wear|ery)$")
+# (Who pays a duty is no goods: "Shoppers pay an extra 25%".)
 _NOT_GOODS = re.compile(r"\b(?:it|its|they|them|their|this|that|these|those|which|all|any|each|other|such|"
-                        r"imports?|exports?|goods|products|articles|value|basis|top|most|countries|partners)\b")
+                        r"imports?|exports?|goods|products|articles|value|basis|top|most|countries|"
+                        + "|".join(lexicon()["goods_agent_nouns"]) + r")\b")
 _CONJ = re.compile(r"\s*(?:,\s*(?:and\s+)?|\band\s+)")
-_POST_MODIFIER = re.compile(r"\s+(?:with|above|below|over|under|from|containing|made|that|which|whose|exceeding|"
+_POST_MODIFIER = re.compile(r"\s+(?:with|for|above|below|over|under|from|containing|made|that|which|whose|exceeding|"
                             r"weighing|valued|classified|covered|listed|entered|imported|shipped)\b")
 
 
-def named_goods(doc: Doc, start: int, end: int, parts: bool = False) -> list[Target]:
+def named_goods(doc: Doc, start: int, end: int, parts: bool = False, opening: bool = False) -> list[Target]:
     """Goods the gazetteer does not know, named in a short phrase after "tariff on": each
     conjunct that reads as goods ("kitchen cabinets and vanities"), lower case, no article.
     With ``parts``, only the conjuncts beside known names ("upholstered furniture and kitchen
-    cabinets and vanities": the last two)."""
+    cabinets and vanities": the last two). With ``opening``, the phrase opens its sentence and
+    its first letter may be a capital ("Textiles and footwear face ...")."""
+    lead = doc.mentions_in(start, end)[:1] if not parts else []
+    if lead and lead[0].entity.kind != "product" and not doc.text[start:lead[0].start].strip():
+        # "American bourbon whiskey", "US pork": where the goods come from is no part of their
+        # name. ("Chinese goods" names none: told at once, as the end does for every such phrase.)
+        start, opening = lead[0].end, False
+        if _NOT_GOODS.search(doc.text, start, end):
+            return []
     phrase = doc.text[start:end]
+    content = _CONTENT_OF.search(phrase) if "content" in phrase else None
+    if content is not None:  # (as in targets_in_phrase: "the steel content of our ranges")
+        end = start + content.start("content") + len("content")
+        phrase = doc.text[start:end]
+    if opening and phrase[:1].isupper() and phrase[1:2].islower():
+        phrase = phrase[0].lower() + phrase[1:]
     # What follows the goods' name qualifies it: "motorcycles with engine capacity above 1,600 cc".
     cut = _POST_MODIFIER.search(phrase)
     if cut:
@@ -147,14 +177,16 @@ def named_goods(doc: Doc, start: int, end: int, parts: bool = False) -> list[Tar
     if parts:
         if not known:
             return []
-        # The unknown conjuncts after the last known one, read together ("kitchen cabinets and vanities").
-        rest = []
+        # Each run of unknown conjuncts between known ones, read together ("upholstered furniture
+        # and kitchen cabinets and vanities": "kitchen cabinets and vanities"; "Toys, plastics and
+        # household appliances": "toys" and "household appliances").
+        runs: list[list[str]] = [[]]
         for p in pieces:
             if any(k in p.lower() for k in known):
-                rest = []
+                runs.append([])
             else:
-                rest.append(p)
-        pieces = [" and ".join(rest)] if rest else []
+                runs[-1].append(p)
+        pieces = [" and ".join(run) for run in runs if run]
     elif known:
         return []
     else:
@@ -203,9 +235,52 @@ def _topic(doc: Doc, s: Sentence) -> Target | None:
             if t.entity is not None and t.entity.kind == "product":
                 return t
     ms = doc.mentions_in(s.start, min(s.end, s.start + 40))
-    if ms and ms[0].entity.kind == "product" and ms[0].start - s.start < 12:
+    if ms and ms[0].entity.kind == "product" and ms[0].start - s.start < 12 and not negated_name(doc, ms[0]):
         return _target(ms[0].entity, ms[0].start, ms[0].end)
     return None
+
+
+_VISIBLE = re.compile(r"\S")
+_LI_TAG = re.compile(r"<(?:li|LI)(?:\s[^>]*)?>")
+
+
+def mark_html_list_items(doc: Doc) -> None:
+    """Mark the sentences of HTML list items (``<li>``) as list items, each with its list's intro
+    (the sentence before the list, when it ends with a colon), as the sentence splitter marks a
+    Markdown or text list: "<li>Hub motors ...: duty reduced from 4.7% to 2%</li>" is read as
+    "- Hub motors ...: ...". Done once per document, before any rule reads ``is_item``."""
+    doc.memo(("html_items",), lambda: _mark_html_items(doc))
+
+
+def _mark_html_items(doc: Doc) -> bool:
+    raw, text = doc.raw, doc.text
+    first = _LI_TAG.search(raw)  # (one pass, that stops at the first item when there is one)
+    if first is None:
+        return False
+    starts = []
+    for m in _LI_TAG.finditer(raw, first.start()):
+        first = _VISIBLE.search(text, m.end())  # tags inside the item are blanked to spaces
+        if first is not None:
+            starts.append(first.start())
+    sentences = doc.sentences
+    firsts = doc.sentences_at(starts)
+    blocks = {sentences[i].block for i in firsts}
+    intro: Sentence | None = None
+    done = -1
+    for i in firsts:  # each item's sentences, from the one its tag opens to the end of its block
+        if i <= done:
+            continue
+        if i == 0 or sentences[i - 1].block not in blocks:  # a list's first item: the sentence before is its intro
+            before = sentences[i - 1] if i else None
+            intro = before if before is not None and text[before.start:before.end].rstrip().endswith(":") else None
+        j = i
+        while j < len(sentences) and sentences[j].block == sentences[i].block:
+            item = sentences[j]
+            if not item.is_item:
+                item.is_item, item.intro = True, item.intro or intro
+            j += 1
+        done = j - 1
+    return True
 
 
 def carry_over(doc: Doc, index: int, back: int = 4) -> Target | None:

@@ -9,9 +9,10 @@ from .context import Doc, clean_phrase
 from .folding import CasePattern, Prefilter, matches_at
 from .gazetteer import lexicon
 from .words import word_start_finder
-from .rates import LISTED_AFTER as _LISTED_BEFORE, Rate
+from .rates import CHANGED_WORDS as _CHANGED_WORDS, LISTED_AFTER as _LISTED_BEFORE, Rate
 from .sentences import Sentence
-from .targets import (_POST_MODIFIER, GROUP_HEAD, Target, carry_over, first_subject, named_goods, noun_phrase, record_target,
+from .targets import (_POST_MODIFIER, GROUP_HEAD, Target, carry_over, first_subject, mark_html_list_items, named_goods,
+                      negated_name, noun_phrase, record_target,
                       targets_in_phrase, topic_of)
 
 __all__ = ["tariff_facts", "is_tariff_rate", "table_rate_is_duty", "column_header", "TARIFF_WORD"]
@@ -52,8 +53,12 @@ _RATE_ON = re.compile(r"\brates?\s+(?:of\s+duty\s+)?on\s+(?!the\s+value)", re.I)
 _MORE_RATES = re.compile(r"(?:\s*(?:,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+)(?:\d[\d.,]*\s*(?:%|percent|per\s*cent)))+", re.I)
 # (", and on textiles ..." after a rate begins the next conjunct, whose rate follows it.)
 _ON_AFTER = re.compile(r"(?:(?!,\s*(?:and|or)\s+on\b)[^.;%]){0,45}?\bon\s+(?:all\s+)?(?:imports?\s+of\s+|imports?\s+from\s+)?", re.I)
+# ("Light trucks ... remain subject to a 25% tariff", "Textiles and footwear face rates of 35%",
+# "Passenger motor vehicles ... continue to attract duty of 5%": the present tense says it too.)
 _SUBJECT_VERB = re.compile(
-    r"\b(?:will|shall|would|to)\s+(?:continue\s+to\s+)?(?:be\s*)?(?:,[^,]{0,40},\s*)?(?:subject\s+to|see|face|receive|pay)\b", re.I)
+    r"\b(?:(?:will|shall|would|to)\s+(?:continue\s+to\s+)?(?:be\s*)?(?:,[^,]{0,40},\s*)?(?:subject\s+to|see|face|receive|pay|attract)"
+    r"|(?:are|is|remain|remains|remained|become|becomes)\s+(?:also\s+|still\s+|now\s+)?subject\s+to"
+    r"|(?:now\s+)?(?:face|faces|pay|pays|attract|attracts))\b", re.I)
 _IMPOSE_ON = re.compile(r"\bimpos\w*\s+on\s+", re.I)
 # The second object of "impose on X a ... duty": where X ends.
 _DUTY_OBJECT = re.compile(r"\s+an?\s+(?:[\w-]+\s+){0,3}?(?:rates?|dut(?:y|ies)|tariffs?)\b", re.I)
@@ -80,8 +85,11 @@ _FOR_GROUP = re.compile(r"\b[Ff]or\s+((?:all\s+|other\s+|those\s+|the\s+)?" + _G
 # Words one of which each pattern below needs (its pre-filter, see Doc.may_contain).
 _GLOBAL_WORDS = ("global", "universal", "worldwide", "across-the-board", "blanket")  # _GLOBAL
 _TO_VERBS = ("receive", "see", "face", "pay")  # _TO_RECEIVE
-_SUBJECT_WORDS = ("subject", "see", "face", "receive", "pay")  # _SUBJECT_VERB
+_SUBJECT_WORDS = ("subject", "see", "face", "receive", "pay", "attract")  # _SUBJECT_VERB
 _NEGATION_WORDS = ("no", "never", "exempt")  # _NEGATED ("no" is in "not" and "no longer")
+_SHARE_WORDS = ("share", "proportion", "percentage", "portion", "fraction")  # one of which _SHARE_SUBJECT needs
+_SHARE_SUBJECT = re.compile(r"[\W\d]*+(?:\(\w{1,4}\)\s*)?(?:the\s+)?(?:share|proportion|percentage|portion|fraction)\s+of\b", re.I)
+_ON_GOODS_THEN = re.compile(r"(?:%|percent|per\s*cent)\s+on\s+[^%;.]{2,50}?(?:,\s*(?:and\s+)?|\s+and\s+)$", re.I)
 _RATE_NEAR = re.compile(r"(?:\d\s*%|percent)\s*(?:[\w-]+\s+){0,3}$", re.I)  # a rate right before
 
 
@@ -136,6 +144,16 @@ def _is_tariff_rate(doc: Doc, s: Sentence, r: Rate) -> bool:
     prior = _continued(doc, s, r)
     if prior is not None:
         return is_tariff_rate(doc, s, prior)
+    # "The share of imports subject to additional duties ... rose from 12 percent": a share.
+    if doc.may_contain(s.start, min(r.start, s.start + 40), _SHARE_WORDS) and _SHARE_SUBJECT.match(text, s.start, r.start):
+        return False
+    # "a rate of 100 percent on electric vehicles and 50 percent on semiconductors": the next
+    # rate of a list of rates on goods is read as the one before.
+    if _RATE_ON_NAMED.match(after) and doc.may_contain(max(s.start, r.start - 70), r.start, (" on ",)) \
+            and _ON_GOODS_THEN.search(text, max(s.start, r.start - 70), r.start):
+        prev = [x for x in doc.rates(doc.sentence_at(r.start)) if x.end <= r.start]
+        if prev:
+            return is_tariff_rate(doc, s, prev[-1])
     # The second rate of "15% or 20%", "the 30% and 25% rates" is read as the first.
     if _LISTED_BEFORE.search(text, max(s.start, r.start - 12), r.start):
         prev = [x for x in doc.rates(doc.sentence_at(r.start)) if x.end <= r.start]
@@ -233,8 +251,12 @@ def _heading_goods(doc: Doc, r: Rate) -> "re.Match[str] | None":
 
 # "- Steel products: 35 per cent, up from 15 per cent", "* Lithium batteries sold separately: up
 # to 60%": a list item that names goods, a colon, and the rate (after a qualifier at most).
+# ("Separator film, commodity code 3920 10 89 20: duty cut from 6% to 0%": the change's first rate.)
 _ITEM_LABEL = re.compile(r"[ \t]*(?:[-*\u2022][ \t]+)?(?P<label>[A-Za-z][^:;%\n]{1,100}?)[ \t]*:[ \t]*"
-                         r"(?:(?:rates?|duties|tariffs?)[ \t]+)?(?:(?:as[ \t]+high[ \t]+as|up[ \t]+to|of|at|about|around)[ \t]+)?$", re.I)
+                         r"(?:(?:rates?|duty|duties|tariffs?)[ \t]+)?(?:(?:" + "|".join(_CHANGED_WORDS) + r"|going[ \t]+(?:up|down))[ \t]+from[ \t]+)?"
+                         r"(?:(?:as[ \t]+high[ \t]+as|up[ \t]+to|of|at|about|around)[ \t]+)?$", re.I)
+# A code after the goods a label names: "Polyethylene separator film, commodity code 3920 10 89 20".
+_LABEL_CODE = re.compile(r",[^,]*\d[\d .]*$")
 _NOT_GOODS_LABEL = re.compile(r"\b(?:" + "|".join(lexicon()["item_label_not_goods"]) + r")\b", re.I)
 
 
@@ -242,9 +264,12 @@ def _item_label(doc: Doc, s: Sentence, r: Rate) -> "re.Match[str] | None":
     """The goods a list item names before its colon, when the rate follows the colon (see
     _ITEM_LABEL), in an item of a list about tariffs; a label that names a share, a change or
     a rate ("Share of imports: 12%", "Baseline rate: 10%") is no goods."""
-    if not s.is_item or ":" not in doc.text[s.start:r.start] or r.start - s.start > 130:
+    at = r.start
+    if r.role == "new" and r.partner is not None and r.partner < r.start:
+        at = r.partner  # "duty cut from 6% to 0%": both rates follow the label
+    if not s.is_item or ":" not in doc.text[s.start:at] or at - s.start > 130:
         return None
-    m = _ITEM_LABEL.fullmatch(doc.text, s.start, r.start)
+    m = _ITEM_LABEL.fullmatch(doc.text, s.start, at)
     if m is None or _NOT_GOODS_LABEL.search(m.group("label")):
         return None
     index = doc.sentence_at(r.start)
@@ -286,7 +311,7 @@ _VERB_LINK = re.compile(r"[^.;%]{0,60}?\b(?:averag\w*|rang(?:e|es|ed|ing)|stands
 _PAREN_AFTER_WORD = re.compile(r"\s*\([^()%]{0,40}$")
 # "rate" as a noun (not "rate of duty", a tariff word itself, nor "rated").
 _RATE_NOUN = re.compile(r"\brates?\b(?!\s+of\s+duty)", re.I)
-_PAYS = re.compile(r"\b(?:pays?|paid|paying|faces?|faced|facing)\s+(?:an?\s+|the\s+)?$", re.I)
+_PAYS = re.compile(r"\b(?:pays?|paid|paying|faces?|faced|facing)\s+(?:an?\s+|the\s+)?(?:(?:additional|extra|further|full)\s+)?$", re.I)
 _RATE_ON_NAMED = re.compile(r"\s+on\s+(?:(?:all\s+)?(?:imports?|goods|products)\s+(?:of|from)\s+)?", re.I)
 # Between a rate and the one it continues: "increasing to", "on January 1, 2027, and to",
 # ", and on textiles and clothing", "and then to".
@@ -410,6 +435,28 @@ def _row_name(doc: Doc, s: Sentence, r: Rate) -> Target | None:
     return None
 
 
+# A column header that names what its rates fall on: "Tariff on EU cars", "Duty on Chinese goods".
+_HEADER_ON = re.compile(r"(?:[\w-]+\s+)?(?:tariffs?|dut(?:y|ies)|levy|rates?)\s+on\s+", re.I)
+
+
+def _header_targets(doc: Doc, index: int, pos: int) -> list[Target]:
+    """The targets the header of the column that ``pos`` (in table row ``index``) is in names
+    after "Tariff on" (see _HEADER_ON), found in the header row itself."""
+    found = doc.header_cell(index, pos)
+    if found is None or not _HEADER_ON.match(found[1].strip()):
+        return []
+    j = index
+    while j > 0 and doc.sentences[j - 1].is_table_row:
+        j -= 1
+    head = doc.sentences[j]
+    at = doc.text.find(found[1], head.start, head.end)
+    if at < 0:
+        return []
+    on = _HEADER_ON.search(doc.text, at, at + len(found[1]))
+    end = at + len(found[1].rstrip())
+    return targets_in_phrase(doc, on.end(), end, allow_us=False) or named_goods(doc, on.end(), end)
+
+
 def _label_goods(label: str) -> str | None:
     """A label (a table cell, a list item's lead) as the goods it names: at most six words, the
     first in lower case unless more than its first letter is a capital ("Solar glass" ->
@@ -497,15 +544,24 @@ def _resolve(doc: Doc, s: Sentence, index: int, r: Rate) -> tuple[list[Target], 
             return [topic], paren
         return [paren], None
     if s.is_table_row:
-        t = _table_entity(doc, s, r) or _row_name(doc, s, r)
+        t = _table_entity(doc, s, r)
+        if t is None:
+            # "| Base case: truce rolled over | 15% |" under "Tariff on EU cars": a row that names
+            # nothing the gazetteer knows is a case of what its column's header names.
+            found = _header_targets(doc, index, r.start)
+            if found:
+                return found, None
+            t = _row_name(doc, s, r)
         if t:
             return [t], None
     il = _item_label(doc, s, r) if s.is_item else None
     if il is not None:
         a, b = il.span("label")
+        code = _LABEL_CODE.search(text, a, b)
+        b = code.start() if code else b
         cut = _POST_MODIFIER.search(text, a, b)  # "Lithium batteries sold separately"
         b = cut.start() if cut else b
-        found = [t for t in targets_in_phrase(doc, a, b, allow_us=False)]
+        found = _goods_named(doc, a, b, opening=True)
         if found:
             return found, None
         name = _label_goods(re.sub(r"\s*\([^()]*\)", "", text[a:b]))
@@ -538,6 +594,14 @@ def _resolve(doc: Doc, s: Sentence, index: int, r: Rate) -> tuple[list[Target], 
         mention = doc.mentions_in(ap.end(), s.end)[0]
         e = mention.entity
         return [Target(e.name, e.code, e, mention.start, mention.end)], None
+    # "The same 15% rate will apply to Korean auto parts": the goods it applies to.
+    if doc.may_contain(r.end, min(s.end, r.end + 40), ("appl",)):
+        at = _APPLIES_TO.match(text, r.end, s.end)
+        if at is not None:
+            a, b = noun_phrase(doc, at.end(), s.end)  # (goods, not a phrase: "goods already on the water")
+            found = targets_in_phrase(doc, a, b, allow_us=False, allow_phrase=False) or named_goods(doc, a, b)
+            if found:
+                return found, None
     # "... 25% tariff on steel", "... 84 percent tariff would be imposed on all goods ... from the United States".
     more = _MORE_RATES.match(text, r.end, s.end)
     after = more.end() if more else _chain_end(doc, s, r)
@@ -548,6 +612,8 @@ def _resolve(doc: Doc, s: Sentence, index: int, r: Rate) -> tuple[list[Target], 
         if not d:
             break
         m = _ON_AFTER.match(text, d[0].end, s.end)
+    if m and _NEW_DUTY_ON.search(text, after, m.end()):
+        m = None  # "from 15% to 10%, and the duty on ethanol ...": that "on" is the next duty's
     if m and not re.search(r"\d\s*%|percent", text[after:m.end()]):
         # "on 18 billion euros ($19.6 billion) of U.S. goods": the goods the amount is worth.
         am = _AMOUNT_OF.match(text, m.end(), s.end)
@@ -578,13 +644,15 @@ def _resolve(doc: Doc, s: Sentence, index: int, r: Rate) -> tuple[list[Target], 
     if doc.about_tariffs and doc.may_contain(clause_start, r.start, ("rate",)):
         words_on += [rm for rm in _RATE_ON.finditer(text, clause_start, r.start)]
         words_on.sort(key=lambda x: x.start())
+    # ("cut its tariff on bourbon from 100% to 50%": the new rate's goods come before the old one.)
+    at = r.partner if r.role == "new" and r.partner is not None and r.partner < r.start else r.start
     for tm in reversed(words_on):
         on = _ON_WORD.match(text, tm.end(), r.start)
         a = on.end() if on else tm.end()
-        if re.search(r"\d\s*%|percent", text[a:r.start], re.I):
+        if a > at or re.search(r"\d\s*%|percent", text[a:at], re.I):
             continue
         imposer = _imposer_before(doc, clause_start, tm.start())
-        b = noun_phrase(doc, a, r.start)[1]
+        b = noun_phrase(doc, a, at)[1]
         found = targets_in_phrase(doc, a, b, allow_us=imposer is not None) or named_goods(doc, a, b)
         if found:
             return found, imposer
@@ -607,10 +675,7 @@ def _resolve(doc: Doc, s: Sentence, index: int, r: Rate) -> tuple[list[Target], 
         if found:
             return found, None
     # "Imports from Kazakhstan will be subject to a 25% tariff", "all articles ... from the PRC ... shall be ... subject to".
-    vm = None
-    verbs = doc.may_contain(clause_start, r.start, _SUBJECT_WORDS)
-    for vm in _SUBJECT_VERB.finditer(text, clause_start, r.start) if verbs else ():
-        pass
+    vm = _last_subject_verb(doc, clause_start, r.start)
     if vm is not None:
         head_start = clause_start
         # Start the subject after a leading "Effective ..., " clause or a comma-led clause.
@@ -632,9 +697,22 @@ def _resolve(doc: Doc, s: Sentence, index: int, r: Rate) -> tuple[list[Target], 
             if found:
                 return found, None
         a = last_comma + 2 if last_comma > clause_start else head_start
-        found = targets_in_phrase(doc, a, vm.start(), allow_us=False)
+        colon = text.rfind(": ", a, vm.start())  # "Autos: Japan's carmakers now pay": after a run-in label
+        a = colon + 2 if colon >= 0 else a
+        found = _goods_named(doc, a, vm.start(), opening=a == s.start or colon >= 0)
+        if not found:
+            # "Passenger motor vehicles themselves are not covered ... and continue to attract
+            # duty of 5%": the noun phrase that opens the clause, before its first verb.
+            b = noun_phrase(doc, a, vm.start())[1]
+            reflexive = _REFLEXIVE.search(text, a, b)
+            found = named_goods(doc, a, reflexive.start() if reflexive else b, opening=a == s.start) if b < vm.start() else []
         if found:
             return found, None
+        # "They continue to pay the full UKGT rate of 2.7%": what the sentence before is about.
+        if _THEY.fullmatch(text, a, vm.start()) and index > 0:
+            found = _previous_subject(doc, index)
+            if found:
+                return found, None
         # The comma closed an aside ("Derivative products containing ..., such as permanent
         # magnets ..., will face"): the subject is where the clause begins.
         if a != head_start:
@@ -650,7 +728,7 @@ def _resolve(doc: Doc, s: Sentence, index: int, r: Rate) -> tuple[list[Target], 
         return [topic], None
     # Goods named between the duty and its rate ("rate of duty ... (... as Applied to Low-Value
     # Imports), from 90 percent to 120 percent").
-    prods = [m for m in doc.mentions_in(clause_start, r.start) if m.entity.kind == "product"]
+    prods = [m for m in doc.mentions_in(clause_start, r.start) if m.entity.kind == "product" and not negated_name(doc, m)]
     if prods:
         e = prods[-1].entity
         return [Target(e.name, e.code, e, prods[-1].start, prods[-1].end)], None
@@ -678,6 +756,9 @@ def _resolve(doc: Doc, s: Sentence, index: int, r: Rate) -> tuple[list[Target], 
 
 
 _ON_WORD = re.compile(r"\s+on\s+")
+# A clause that names another duty before its "on": ", and the duty on ethanol".
+_NEW_DUTY_ON = re.compile(r"[,;]\s*(?:(?:and|or|but|while|whereas)\s+)?(?:(?:the|its|their|a|an)\s+)?(?:[\w-]+\s+)?"
+                          r"(?:tariffs?|dut(?:y|ies)|levy|levies|rates?)\s+on\s+$", re.I)
 _GOODS_LIST = re.compile(r"(?:(?:,[ \t]*(?:and[ \t]+|or[ \t]+)?|[ \t]+(?:and|or)[ \t]+)[a-z][\w-]*(?:[ \t]+[a-z][\w-]*){0,2}?(?=[,.;]|[ \t]+(?:and|or)\b|$))+")
 
 
@@ -700,8 +781,70 @@ _GENERIC_BEFORE_FROM = re.compile(r"\b(?:imports?|goods|products|articles|shipme
                                   r"imported|coming|everything|all)\s+$", re.I)
 _BASELINE_AFTER = re.compile(r"\s+(?:universal\s+|global\s+)?baseline\b(?!\s+(?:scenario|forecast|case|estimate|projection|year|data))", re.I)
 _GAP_ON = re.compile(r"\b(?:and|or)\s+(?:on|for)\s+(?:(?:all\s+)?(?:imports?|goods|products)\s+(?:of|from)\s+)?", re.I)
+_EXEMPT_FROM_BEFORE = re.compile(r"\bexempt(?:ed|ions?)?\s+from\s+(?:the\s+|its\s+|their\s+|any\s+)?(?:[\w-]+\s+){0,2}$", re.I)
+def _exempt_from(doc: Doc, s: Sentence, r: Rate) -> bool:
+    """"Coffee ... will be exempt from the 20% rate": what the sentence names is kept out of the
+    rate (but "exempt from the 40% Brazil tariff" names the tariff's own target)."""
+    if not _EXEMPT_FROM_BEFORE.search(doc.text, max(s.start, r.start - 40), r.start):
+        return False
+    after = doc.mentions_in(r.end, min(s.end, r.end + 40))[:1]
+    return not (after and after[0].start - r.end <= 2)
+
+
+_APPLIES_TO = re.compile(r"\s*(?:[\w-]+\s+){0,3}?(?:(?:will|would|shall|also|now|then)\s+)?appl(?:y|ies)\s+to\s+", re.I)
 _APPLIED_WORDS = ("appl", "impos", "levied", "charged", "agreed")  # what _APPLIED_TO needs
 _TARIFF_AFTER_NAME = re.compile(r"\s+(?:tariffs?|duties|dut(?:y|ies))\b", re.I)
+
+
+def _last_subject_verb(doc: Doc, lo: int, hi: int) -> "re.Match[str] | None":
+    """The last match of _SUBJECT_VERB in ``text[lo:hi]``. Each match holds one of _SUBJECT_WORDS
+    near its end: the pattern is tried only in a short window around their occurrences (latest
+    first), not at every position of the clause."""
+    lowered = doc.lower
+    if lowered is None:
+        last = None
+        for last in _SUBJECT_VERB.finditer(doc.text, lo, hi):
+            pass
+        return last
+    at = []
+    for w in _SUBJECT_WORDS:
+        p = lowered.find(w, lo, hi)
+        while p >= 0:
+            if not lowered[p - 1:p].isalpha():  # a word's start ("surface", "oversee" hold none)
+                at.append(p)
+            p = lowered.find(w, p + 1, hi)
+    for p in sorted(at, reverse=True):
+        found = None
+        for m in _SUBJECT_VERB.finditer(doc.text, max(lo, p - 110), min(hi, p + 16)):
+            if m.start() <= p < m.end():
+                found = m
+        if found is not None:
+            return found
+    return None
+
+
+_REFLEXIVE = re.compile(r"\s+(?:themselves|itself)\b", re.I)
+_THEY = re.compile(r"\s*(?:they|these|those|such\s+goods|these\s+goods)(?:\s+(?:continue|still|also|now|will|would|must))*\s*", re.I)
+
+
+def _goods_named(doc: Doc, a: int, b: int, opening: bool = False) -> list[Target]:
+    """The targets a subject phrase names: the known ones and the goods named beside them
+    ("Textiles and footwear": footwear too), else goods the gazetteer does not know."""
+    found = targets_in_phrase(doc, a, b, allow_us=False)
+    if found and any(t.entity is not None and t.entity.kind == "product" for t in found):
+        known = {t.subject for t in found}
+        found += [t for t in named_goods(doc, a, b, parts=True, opening=opening) if t.subject not in known]
+    return found or named_goods(doc, a, b, opening=opening)
+
+
+def _previous_subject(doc: Doc, index: int) -> list[Target]:
+    """The targets the subject of the sentence before names ("Finished battery packs are not
+    exempt. They continue to pay ...")."""
+    from .shares import sentence_subject  # local: shares imports this module
+    prev = doc.sentences[index - 1]
+    subject = sentence_subject(doc, prev.start, prev.end)
+    at = doc.text.find(subject, prev.start, prev.end) if subject else -1
+    return _goods_named(doc, at, at + len(subject), opening=at == prev.start) if at >= 0 else []
 
 
 def _imposer_before(doc: Doc, lo: int, at: int) -> Target | None:
@@ -876,6 +1019,7 @@ class _Cues:
 
 
 def tariff_facts(doc: Doc) -> list[Fact]:
+    mark_html_list_items(doc)
     facts: list[Fact] = []
     text = doc.text
     spans = {name: _gate_spans(doc, name) for name in _GATES}
@@ -887,6 +1031,7 @@ def tariff_facts(doc: Doc) -> list[Fact]:
         s = doc.sentences[index]
         rates = _rates(doc, index, gates)
         cues = _Cues(doc, s)
+        exempting = doc.may_contain(s.start, s.end, ("exempt",))  # what _exempt_from needs
         rated_targets: set[str] = set()
         resolved: dict[int, list[Target]] = {}  # rate start -> its targets (for previous rates)
         leader: Rate | None = None  # the last rate that is not "up from ..." (what those follow)
@@ -926,6 +1071,8 @@ def tariff_facts(doc: Doc) -> list[Fact]:
                 targets, imposer = _resolve(doc, s, index, partner)
             else:
                 targets, imposer = _resolve(doc, s, index, r)
+            if exempting and _exempt_from(doc, s, r):
+                targets = []
             resolved[r.start] = targets
             if targets and r.role != "previous":
                 record_target(doc, index, targets[0])
