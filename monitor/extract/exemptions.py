@@ -12,7 +12,6 @@ from .context import Doc, clean_phrase
 from .folding import CasePattern, Prefilter
 from .gazetteer import lexicon
 from .sentences import Sentence
-from .targets import mark_html_list_items
 
 
 def _words(key: str) -> str:
@@ -270,7 +269,6 @@ def _matches(doc: Doc, rx: CasePattern, start: int, end: int) -> Iterator[re.Mat
 
 
 def exemption_facts(doc: Doc) -> list[Fact]:
-    mark_html_list_items(doc)
     facts: list[Fact] = []
     text = doc.text
     for s in doc.sentences_matching(_ANCHOR):

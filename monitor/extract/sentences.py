@@ -1,11 +1,13 @@
 """Blocks (paragraphs, list items, table rows) and sentences, as offsets into the file.
 
 Rules read one sentence at a time; a list item also knows the sentence that introduced its list
-("... include:"), because "Japan (25%)" only means a tariff under such a sentence.
+("... include:"), because "Japan (25%)" only means a tariff under such a sentence. Items are
+Markdown and text bullets, and HTML ``<li>`` items.
 """
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from .folding import matches_at
@@ -26,6 +28,8 @@ _END = re.compile(r"[.!?]" + _END_REST)
 # the class "[.!?]", so the whole text is searched once for where a sentence may end.
 _ENDS_AT = {mark: re.compile(re.escape(mark) + _END_REST) for mark in ".!?"}
 _WORD_AT_END = re.compile(r"[A-Za-z][A-Za-z.]*$")
+_LI_TAG = re.compile(r"<(?:li|LI)(?:\s[^>]*)?>")
+_VISIBLE = re.compile(r"\S")
 
 
 @dataclass(slots=True)
@@ -134,4 +138,40 @@ def split_sentences(raw: str, vis: str) -> list[Sentence]:
             last = sent
         if last is not None and vis[last.end - 1] == ":":
             intros.append((indent, last))
+    if "<" in raw:
+        _mark_html_items(raw, vis, out)
     return out
+
+
+def _mark_html_items(raw: str, vis: str, sentences: list[Sentence]) -> None:
+    """Mark the sentences of HTML list items (``<li>``) as list items, each with its list's intro
+    (the sentence before the list, when it ends with a colon), as a Markdown or text list is
+    marked: "<li>Hub motors ...: duty reduced from 4.7% to 2%</li>" reads as "- Hub motors ...".
+    The tags are blanked in ``vis``, so an item is found where its tag was."""
+    first = _LI_TAG.search(raw)
+    if first is None:
+        return
+    starts = [s.start for s in sentences]
+    firsts: list[int] = []
+    for m in _LI_TAG.finditer(raw, first.start()):
+        seen = _VISIBLE.search(vis, m.end())  # tags inside the item are blanked to spaces
+        if seen is not None:
+            i = bisect_right(starts, seen.start()) - 1
+            if i >= 0 and seen.start() < sentences[i].end and (not firsts or firsts[-1] != i):
+                firsts.append(i)
+    blocks = {sentences[i].block for i in firsts}
+    intro: Sentence | None = None
+    done = -1
+    for i in firsts:  # each item's sentences, from the one its tag opens to the end of its block
+        if i <= done:
+            continue
+        if i == 0 or sentences[i - 1].block not in blocks:  # a list's first item: the sentence before is its intro
+            before = sentences[i - 1] if i else None
+            intro = before if before is not None and vis[before.start:before.end].rstrip().endswith(":") else None
+        j = i
+        while j < len(sentences) and sentences[j].block == sentences[i].block:
+            item = sentences[j]
+            if not item.is_item:
+                item.is_item, item.intro = True, item.intro or intro
+            j += 1
+        done = j - 1

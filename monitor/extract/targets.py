@@ -10,7 +10,7 @@ from .gazetteer import Entity, lexicon
 from .sentences import Sentence
 
 __all__ = ["Target", "targets_in_phrase", "first_subject", "topic_of", "carry_over", "GROUP_HEAD",
-           "mark_html_list_items", "negated_name"]
+           "negated_name"]
 
 # Phrases that name a group of countries rather than one ("all countries", "trading partners").
 GROUP_HEAD = re.compile(
@@ -238,49 +238,6 @@ def _topic(doc: Doc, s: Sentence) -> Target | None:
     if ms and ms[0].entity.kind == "product" and ms[0].start - s.start < 12 and not negated_name(doc, ms[0]):
         return _target(ms[0].entity, ms[0].start, ms[0].end)
     return None
-
-
-_VISIBLE = re.compile(r"\S")
-_LI_TAG = re.compile(r"<(?:li|LI)(?:\s[^>]*)?>")
-
-
-def mark_html_list_items(doc: Doc) -> None:
-    """Mark the sentences of HTML list items (``<li>``) as list items, each with its list's intro
-    (the sentence before the list, when it ends with a colon), as the sentence splitter marks a
-    Markdown or text list: "<li>Hub motors ...: duty reduced from 4.7% to 2%</li>" is read as
-    "- Hub motors ...: ...". Done once per document, before any rule reads ``is_item``."""
-    doc.memo(("html_items",), lambda: _mark_html_items(doc))
-
-
-def _mark_html_items(doc: Doc) -> bool:
-    raw, text = doc.raw, doc.text
-    first = _LI_TAG.search(raw)  # (one pass, that stops at the first item when there is one)
-    if first is None:
-        return False
-    starts = []
-    for m in _LI_TAG.finditer(raw, first.start()):
-        first = _VISIBLE.search(text, m.end())  # tags inside the item are blanked to spaces
-        if first is not None:
-            starts.append(first.start())
-    sentences = doc.sentences
-    firsts = doc.sentences_at(starts)
-    blocks = {sentences[i].block for i in firsts}
-    intro: Sentence | None = None
-    done = -1
-    for i in firsts:  # each item's sentences, from the one its tag opens to the end of its block
-        if i <= done:
-            continue
-        if i == 0 or sentences[i - 1].block not in blocks:  # a list's first item: the sentence before is its intro
-            before = sentences[i - 1] if i else None
-            intro = before if before is not None and text[before.start:before.end].rstrip().endswith(":") else None
-        j = i
-        while j < len(sentences) and sentences[j].block == sentences[i].block:
-            item = sentences[j]
-            if not item.is_item:
-                item.is_item, item.intro = True, item.intro or intro
-            j += 1
-        done = j - 1
-    return True
 
 
 def carry_over(doc: Doc, index: int, back: int = 4) -> Target | None:

@@ -11,7 +11,7 @@ from .gazetteer import lexicon
 from .words import word_start_finder
 from .rates import CHANGED_WORDS as _CHANGED_WORDS, LISTED_AFTER as _LISTED_BEFORE, Rate
 from .sentences import Sentence
-from .targets import (_POST_MODIFIER, GROUP_HEAD, Target, carry_over, first_subject, mark_html_list_items, named_goods,
+from .targets import (_POST_MODIFIER, GROUP_HEAD, Target, carry_over, first_subject, named_goods,
                       negated_name, noun_phrase, record_target,
                       targets_in_phrase, topic_of)
 
@@ -1019,7 +1019,6 @@ class _Cues:
 
 
 def tariff_facts(doc: Doc) -> list[Fact]:
-    mark_html_list_items(doc)
     facts: list[Fact] = []
     text = doc.text
     spans = {name: _gate_spans(doc, name) for name in _GATES}
