@@ -399,3 +399,23 @@ def test_percent_levels_shares_and_what_a_figure_is_measured_against():
     assert [v for _, v in of_kind(text, "percent")] == [12, 41]
     assert all(s.startswith("share of imports") for s, _ in of_kind(text, "percent"))
     assert [f for f in extract_facts(text) if f.kind == "tariff"] == []
+
+
+def test_what_a_change_or_a_schedule_is_of():
+    # whitehouse.gov fact sheets (April 2 and copper, July 30): amounts and steps a change or a
+    # schedule names elsewhere in the sentence. Without these, an edit of the figure went
+    # unreported (the fact had no subject, so it was left out).
+    text = ("These barriers have contributed to a 78% decline in U.S. poultry exports to South Africa, from "
+            "$89 million in 2019 to $19 million 2024.")
+    assert of_kind(text, "money") == [("U.S. poultry exports to South Africa", 89e6),
+                                      ("U.S. poultry exports to South Africa", 19e6)]
+    text = "A 2024 economic analysis found that a global tariff of 10% would grow the economy by $728 billion."
+    assert of_kind(text, "money") == [("economy", 728e9)]
+    text = ("Requiring 25% of copper input materials (such as copper ores, concentrates, mattes, cathodes, and "
+            "anodes) produced in the United States to be sold in the United States – starting at 25% in 2027, "
+            "increasing to 30% in 2028 and 40% in 2029.")
+    assert {v for s, v in of_kind(text, "percent") if s == "copper input materials"} == {25, 30, 40}
+    assert all(s == "copper input materials" for s, _ in of_kind(text, "percent"))
+    # Not a step of the rate before: a new clause with its own subject.
+    text = "Exports of soybeans fell 12%, while imports of corn rose 30% in 2024."
+    assert ("exports of soybeans", 30) not in of_kind(text, "percent")

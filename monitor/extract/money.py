@@ -116,7 +116,7 @@ _TO_AFTER = re.compile(r"\s+to\s+")
 # million we guided", "from $7.50 to $8.00", "three times the $77 billion"), a new level ("rising
 # to $140 per net ton") or the next item of a list ("$80 per item ..., $160 per item ..., and $200").
 _CONTINUES = re.compile(rf"(?:\b(?:up|down)\s+from|\bfrom|\bthan|\btimes|\bcompared\s+(?:with|to)|\bversus|\bvs\.?"
-                        rf"|\b(?:rising|falling|increasing|climbing|growing|going|rose|fell|increased)\s+to|[,;]\s*(?:and|or)?|\s(?:and|or))"
+                        rf"|\b(?:rising|falling|increasing|climbing|growing|going|rose|fell|increased)\s+to|\bin\s+(?:fiscal\s+)?\d{{4}}\s+to|[,;]\s*(?:and|or)?|\s(?:and|or))"
                         rf"\s+(?:the\s+)?{_QUALS}$", re.I)
 _PRONOUN_WORTH = re.compile(r"^\W*(?:that|this|it)(?:'s|\s+is|\s+was|\s+would\s+be)\s+worth\s+" + _QUALS + "$", re.I)
 _OBJECT_GOT = re.compile(r"\b(?:received|won|got|secured|obtained|signed|announced|approved|granted|awarded)\s+(?:a|an|the)\s+"
@@ -139,6 +139,10 @@ _NOT_SUBJECT_START = frozenset(_STOP_WORDS | _NOT_IN_NP)
 _NOT_RECIPIENT_START = _NOT_SUBJECT_START | _PARTICLES
 
 
+_CHANGE_IN_BEFORE = re.compile(r"\b(?:" + "|".join(lexicon()["change_nouns"]) + r")\s+in\s+((?:[\w.'&-]+\s+){0,6}?[\w.'&-]+),?\s+"
+                               r"from\s+(?:about\s+|around\s+|roughly\s+|nearly\s+)?$", re.I)
+_OBJECT_BY_BEFORE = re.compile(r"\b(?:" + "|".join(lexicon()["amount_object_verbs"]) + r")\s+(?:the\s+|its\s+|their\s+|our\s+)?"
+                               r"((?:[\w.'&-]+\s+){0,3}?[\w.'&-]+)\s+by\s+(?:about\s+|around\s+|roughly\s+|nearly\s+|some\s+|an\s+estimated\s+)?$", re.I)
 _PRONOUN_END = re.compile(r"\b(?:it|they|this|that|these|those|we|he|she)$", re.I)
 # "for about 2,700 suppliers": a quantity after the preposition, not what the amount is for.
 _QUANTITY_LEAD = re.compile(r"(?:(?:about|around|approximately|nearly|almost|roughly|some|over|under|up\s+to|more\s+than)\s+)?\d", re.I)
@@ -330,6 +334,14 @@ def _subject(doc: Doc, start: int, end: int, s_start: int, s_end: int, index: in
             subj = clean_phrase(lead.group(1))
             if subj and subj.split()[0].lower() not in _NOT_SUBJECT_START:
                 return subj[:80]
+    # "a 35% decline in U.S. poultry exports, from $486 million"; "grow the economy by $194
+    # billion": what changed by or from the amount.
+    for rx in (_CHANGE_IN_BEFORE, _OBJECT_BY_BEFORE):
+        m = rx.search(text, max(s_start, start - 100), start)
+        if m:
+            phrase = clean_phrase(m.group(1))
+            if phrase and phrase.split()[0].lower() not in _NOT_SUBJECT_START:
+                return phrase[:80]
     return "amount"
 
 

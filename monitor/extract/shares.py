@@ -7,6 +7,7 @@ import re
 from ..fact import Fact
 from .context import Doc, clean_phrase, readable
 from .gazetteer import lexicon
+from .rates import Rate
 from .tariffs import _context_has_tariff, _parens_entity, column_header, is_tariff_rate, table_rate_is_duty
 
 __all__ = ["percent_facts", "sentence_subject", "words_before"]
@@ -228,6 +229,25 @@ def _subject(doc: Doc, s, r) -> str | None:
     return subject if subject and not _PRONOUN.match(subject) else None
 
 
+# "15% of copper input materials ... - starting at 15% in 2027, increasing to 20% in 2028 and 54%
+# in 2029": the steps of a schedule are of what its first rate named.
+_STEP_BEFORE = re.compile(r"\b(?:" + "|".join(v.replace(" ", r"\s+") for v in lexicon()["series_step_verbs"])
+                          + r")\s+(?:at|to)\s+(?:about\s+|around\s+)?$", re.I)
+_SERIES_GAP = re.compile(r"\s*(?:in\s+(?:\d{4}|[A-Z][a-z]+(?:\s+\d{4})?)\s*)?,?\s*(?:and|then)\s+(?:to\s+)?")
+
+
+def _series_leader(doc: Doc, rates: list[Rate], r: Rate, subjects: dict[int, str]) -> list[Rate]:
+    """The earlier rate of this sentence that ``r`` continues as a step of a schedule ([] if none)."""
+    earlier = [x for x in rates if x.end <= r.start and x.start in subjects]
+    if not earlier:
+        return []
+    last = earlier[-1]
+    if _STEP_BEFORE.search(doc.text, max(last.end, r.start - 40), r.start) \
+            or _SERIES_GAP.fullmatch(doc.text, last.end, r.start):
+        return [last]
+    return []
+
+
 def percent_facts(doc: Doc) -> list[Fact]:
     facts: list[Fact] = []
     for index in doc.rate_indices():
@@ -258,6 +278,8 @@ def percent_facts(doc: Doc) -> list[Fact]:
             before = [x for x in rates if x.end <= r.start][-1:]
             if before and before[0].points and before[0].start in subjects and _TO_LEVEL.fullmatch(doc.text, before[0].end, r.start):
                 leader = before
+            if not leader and subjects:
+                leader = _series_leader(doc, rates, r, subjects)
             if leader and leader[0].start in subjects:
                 subject = subjects[leader[0].start]
             elif s.is_table_row and (header := column_header(doc, index, r.start)) is not None:
